@@ -1,0 +1,184 @@
+"""Task configurations: frozen dataclasses that round-trip to JSON/YAML.
+
+A config is what the CLI parses, what a widget builds and what a run directory stores, so a
+run can always be repeated or resumed from its own ``config.yaml``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import InputError
+
+DATA_SOURCES = ("sample", "folder", "volume", "pairs")
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    """Where the training pairs come from.
+
+    Attributes:
+        source: ``"sample"`` (bundled MNI152 brain), ``"folder"`` (``images/`` + ``masks/``),
+            ``"volume"`` (a 3D image + mask pair sliced into 2D pairs) or ``"pairs"`` (an ``.npz``
+            written by :meth:`PairSet.save`, which is how the viewer hands its layers to a job).
+        path: folder root, image volume, or ``.npz`` file (unused for ``"sample"``).
+        mask_path: mask volume for ``"volume"``.
+        axis: slicing axis for volumes.
+        step: take every ``step``-th slice.
+        min_foreground: keep slices whose mask foreground fraction is at least this.
+        empty_fraction: additionally keep this share (of the kept count) of slices below it.
+    """
+
+    source: str = "sample"
+    path: str | None = None
+    mask_path: str | None = None
+    axis: int = 2
+    step: int = 1
+    min_foreground: float = 0.01
+    empty_fraction: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.source not in DATA_SOURCES:
+            raise InputError(
+                f"unknown data source {self.source!r}; choose one of {', '.join(DATA_SOURCES)}"
+            )
+        if self.source in ("folder", "volume", "pairs") and not self.path:
+            raise InputError(f"data source {self.source!r} needs a path")
+        if self.source == "volume" and not self.mask_path:
+            raise InputError("data source 'volume' needs mask_path (the label volume)")
+        if self.step < 1:
+            raise InputError(f"slice step must be >= 1, got {self.step}")
+        if not 0.0 <= self.min_foreground <= 1.0 or not 0.0 <= self.empty_fraction <= 1.0:
+            raise InputError("min_foreground and empty_fraction are fractions in [0, 1]")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything a training job needs. ``None`` optimiser settings take the family's defaults.
+
+    Attributes:
+        family: registered GAN family name, e.g. ``"pair-wgan"``.
+        data: where the pairs come from.
+        image_size: square training size in pixels (64, 128 or 256).
+        steps: generator updates to train for.
+        batch_size: pairs per batch.
+        lr_generator, lr_critic, betas: Adam settings (family defaults when ``None``).
+        options: family-specific settings (see the family's ``defaults``).
+        seed: seeds weights, batches and noise; the same seed repeats the run on CPU.
+        device: ``"auto"``, ``"cpu"`` or ``"cuda"``.
+        sample_every: write a sample grid (PNG) every this many steps.
+        checkpoint_every: keep a numbered checkpoint every this many steps (``last.pt`` is
+            refreshed at every sample grid and at the end).
+        log_every: append losses to ``metrics.jsonl`` every this many steps.
+    """
+
+    family: str = "pair-wgan"
+    data: DataConfig = field(default_factory=DataConfig)
+    image_size: int = 64
+    steps: int = 500
+    batch_size: int = 16
+    lr_generator: float | None = None
+    lr_critic: float | None = None
+    betas: tuple[float, float] | None = None
+    options: Mapping[str, Any] = field(default_factory=dict)
+    seed: int = 0
+    device: str = "auto"
+    sample_every: int = 50
+    checkpoint_every: int = 250
+    log_every: int = 5
+
+    def __post_init__(self) -> None:
+        if self.image_size < 16 or self.image_size & (self.image_size - 1):
+            raise InputError(f"image_size must be a power of two >= 16, got {self.image_size}")
+        for name in ("steps", "batch_size", "sample_every", "checkpoint_every", "log_every"):
+            if getattr(self, name) < 1:
+                raise InputError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if self.betas is not None:
+            object.__setattr__(self, "betas", tuple(float(b) for b in self.betas))
+        object.__setattr__(self, "options", dict(self.options))
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON/YAML-ready dictionary."""
+        out = dataclasses.asdict(self)
+        if self.betas is not None:
+            out["betas"] = list(self.betas)
+        return out
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> TrainConfig:
+        """Build from a dictionary, rejecting unknown keys with a helpful message."""
+        known = {f.name for f in fields(cls)}
+        unknown = set(raw) - known
+        if unknown:
+            raise InputError(
+                f"unknown TrainConfig keys {sorted(unknown)}; known keys: {sorted(known)}"
+            )
+        values = dict(raw)
+        data = values.get("data", {})
+        if isinstance(data, Mapping):
+            data_known = {f.name for f in fields(DataConfig)}
+            bad = set(data) - data_known
+            if bad:
+                raise InputError(f"unknown data keys {sorted(bad)}; known: {sorted(data_known)}")
+            values["data"] = DataConfig(**data)
+        return cls(**values)
+
+    def save(self, path: str | Path) -> None:
+        """Write as YAML (``.yaml``/``.yml``) or JSON (anything else)."""
+        path = Path(path)
+        text = (
+            yaml.safe_dump(self.to_dict(), sort_keys=False)
+            if path.suffix in (".yaml", ".yml")
+            else json.dumps(self.to_dict(), indent=2)
+        )
+        path.write_text(text)
+
+    @classmethod
+    def load(cls, path: str | Path) -> TrainConfig:
+        """Read a YAML or JSON config file."""
+        path = Path(path)
+        if not path.is_file():
+            raise InputError(f"config file {path} does not exist")
+        try:
+            raw = yaml.safe_load(path.read_text())
+        except yaml.YAMLError as exc:
+            raise InputError(f"config file {path} is not valid YAML/JSON: {exc}") from exc
+        if not isinstance(raw, Mapping):
+            raise InputError(f"config file {path} must hold a mapping of settings")
+        return cls.from_dict(raw)
+
+    def replace(self, **changes: Any) -> TrainConfig:
+        """A copy with some fields changed (configs are frozen)."""
+        return dataclasses.replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class SynthesisConfig:
+    """How to draw pairs from a trained generator.
+
+    Attributes:
+        count: number of pairs.
+        seed: pair ``i`` of seed ``s`` is the same whatever ``count`` or ``batch_size``.
+        batch_size: pairs generated at once (memory does not grow with ``count``).
+        checkpoint: checkpoint file name inside the run's ``checkpoints/`` (default ``last.pt``).
+        device: ``"auto"``, ``"cpu"`` or ``"cuda"``.
+    """
+
+    count: int = 16
+    seed: int = 0
+    batch_size: int = 64
+    checkpoint: str = "last.pt"
+    device: str = "auto"
+
+    def __post_init__(self) -> None:
+        if self.count < 1:
+            raise InputError(f"count must be a positive number of pairs, got {self.count}")
+        if self.batch_size < 1:
+            raise InputError(f"batch_size must be >= 1, got {self.batch_size}")

@@ -1,0 +1,27 @@
+"""How image–mask pairs become generator channels and back.
+
+A pair with ``K`` classes (0 = background) becomes ``1 + (K - 1)`` channels in [-1, 1]: the
+normalised image, then one channel per foreground class (+1 inside it, -1 outside). Decoding
+follows Neff et al. (2018): a pixel belongs to the class whose channel is largest, provided that
+channel is above 0; otherwise it is background. For a binary mask this is "threshold at 0".
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+
+def encode_masks(masks: np.ndarray, num_classes: int) -> np.ndarray:
+    """``(N, H, W)`` integer labels → ``(N, K-1, H, W)`` float32 channels in {-1, +1}."""
+    classes = np.arange(1, num_classes).reshape(1, -1, 1, 1)
+    return np.where(masks[:, None] == classes, 1.0, -1.0).astype(np.float32)
+
+
+def decode_masks(channels: torch.Tensor | np.ndarray) -> np.ndarray:
+    """``(N, K-1, H, W)`` generator mask channels → ``(N, H, W)`` uint8/uint16 labels."""
+    values = torch.as_tensor(channels)
+    best, index = values.max(dim=1)
+    labels = torch.where(best > 0, index + 1, torch.zeros_like(index)).numpy()
+    dtype = np.uint8 if values.shape[1] < 255 else np.uint16
+    return labels.astype(dtype)

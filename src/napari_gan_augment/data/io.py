@@ -1,0 +1,185 @@
+"""Reading and writing NIfTI, TIFF and PNG files, keeping voxel spacing and origin."""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import nibabel as nib
+import numpy as np
+
+from ..errors import InputError
+
+NIFTI_SUFFIXES = (".nii.gz", ".nii")
+RASTER_SUFFIXES = (".tif", ".tiff", ".png")
+SUPPORTED_SUFFIXES = NIFTI_SUFFIXES + RASTER_SUFFIXES
+_MASK_NAME = re.compile(r"[_\-.](seg|segmentation|mask|masks|label|labels)$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Volume:
+    """An array with its physical geometry (spacing and origin in mm, per array axis)."""
+
+    data: np.ndarray
+    spacing: tuple[float, ...]
+    origin: tuple[float, ...]
+
+
+def file_stem(path: str | Path) -> str:
+    """File name without its (possibly double, ``.nii.gz``) suffix."""
+    name = Path(path).name
+    for suffix in SUPPORTED_SUFFIXES:
+        if name.lower().endswith(suffix):
+            return name[: -len(suffix)]
+    return Path(name).stem
+
+
+def is_mask_filename(path: str | Path) -> bool:
+    """True for names such as ``brain_seg.nii.gz``, ``x_mask.tif`` or ``y-labels.png``."""
+    return bool(_MASK_NAME.search(file_stem(path)))
+
+
+def has_supported_suffix(path: str | Path) -> bool:
+    """True when the file is NIfTI, TIFF or PNG by its name."""
+    return str(path).lower().endswith(SUPPORTED_SUFFIXES)
+
+
+def as_label_array(data: np.ndarray, source: str) -> np.ndarray:
+    """Integer labels from stored data; integral floats (common in NIfTI) are accepted."""
+    if np.issubdtype(data.dtype, np.integer):
+        return data
+    if np.issubdtype(data.dtype, np.floating) and np.all(np.isfinite(data)):
+        rounded = np.rint(data)
+        if np.array_equal(rounded, data):
+            return rounded.astype(np.int32)
+    raise InputError(
+        f"{source} should hold integer labels but holds {data.dtype} values that are not "
+        "whole numbers; save the mask with integer labels (0 = background, 1, 2, ... classes)"
+    )
+
+
+def read_nifti(path: str | Path) -> Volume:
+    """Read a NIfTI file in its stored voxel order, with spacing and origin from its header.
+
+    Raises:
+        InputError: the file is missing, truncated or not NIfTI.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"NIfTI file {path} does not exist")
+    try:
+        image = nib.load(str(path))
+        data = np.asanyarray(image.dataobj)
+    except (OSError, EOFError, zlib.error, nib.filebasedimages.ImageFileError, ValueError) as exc:
+        raise InputError(
+            f"cannot read {path} as NIfTI ({type(exc).__name__}: {exc}); the file may be "
+            "truncated or corrupt: copy or export it again"
+        ) from exc
+    ndim = data.ndim
+    zooms = tuple(float(z) for z in image.header.get_zooms()[:ndim])
+    origin = tuple(float(o) for o in image.affine[: min(ndim, 3), 3]) + (0.0,) * max(0, ndim - 3)
+    return Volume(np.asarray(data), zooms, origin)
+
+
+def _temporary_sibling(path: Path) -> Path:
+    """A hidden name beside ``path`` that keeps its suffix (libraries pick formats by suffix)."""
+    return path.parent / f".tmp-{uuid.uuid4().hex}-{path.name}"
+
+
+def write_nifti(
+    path: str | Path,
+    data: np.ndarray,
+    spacing: tuple[float, ...] | None = None,
+    origin: tuple[float, ...] | None = None,
+    overwrite: bool = False,
+) -> Path:
+    """Write an array as NIfTI with a diagonal affine built from spacing and origin.
+
+    The file appears atomically (written beside, then renamed), so a crash never leaves a
+    half-written file under the final name.
+
+    Raises:
+        InputError: the file exists and ``overwrite`` is false, or the array has > 7 axes.
+    """
+    path = Path(path)
+    if not str(path).lower().endswith(NIFTI_SUFFIXES):
+        path = path.with_name(path.name + ".nii.gz")
+    if path.exists() and not overwrite:
+        raise InputError(f"{path} already exists; choose a new file name")
+    data = np.asarray(data)
+    if data.dtype == np.bool_:
+        data = data.astype(np.uint8)
+    ndim = data.ndim
+    spacing = tuple(spacing) if spacing is not None else (1.0,) * ndim
+    origin = tuple(origin) if origin is not None else (0.0,) * ndim
+    affine = np.eye(4)
+    for axis in range(min(ndim, 3)):
+        affine[axis, axis] = spacing[axis]
+        affine[axis, 3] = origin[axis]
+    image = nib.Nifti1Image(data, affine)
+    image.header.set_zooms(tuple(spacing[:ndim]))
+    if np.issubdtype(data.dtype, np.integer):
+        image.header.set_intent("label")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = _temporary_sibling(path)
+    try:
+        nib.save(image, str(tmp))
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def read_image_file(path: str | Path) -> Volume:
+    """Read a NIfTI, TIFF or PNG file (2D or 3D) with whatever geometry it records."""
+    path = Path(path)
+    lower = str(path).lower()
+    if lower.endswith(NIFTI_SUFFIXES):
+        return read_nifti(path)
+    if not path.is_file():
+        raise InputError(f"image file {path} does not exist")
+    try:
+        if lower.endswith((".tif", ".tiff")):
+            import tifffile
+
+            data = tifffile.imread(str(path))
+        elif lower.endswith(".png"):
+            from skimage import io as skio
+
+            data = skio.imread(str(path))
+        else:
+            raise InputError(
+                f"{path.name}: unsupported file type; use one of {', '.join(SUPPORTED_SUFFIXES)}"
+            )
+    except InputError:
+        raise
+    except Exception as exc:  # tifffile/imageio raise many types for corrupt files
+        raise InputError(f"cannot read {path} ({type(exc).__name__}: {exc})") from exc
+    data = np.asarray(data)
+    return Volume(data, (1.0,) * data.ndim, (0.0,) * data.ndim)
+
+
+def write_raster(path: str | Path, data: np.ndarray, overwrite: bool = False) -> Path:
+    """Write a 2D array as TIFF (any dtype) or PNG (8/16-bit), atomically."""
+    path = Path(path)
+    if path.exists() and not overwrite:
+        raise InputError(f"{path} already exists; choose a new file name")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = _temporary_sibling(path)
+    try:
+        if str(path).lower().endswith(".png"):
+            from skimage import io as skio
+
+            skio.imsave(str(tmp), np.asarray(data), check_contrast=False)
+        else:
+            import tifffile
+
+            tifffile.imwrite(str(tmp), np.asarray(data))
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path

@@ -1,0 +1,110 @@
+"""What every GAN family provides to the trainer and to synthesis."""
+
+from __future__ import annotations
+
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import torch
+from torch import nn
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """Enough to rebuild a family's networks, stored in every checkpoint.
+
+    Attributes:
+        family: registry name.
+        image_size: square side in pixels.
+        image_channels: channels of the image part (1 = grayscale).
+        num_classes: mask labels including background.
+        options: the family's resolved options (defaults merged with the user's).
+        lr_generator, lr_critic, betas: Adam settings.
+    """
+
+    family: str
+    image_size: int
+    image_channels: int
+    num_classes: int
+    options: Mapping[str, Any] = field(default_factory=dict)
+    lr_generator: float = 1e-4
+    lr_critic: float = 1e-4
+    betas: tuple[float, float] = (0.5, 0.9)
+
+    @property
+    def pair_channels(self) -> int:
+        """Image channels plus one channel per foreground class."""
+        return self.image_channels + self.num_classes - 1
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self) | {"options": dict(self.options)})
+
+    @classmethod
+    def from_json(cls, text: str) -> ModelSpec:
+        raw = json.loads(text)
+        raw["betas"] = tuple(raw["betas"])
+        return cls(**raw)
+
+
+class GanModel(ABC):
+    """Networks, optimisers and one training step of a GAN family.
+
+    Subclasses build their networks in ``__init__`` and fill ``networks`` and ``optimizers``;
+    the trainer only calls the methods below, so it stays family-agnostic.
+    """
+
+    def __init__(self, spec: ModelSpec, device: torch.device) -> None:
+        self.spec = spec
+        self.device = device
+        self.networks: dict[str, nn.Module] = {}
+        self.optimizers: dict[str, torch.optim.Optimizer] = {}
+
+    @abstractmethod
+    def train_step(self, real: torch.Tensor, rng: torch.Generator) -> dict[str, float]:
+        """One generator update (and the critic updates before it); returns named losses."""
+
+    @abstractmethod
+    def sample_noise(self, count: int, rng: torch.Generator) -> torch.Tensor:
+        """Generator inputs for ``count`` samples, drawn from ``rng``."""
+
+    @abstractmethod
+    def generate(self, noise: torch.Tensor) -> torch.Tensor:
+        """Pairs in [-1, 1], ``(N, pair_channels, S, S)``, in inference mode."""
+
+    def train(self) -> None:
+        for net in self.networks.values():
+            net.train()
+
+    def eval(self) -> None:
+        for net in self.networks.values():
+            net.eval()
+
+    def state_dict(self) -> dict[str, Any]:
+        """Network and optimiser states, keyed by name (what a checkpoint stores)."""
+        return {
+            "networks": {k: v.state_dict() for k, v in self.networks.items()},
+            "optimizers": {k: v.state_dict() for k, v in self.optimizers.items()},
+        }
+
+    def load_state_dict(self, state: Mapping[str, Any], with_optimizers: bool = True) -> None:
+        for name, net in self.networks.items():
+            net.load_state_dict(state["networks"][name])
+        if with_optimizers:
+            for name, opt in self.optimizers.items():
+                opt.load_state_dict(state["optimizers"][name])
+
+
+def he_initialise(module: nn.Module) -> None:
+    """He (Kaiming) normal weights for convolutions and linear layers, zero biases.
+
+    Neff et al. (2018) initialise their DCGAN pair model this way.
+    """
+    for layer in module.modules():
+        if isinstance(layer, (nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.ConvTranspose1d,
+                              nn.ConvTranspose2d, nn.ConvTranspose3d, nn.Linear)):
+            nn.init.kaiming_normal_(layer.weight, nonlinearity="relu")
+            if layer.bias is not None:
+                nn.init.zeros_(layer.bias)

@@ -1,0 +1,42 @@
+"""Losses MONAI does not provide (MONAI has no Wasserstein critic loss or gradient penalty)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+
+
+def gradient_penalty(
+    critic: Callable[[torch.Tensor], torch.Tensor],
+    real: torch.Tensor,
+    fake: torch.Tensor,
+    generator: torch.Generator | None = None,
+) -> torch.Tensor:
+    """WGAN-GP penalty ``E[(‖∇ₓ D(x̂)‖₂ − 1)²]`` on random interpolates (Gulrajani et al. 2017).
+
+    Args:
+        critic: maps a batch to one score per sample.
+        real: real batch ``(N, C, ...)``.
+        fake: generated batch of the same shape (detached here).
+        generator: random generator for the interpolation weights (reproducibility).
+
+    Returns:
+        A scalar tensor that keeps its graph, so it can be added to the critic loss.
+    """
+    shape = (real.shape[0],) + (1,) * (real.ndim - 1)
+    alpha = torch.rand(shape, device=real.device, dtype=real.dtype, generator=generator)
+    mixed = (alpha * real.detach() + (1 - alpha) * fake.detach()).requires_grad_(True)
+    scores = critic(mixed)
+    (grads,) = torch.autograd.grad(scores.sum(), mixed, create_graph=True)
+    return ((grads.flatten(1).norm(2, dim=1) - 1.0) ** 2).mean()
+
+
+def wasserstein_critic_loss(real_scores: torch.Tensor, fake_scores: torch.Tensor) -> torch.Tensor:
+    """The critic minimises ``D(fake) − D(real)`` (an estimate of −W₁)."""
+    return fake_scores.mean() - real_scores.mean()
+
+
+def wasserstein_generator_loss(fake_scores: torch.Tensor) -> torch.Tensor:
+    """The generator minimises ``−D(fake)``."""
+    return -fake_scores.mean()

@@ -1,0 +1,87 @@
+"""The GAN families this package offers, by name, with their defaults and capabilities."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+from ..errors import InputError
+from . import pair_wgan
+from .base import GanModel, ModelSpec
+
+
+@dataclass(frozen=True)
+class FamilyInfo:
+    """A registry entry.
+
+    Attributes:
+        name: what users type (``--family``/config ``family``).
+        model_class: the :class:`GanModel` subclass.
+        summary: one line for menus and ``gan-augment families``.
+        reference: the paper the defaults come from.
+        capabilities: e.g. ``{"unconditional-pairs", "2d"}``.
+        defaults: family options and their default values.
+        optimiser: default ``lr_generator``, ``lr_critic`` and ``betas``.
+        sizes: supported square training sizes.
+    """
+
+    name: str
+    model_class: type[GanModel]
+    summary: str
+    reference: str
+    capabilities: frozenset[str]
+    defaults: Mapping[str, Any]
+    optimiser: Mapping[str, Any]
+    sizes: tuple[int, ...]
+
+    def resolve_options(self, options: Mapping[str, Any]) -> dict[str, Any]:
+        """Defaults overlaid with the user's options; unknown names are an error."""
+        unknown = set(options) - set(self.defaults)
+        if unknown:
+            raise InputError(
+                f"family {self.name!r} has no option(s) {sorted(unknown)}; "
+                f"its options are {sorted(self.defaults)}"
+            )
+        resolved = dict(self.defaults)
+        for key, value in options.items():
+            resolved[key] = type(self.defaults[key])(value)
+        return resolved
+
+    def build(self, spec: ModelSpec, device: torch.device) -> GanModel:
+        if spec.image_size not in self.sizes:
+            raise InputError(
+                f"family {self.name!r} supports image sizes {self.sizes}, not {spec.image_size}"
+            )
+        return self.model_class(spec, device)
+
+
+_FAMILIES: dict[str, FamilyInfo] = {
+    "pair-wgan": FamilyInfo(
+        name="pair-wgan",
+        model_class=pair_wgan.PairWGAN,
+        summary="WGAN-GP DCGAN that generates image + mask pairs from noise",
+        reference="Neff, Payer, Štern, Urschler, OAGM/ARW 2018",
+        capabilities=frozenset({"unconditional-pairs", "2d"}),
+        defaults=pair_wgan.DEFAULTS,
+        optimiser=pair_wgan.OPTIMISER_DEFAULTS,
+        sizes=(32, 64, 128, 256),
+    ),
+}
+
+
+def available_families() -> list[str]:
+    """Names of the registered families."""
+    return sorted(_FAMILIES)
+
+
+def get_family(name: str) -> FamilyInfo:
+    """Look up a family; the error lists what exists."""
+    try:
+        return _FAMILIES[name]
+    except KeyError:
+        raise InputError(
+            f"unknown GAN family {name!r}; available: {', '.join(available_families())}"
+        ) from None

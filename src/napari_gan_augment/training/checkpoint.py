@@ -1,0 +1,62 @@
+"""Atomic checkpoint files that load with ``torch.load(..., weights_only=True)``."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from ..errors import CheckpointError
+
+CHECKPOINT_FORMAT = 1
+
+
+def save_checkpoint(payload: dict[str, Any], path: str | Path) -> Path:
+    """Write ``payload`` so that ``path`` is either the old file or the complete new one.
+
+    The data goes to a hidden file beside ``path``, is flushed to disk, then renamed over it:
+    a job killed mid-write leaves the previous checkpoint intact.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
+    try:
+        with open(tmp, "wb") as handle:
+            torch.save({"format": CHECKPOINT_FORMAT, **payload}, handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def load_checkpoint(path: str | Path, expected_family: str | None = None) -> dict[str, Any]:
+    """Load a checkpoint safely (tensors and plain containers only).
+
+    Raises:
+        CheckpointError: missing, unreadable, not ours, or of another family than expected.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(
+            f"checkpoint {path} does not exist; train first (gan-augment train) or pick a run "
+            "directory that holds checkpoints/last.pt"
+        )
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except (RuntimeError, EOFError, pickle.UnpicklingError, zipfile.BadZipFile, OSError) as exc:
+        raise CheckpointError(f"checkpoint {path} is corrupt or incomplete ({exc})") from exc
+    if not isinstance(payload, dict) or payload.get("format") != CHECKPOINT_FORMAT:
+        raise CheckpointError(f"{path} is not a napari-gan-augment checkpoint")
+    family = payload.get("family")
+    if expected_family is not None and family != expected_family:
+        raise CheckpointError(
+            f"{path} holds a {family!r} model but a {expected_family!r} model was asked for; "
+            "use a new run directory for a different family"
+        )
+    return payload

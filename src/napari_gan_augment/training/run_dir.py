@@ -1,0 +1,107 @@
+"""The run directory: the whole state of a training job, and its interface to the outside.
+
+Layout::
+
+    run/
+      config.yaml          the TrainConfig the job was started with
+      metrics.jsonl        one JSON event per line (start, step, sample, checkpoint, end)
+      checkpoints/last.pt  refreshed at every sample grid and at the end (atomic)
+      checkpoints/step_NNNNNN.pt
+      samples/step_NNNNNN.png
+      pairs.npz            training pairs handed over by the viewer (optional)
+      summary.json         written when the job ends
+      STOP                 created by anyone who wants the job to stop at the next step
+      job.log              stdout/stderr of a job started as a child process
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from ..config import TrainConfig
+from ..errors import InputError
+
+
+class RunDirectory:
+    """Paths and small helpers for one run directory."""
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+
+    config_path = property(lambda self: self.root / "config.yaml")
+    metrics_path = property(lambda self: self.root / "metrics.jsonl")
+    checkpoints = property(lambda self: self.root / "checkpoints")
+    samples = property(lambda self: self.root / "samples")
+    summary_path = property(lambda self: self.root / "summary.json")
+    stop_path = property(lambda self: self.root / "STOP")
+    log_path = property(lambda self: self.root / "job.log")
+    pairs_path = property(lambda self: self.root / "pairs.npz")
+
+    @property
+    def last_checkpoint(self) -> Path:
+        return self.checkpoints / "last.pt"
+
+    def has_run(self) -> bool:
+        """True when a job was already started here."""
+        return self.config_path.exists()
+
+    def create(self, config: TrainConfig) -> None:
+        """Start a new run; refuses to touch a directory that already holds one."""
+        if self.has_run():
+            raise InputError(
+                f"{self.root} already holds a run; resume it (--resume) or choose a new "
+                "run directory"
+            )
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.checkpoints.mkdir(exist_ok=True)
+        self.samples.mkdir(exist_ok=True)
+        config.save(self.config_path)
+
+    def load_config(self) -> TrainConfig:
+        if not self.has_run():
+            raise InputError(f"{self.root} holds no run (no config.yaml); start one first")
+        return TrainConfig.load(self.config_path)
+
+    def log_event(self, event: str, **fields: Any) -> dict[str, Any]:
+        """Append one event to ``metrics.jsonl`` (flushed at once so followers see it)."""
+        record = {"event": event, "time": time.time(), **fields}
+        with open(self.metrics_path, "a") as handle:
+            handle.write(json.dumps(record) + "\n")
+            handle.flush()
+        return record
+
+    def read_events(self) -> list[dict[str, Any]]:
+        """All complete events logged so far."""
+        return list(read_events(self.metrics_path))
+
+    def request_stop(self) -> None:
+        """Ask a running job to save and stop at its next step."""
+        self.stop_path.touch()
+
+    def stop_requested(self) -> bool:
+        return self.stop_path.exists()
+
+    def clear_stop(self) -> None:
+        self.stop_path.unlink(missing_ok=True)
+
+    def sample_path(self, step: int) -> Path:
+        return self.samples / f"step_{step:06d}.png"
+
+    def latest_sample(self) -> Path | None:
+        pngs = sorted(self.samples.glob("step_*.png"))
+        return pngs[-1] if pngs else None
+
+
+def read_events(path: Path, offset: int = 0) -> Iterator[dict[str, Any]]:
+    """Events of a ``metrics.jsonl`` from byte ``offset``; a half-written last line is skipped."""
+    if not path.exists():
+        return
+    with open(path) as handle:
+        handle.seek(offset)
+        for line in handle:
+            if line.endswith("\n"):
+                yield json.loads(line)

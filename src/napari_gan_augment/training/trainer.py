@@ -1,0 +1,243 @@
+"""The training job: one loop for every family, driven by a :class:`TrainConfig`.
+
+:func:`iter_training` is a generator of progress events (the same dicts it appends to
+``metrics.jsonl``), so a caller can show progress and cancel at any yield; :func:`train` runs it
+to the end. Closing the generator early, a ``STOP`` file, Ctrl-C or an error all leave a
+loadable ``checkpoints/last.pt`` behind.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from skimage import io as skio
+
+from ..config import DataConfig, TrainConfig
+from ..data.encoding import decode_masks, encode_masks
+from ..data.normalise import IntensityNormaliser
+from ..data.pairset import PairSet
+from ..data.sources import pairset_from_config
+from ..devices import resolve_device
+from ..errors import CheckpointError, GanAugmentError
+from ..models.base import GanModel, ModelSpec
+from ..models.registry import get_family
+from .checkpoint import load_checkpoint, save_checkpoint
+from .grids import pair_grid
+from .run_dir import RunDirectory
+
+PREVIEW_COUNT = 16
+
+
+@dataclass
+class _TrainingState:
+    """What the loop mutates and what a checkpoint must capture to resume exactly."""
+
+    model: GanModel
+    normaliser: IntensityNormaliser
+    config: TrainConfig
+    spacing: tuple[float, float]
+    step: int
+    rng_batch: torch.Generator
+    rng_noise: torch.Generator
+    fixed_noise: torch.Tensor
+
+    def payload(self) -> dict[str, Any]:
+        return {
+            "family": self.model.spec.family,
+            "spec": self.model.spec.to_json(),
+            "config": json.dumps(self.config.to_dict()),
+            "normaliser": json.dumps(self.normaliser.to_dict()),
+            "spacing": list(self.spacing),
+            "step": self.step,
+            "state": self.model.state_dict(),
+            "rng_batch": self.rng_batch.get_state(),
+            "rng_noise": self.rng_noise.get_state(),
+            "fixed_noise": self.fixed_noise.cpu(),
+        }
+
+
+def build_spec(config: TrainConfig, pairs: PairSet) -> ModelSpec:
+    """The model spec for a config and its data (family defaults filled in)."""
+    family = get_family(config.family)
+    return ModelSpec(
+        family=family.name,
+        image_size=config.image_size,
+        image_channels=1,
+        num_classes=pairs.num_classes,
+        options=family.resolve_options(config.options),
+        lr_generator=config.lr_generator or family.optimiser["lr_generator"],
+        lr_critic=config.lr_critic or family.optimiser["lr_critic"],
+        betas=tuple(config.betas or family.optimiser["betas"]),  # type: ignore[arg-type]
+    )
+
+
+def _prepare(
+    run: RunDirectory, config: TrainConfig, resume: bool
+) -> tuple[_TrainingState, torch.Tensor]:
+    pairs = pairset_from_config(config.data, config.seed)
+    pairs.check_training_size(config.image_size)
+    spec = build_spec(config, pairs)
+    device = resolve_device(config.device)
+    family = get_family(config.family)
+    checkpoint = None
+    if resume:
+        checkpoint = load_checkpoint(run.last_checkpoint, expected_family=config.family)
+        stored = ModelSpec.from_json(checkpoint["spec"])
+        if stored.pair_channels != spec.pair_channels or stored.image_size != spec.image_size:
+            raise CheckpointError(
+                f"the checkpoint in {run.root} was trained on {stored.num_classes} classes at "
+                f"{stored.image_size} px, but the data now has {spec.num_classes} classes at "
+                f"{spec.image_size} px; start a new run directory"
+            )
+        spec = stored
+    torch.manual_seed(config.seed)  # weight initialisation
+    model = family.build(spec, device)
+    rng_batch = torch.Generator().manual_seed(config.seed)
+    rng_noise = torch.Generator(device).manual_seed(config.seed + 1)
+    fixed_noise = model.sample_noise(PREVIEW_COUNT, torch.Generator(device).manual_seed(config.seed + 2))
+    normaliser = pairs.fit_normaliser()
+    step = 0
+    if checkpoint is not None:
+        model.load_state_dict(checkpoint["state"])
+        normaliser = IntensityNormaliser.from_dict(json.loads(checkpoint["normaliser"]))
+        rng_batch.set_state(checkpoint["rng_batch"])
+        rng_noise.set_state(checkpoint["rng_noise"])
+        fixed_noise = checkpoint["fixed_noise"].to(device)
+        step = int(checkpoint["step"])
+    images, masks = pairs.training_arrays(config.image_size, normaliser)
+    data = torch.from_numpy(
+        np.concatenate([images, encode_masks(masks, spec.num_classes)], axis=1)
+    ).to(device)
+    state = _TrainingState(
+        model, normaliser, config, pairs.spacing, step, rng_batch, rng_noise, fixed_noise
+    )
+    return state, data
+
+
+def write_sample_grid(model: GanModel, noise: torch.Tensor, path: Path) -> Path:
+    """Generate from fixed noise and save the pairs as one PNG."""
+    model.eval()
+    pairs = model.generate(noise).cpu()
+    model.train()
+    images = pairs[:, 0].numpy()
+    masks = decode_masks(pairs[:, model.spec.image_channels :])
+    skio.imsave(str(path), pair_grid(images, masks), check_contrast=False)
+    return path
+
+
+def iter_training(
+    run_dir: str | Path,
+    config: TrainConfig | None = None,
+    resume: bool = False,
+    pairs: PairSet | None = None,
+    steps: int | None = None,
+) -> Iterator[dict[str, Any]]:
+    """Train in ``run_dir``, yielding each event as it is logged.
+
+    Args:
+        run_dir: the run directory (created for a new run; must hold a run to resume).
+        config: the configuration of a new run (ignored when resuming: the stored one is used).
+        resume: continue from ``checkpoints/last.pt``.
+        pairs: in-memory pairs (e.g. from napari layers); stored as ``pairs.npz`` in the run
+            directory and used instead of ``config.data``.
+        steps: when resuming, a new total number of steps (to train longer).
+    """
+    run = RunDirectory(run_dir)
+    if resume:
+        stored = run.load_config()
+        if config is not None and config.family != stored.family:
+            raise CheckpointError(
+                f"{run.root} holds a {stored.family!r} run; it cannot be resumed as "
+                f"{config.family!r}: choose a new run directory"
+            )
+        config = stored.replace(steps=steps) if steps else stored
+        run.clear_stop()
+    else:
+        if config is None:
+            raise GanAugmentError("a new run needs a TrainConfig")
+        if pairs is not None:
+            run.root.mkdir(parents=True, exist_ok=True)
+            if run.has_run():
+                run.create(config)  # raises the "already holds a run" error
+            pairs.save(run.pairs_path)
+            config = config.replace(data=DataConfig("pairs", str(run.pairs_path.resolve())))
+        run.create(config)
+    state, data = _prepare(run, config, resume)
+    yield from _loop(run, state, data)
+
+
+def _loop(run: RunDirectory, state: _TrainingState, data: torch.Tensor) -> Iterator[dict[str, Any]]:
+    config, model = state.config, state.model
+    start_step, started = state.step, time.perf_counter()
+    status, message = "running", ""
+    yield run.log_event(
+        "start", step=state.step, steps=config.steps, family=config.family,
+        device=str(model.device), pairs=int(data.shape[0]), resumed=start_step > 0,
+    )
+    model.train()
+    try:
+        while state.step < config.steps:
+            if run.stop_requested():
+                status = "stopped"
+                break
+            index = torch.randint(data.shape[0], (config.batch_size,), generator=state.rng_batch)
+            losses = model.train_step(data[index.to(data.device)], state.rng_noise)
+            state.step += 1
+            if not all(math.isfinite(v) for v in losses.values()):
+                raise GanAugmentError(
+                    f"training diverged at step {state.step} (losses {losses}); lower the "
+                    "learning rates or resume from an earlier checkpoint"
+                )
+            if state.step % config.log_every == 0 or state.step == config.steps:
+                rate = (state.step - start_step) / (time.perf_counter() - started)
+                yield run.log_event("step", step=state.step, steps_per_second=rate, **losses)
+            if state.step % config.sample_every == 0 or state.step == config.steps:
+                grid = write_sample_grid(model, state.fixed_noise, run.sample_path(state.step))
+                save_checkpoint(state.payload(), run.last_checkpoint)
+                yield run.log_event("sample", step=state.step, path=str(grid))
+            if state.step % config.checkpoint_every == 0:
+                path = save_checkpoint(
+                    state.payload(), run.checkpoints / f"step_{state.step:06d}.pt"
+                )
+                yield run.log_event("checkpoint", step=state.step, path=str(path))
+        else:
+            status = "finished"
+    except GeneratorExit:
+        status = "stopped"
+        raise
+    except BaseException as exc:
+        status, message = "error", f"{type(exc).__name__}: {exc}"
+        raise
+    finally:
+        save_checkpoint(state.payload(), run.last_checkpoint)
+        summary = {
+            "status": status, "message": message, "step": state.step, "steps": config.steps,
+            "family": config.family, "device": str(model.device),
+            "seconds": time.perf_counter() - started,
+            "checkpoint": str(run.last_checkpoint),
+        }
+        run.summary_path.write_text(json.dumps(summary, indent=2))
+        run.log_event("end", **summary)
+    yield {"event": "end", **summary}
+
+
+def train(
+    run_dir: str | Path,
+    config: TrainConfig | None = None,
+    resume: bool = False,
+    pairs: PairSet | None = None,
+    steps: int | None = None,
+) -> dict[str, Any]:
+    """Run :func:`iter_training` to the end; returns the final summary."""
+    last: dict[str, Any] = {}
+    for last in iter_training(run_dir, config, resume, pairs, steps):
+        pass
+    return last
