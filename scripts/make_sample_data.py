@@ -5,6 +5,7 @@ Run: ``python scripts/make_sample_data.py`` (needs ``pip install nilearn``; no d
 What it does, so the sample is reproducible and honest about its origin:
 - takes the T1 template and the grey- and white-matter probability maps (197×233×189, 1 mm),
 - downsamples by 2 (block mean) to 2 mm voxels,
+- probability maps are stored as 0–255 by nilearn; they are rescaled to 0–1,
 - labels: 1 = grey matter, 2 = white matter where that tissue's probability is ≥ 0.5
   (at most one can be, as the maps sum to ≤ 1),
 - reorders axes to (z, y, x) with anterior at the top, so napari's first slider steps through
@@ -42,8 +43,9 @@ def _to_display_order(volume: np.ndarray) -> np.ndarray:
 
 def main() -> None:
     t1 = downscale_local_mean(_load("t1"), (2, 2, 2))
-    gm = downscale_local_mean(_load("gm"), (2, 2, 2))
-    wm = downscale_local_mean(_load("wm"), (2, 2, 2))
+    # nilearn's "converted" maps store probabilities scaled to 0–255.
+    gm = downscale_local_mean(_load("gm"), (2, 2, 2)) / 255.0
+    wm = downscale_local_mean(_load("wm"), (2, 2, 2)) / 255.0
     labels = np.zeros(t1.shape, np.uint8)
     labels[gm >= 0.5] = 1
     labels[wm >= 0.5] = 2

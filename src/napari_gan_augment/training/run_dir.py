@@ -22,7 +22,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from ..config import TrainConfig
+from ..config import DataConfig, TrainConfig
+from ..data.pairset import PairSet
 from ..errors import InputError
 
 
@@ -49,13 +50,23 @@ class RunDirectory:
         """True when a job was already started here."""
         return self.config_path.exists()
 
-    def create(self, config: TrainConfig) -> None:
-        """Start a new run; refuses to touch a directory that already holds one."""
+    def _refuse_existing_run(self) -> None:
         if self.has_run():
             raise InputError(
                 f"{self.root} already holds a run; resume it (--resume) or choose a new "
                 "run directory"
             )
+
+    def stage_pairs(self, pairs: PairSet, config: TrainConfig) -> TrainConfig:
+        """Store in-memory pairs (e.g. napari layers) here; returns the config that reads them."""
+        self._refuse_existing_run()
+        self.root.mkdir(parents=True, exist_ok=True)
+        pairs.save(self.pairs_path)
+        return config.replace(data=DataConfig("pairs", str(self.pairs_path.resolve())))
+
+    def create(self, config: TrainConfig) -> None:
+        """Start a new run; refuses to touch a directory that already holds one."""
+        self._refuse_existing_run()
         self.root.mkdir(parents=True, exist_ok=True)
         self.checkpoints.mkdir(exist_ok=True)
         self.samples.mkdir(exist_ok=True)

@@ -20,7 +20,7 @@ import numpy as np
 import torch
 from skimage import io as skio
 
-from ..config import DataConfig, TrainConfig
+from ..config import TrainConfig
 from ..data.encoding import decode_masks, encode_masks
 from ..data.normalise import IntensityNormaliser
 from ..data.pairset import PairSet
@@ -116,8 +116,11 @@ def _prepare(
     data = torch.from_numpy(
         np.concatenate([images, encode_masks(masks, spec.num_classes)], axis=1)
     ).to(device)
+    # Pairs were padded to a square and resized: a generated pixel covers this much tissue.
+    largest = max(max(i.shape) for i in pairs.images)
+    spacing = tuple(s * largest / config.image_size for s in pairs.spacing)
     state = _TrainingState(
-        model, normaliser, config, pairs.spacing, step, rng_batch, rng_noise, fixed_noise
+        model, normaliser, config, spacing, step, rng_batch, rng_noise, fixed_noise  # type: ignore[arg-type]
     )
     return state, data
 
@@ -164,11 +167,7 @@ def iter_training(
         if config is None:
             raise GanAugmentError("a new run needs a TrainConfig")
         if pairs is not None:
-            run.root.mkdir(parents=True, exist_ok=True)
-            if run.has_run():
-                run.create(config)  # raises the "already holds a run" error
-            pairs.save(run.pairs_path)
-            config = config.replace(data=DataConfig("pairs", str(run.pairs_path.resolve())))
+            config = run.stage_pairs(pairs, config)
         run.create(config)
     state, data = _prepare(run, config, resume)
     yield from _loop(run, state, data)

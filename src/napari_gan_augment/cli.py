@@ -1,0 +1,157 @@
+"""The ``gan-augment`` command line: ``train``, ``generate``, ``demo``, ``families``, ``config``."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .config import SynthesisConfig, TrainConfig
+from .devices import DEVICE_CHOICES
+from .errors import GanAugmentError
+from .synthesis.writing import FORMATS
+
+
+def _progress_bar(total: int, initial: int, description: str) -> Any:
+    from tqdm import tqdm
+
+    return tqdm(total=total, initial=initial, desc=description, unit="step", dynamic_ncols=True)
+
+
+def run_training(
+    run_dir: str, config: TrainConfig | None, resume: bool, steps: int | None
+) -> dict[str, Any]:
+    """Train with a progress bar; SIGTERM and Ctrl-C stop after saving ``last.pt``."""
+    from .training import iter_training
+
+    def _terminate(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _terminate)
+    bar = None
+    summary: dict[str, Any] = {}
+    for event in iter_training(run_dir, config, resume, steps=steps):
+        kind = event["event"]
+        if kind == "start":
+            bar = _progress_bar(event["steps"], event["step"], event["family"])
+        elif kind == "step" and bar is not None:
+            bar.update(event["step"] - bar.n)
+            bar.set_postfix(G=f"{event['loss_generator']:.3g}", D=f"{event['loss_critic']:.3g}")
+        elif kind == "end":
+            summary = event
+    if bar is not None:
+        bar.close()
+    return summary
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    config = None
+    if args.config:
+        config = TrainConfig.load(args.config)
+        if args.device:
+            config = config.replace(device=args.device)
+    elif not args.resume:
+        raise GanAugmentError("train needs --config FILE (or --resume on an existing run)")
+    try:
+        summary = run_training(args.run_dir, config, args.resume, args.steps)
+    except KeyboardInterrupt:
+        print(f"stopped; resume with: gan-augment train --run-dir {args.run_dir} --resume")
+        return 130
+    print(f"{summary['status']} at step {summary['step']}: checkpoint {summary['checkpoint']}")
+    return 0
+
+
+def _cmd_generate(args: argparse.Namespace) -> int:
+    from .api import generate_to_folder
+
+    settings = SynthesisConfig(args.count, args.seed, args.batch_size, args.checkpoint, args.device)
+    written = generate_to_folder(args.run_dir, args.out, settings, args.format)
+    print(f"wrote {written} pairs to {Path(args.out) / 'images'} and {Path(args.out) / 'masks'}")
+    return 0
+
+
+def _cmd_families(args: argparse.Namespace) -> int:
+    from .models.registry import available_families, get_family
+
+    for name in available_families():
+        info = get_family(name)
+        print(f"{name:12s} {info.summary} ({info.reference})")
+        print(f"{'':12s} sizes {info.sizes}; options {dict(info.defaults)}")
+    return 0
+
+
+def _cmd_config(args: argparse.Namespace) -> int:
+    from .models.registry import get_family
+
+    family = get_family(args.family)
+    config = TrainConfig(family=family.name, options=dict(family.defaults))
+    print(yaml.safe_dump(config.to_dict(), sort_keys=False), end="")
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import run_demo
+
+    report = run_demo(Path(args.out), steps=args.steps, device=args.device, seed=args.seed)
+    print(f"report: {report}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="gan-augment", description="GAN-based augmentation of biomedical images."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    train = commands.add_parser("train", help="train a generator (a job in a run directory)")
+    train.add_argument("--config", help="TrainConfig YAML/JSON (see `gan-augment config`)")
+    train.add_argument("--run-dir", required=True, help="run directory (new, or to resume)")
+    train.add_argument("--resume", action="store_true", help="continue from checkpoints/last.pt")
+    train.add_argument("--steps", type=int, help="with --resume: new total number of steps")
+    train.add_argument("--device", choices=DEVICE_CHOICES, help="override the config's device")
+    train.set_defaults(func=_cmd_train)
+
+    generate = commands.add_parser("generate", help="write N synthetic pairs to a folder")
+    generate.add_argument("--run-dir", required=True, help="run directory or checkpoint file")
+    generate.add_argument("--count", type=int, required=True, help="number of pairs")
+    generate.add_argument("--seed", type=int, default=0)
+    generate.add_argument("--out", required=True, help="new output folder")
+    generate.add_argument("--format", choices=FORMATS, default="nii.gz")
+    generate.add_argument("--checkpoint", default="last.pt", help="file in checkpoints/")
+    generate.add_argument("--batch-size", type=int, default=64)
+    generate.add_argument("--device", choices=DEVICE_CHOICES, default="auto")
+    generate.set_defaults(func=_cmd_generate)
+
+    demo = commands.add_parser("demo", help="train on the bundled brain sample and report")
+    demo.add_argument("--out", default="demo-out", help="new output folder")
+    demo.add_argument("--steps", type=int, default=800, help="generator steps (~0.2 s each)")
+    demo.add_argument("--seed", type=int, default=0)
+    demo.add_argument("--device", choices=DEVICE_CHOICES, default="auto")
+    demo.set_defaults(func=_cmd_demo)
+
+    families = commands.add_parser("families", help="list the GAN families")
+    families.set_defaults(func=_cmd_families)
+
+    config = commands.add_parser("config", help="print a default TrainConfig as YAML")
+    config.add_argument("--family", default="pair-wgan")
+    config.set_defaults(func=_cmd_config)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``gan-augment``; user errors print one clear line and exit 2."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except GanAugmentError as exc:
+        print(f"gan-augment: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

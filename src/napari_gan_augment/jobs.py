@@ -1,0 +1,106 @@
+"""Running a training job in a child process and following its event log.
+
+The run directory is the interface: the parent writes ``config.yaml`` (and ``pairs.npz``),
+starts ``python -m napari_gan_augment.cli train`` on it, and reads ``metrics.jsonl``. The
+viewer crashing does not kill training, a crash in training does not kill the viewer, and GPU
+memory is returned when the child exits.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .config import TrainConfig
+from .data.pairset import PairSet
+from .errors import GanAugmentError
+from .training.run_dir import RunDirectory
+
+
+@dataclass
+class TrainingProcess:
+    """A training job running in a child process."""
+
+    run: RunDirectory
+    process: subprocess.Popen[bytes]
+
+    def is_running(self) -> bool:
+        return self.process.poll() is None
+
+    def request_stop(self) -> None:
+        """Ask the job to save and stop at its next step (it writes ``last.pt`` first)."""
+        self.run.request_stop()
+
+    def kill(self) -> None:
+        """Stop at once; ``last.pt`` from the latest sample grid stays loadable."""
+        self.process.kill()
+        self.process.wait()
+
+
+def start_training_process(
+    run_dir: str | Path,
+    config: TrainConfig | None = None,
+    resume: bool = False,
+    pairs: PairSet | None = None,
+    steps: int | None = None,
+) -> TrainingProcess:
+    """Prepare ``run_dir`` and start ``gan-augment train`` on it in a child process."""
+    run = RunDirectory(run_dir)
+    command = [sys.executable, "-m", "napari_gan_augment.cli", "train", "--run-dir", str(run.root)]
+    if resume:
+        command.append("--resume")
+        if steps:
+            command += ["--steps", str(steps)]
+    else:
+        if config is None:
+            raise GanAugmentError("a new run needs a TrainConfig")
+        if pairs is not None:
+            config = run.stage_pairs(pairs, config)
+        elif run.has_run():
+            run.create(config)  # raises the "already holds a run" error
+        config_path = run.root / "requested-config.yaml"
+        config.save(config_path)
+        command += ["--config", str(config_path)]
+    run.root.mkdir(parents=True, exist_ok=True)
+    log = open(run.log_path, "ab")
+    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+    log.close()
+    return TrainingProcess(run, process)
+
+
+def follow_events(
+    run_dir: str | Path,
+    is_alive: Callable[[], bool],
+    poll_seconds: float = 0.2,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> Iterator[dict[str, Any]]:
+    """Yield new ``metrics.jsonl`` events while the job lives, and the remaining ones after.
+
+    Yields ``{"event": "idle"}`` between polls so a caller (e.g. a ``thread_worker``) gets a
+    regular chance to cancel. Ends after an ``end`` event or when the process is gone.
+    """
+    path = RunDirectory(run_dir).metrics_path
+    offset = path.stat().st_size if path.exists() else 0
+    while True:
+        alive = is_alive()
+        if path.exists():
+            with open(path) as handle:
+                handle.seek(offset)
+                for line in iter(handle.readline, ""):
+                    if not line.endswith("\n"):
+                        break
+                    offset += len(line.encode())
+                    event = json.loads(line)
+                    yield event
+                    if event.get("event") == "end":
+                        return
+        if not alive or should_stop():
+            return
+        yield {"event": "idle"}
+        time.sleep(poll_seconds)

@@ -1,0 +1,16 @@
+"""Drawing image–mask pairs from trained generators, in memory or streamed to files."""
+
+from __future__ import annotations
+
+from .generate import LoadedGenerator, SyntheticBatch, iter_synthesis, load_generator
+from .generate import synthesize_pairs
+from .writing import write_pairs
+
+__all__ = [
+    "LoadedGenerator",
+    "SyntheticBatch",
+    "iter_synthesis",
+    "load_generator",
+    "synthesize_pairs",
+    "write_pairs",
+]

@@ -1,0 +1,52 @@
+"""Streaming generated pairs to disk in the folder layout the data layer reads back."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+
+from ..data.io import write_nifti, write_raster
+from ..errors import InputError
+from .generate import SyntheticBatch
+
+FORMATS = ("nii.gz", "tif", "png")
+
+
+def write_pairs(
+    batches: Iterable[SyntheticBatch],
+    out_dir: str | Path,
+    fmt: str = "nii.gz",
+    spacing: tuple[float, float] = (1.0, 1.0),
+) -> int:
+    """Write ``out_dir/images/pair_NNNNN.<fmt>`` and ``out_dir/masks/pair_NNNNN_mask.<fmt>``.
+
+    Existing files are never overwritten: the call fails before writing if ``out_dir``
+    already holds pairs. Returns the number of pairs written.
+    """
+    if fmt not in FORMATS:
+        raise InputError(f"unknown output format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    out_dir = Path(out_dir)
+    image_dir, mask_dir = out_dir / "images", out_dir / "masks"
+    for folder in (image_dir, mask_dir):
+        if folder.exists() and any(folder.iterdir()):
+            raise InputError(f"{folder} already holds files; choose a new --out directory")
+        folder.mkdir(parents=True, exist_ok=True)
+    written = 0
+    for batch in batches:
+        for offset, (image, mask) in enumerate(zip(batch.images, batch.masks, strict=True)):
+            name = f"pair_{batch.start + offset:05d}"
+            if fmt == "nii.gz":
+                write_nifti(image_dir / f"{name}.nii.gz", image, spacing)
+                write_nifti(mask_dir / f"{name}_mask.nii.gz", mask, spacing)
+            else:
+                if fmt == "png" and image.dtype not in (np.uint8, np.uint16):
+                    raise InputError(
+                        f"PNG holds only 8/16-bit unsigned intensities, these are "
+                        f"{image.dtype}; use --format tif or nii.gz"
+                    )
+                write_raster(image_dir / f"{name}.{fmt}", image)
+                write_raster(mask_dir / f"{name}_mask.{fmt}", mask)
+            written += 1
+    return written
