@@ -100,7 +100,7 @@ class PairWGAN(GanModel):
         return torch.randn(count, dim, generator=rng, device=rng.device).to(self.device)
 
     def generate(self, noise: torch.Tensor) -> torch.Tensor:
-        with torch.inference_mode():
+        with torch.no_grad():  # not inference_mode: callers may feed results to a critic
             return self.generator(noise.to(self.device))
 
     def train_step(self, real: torch.Tensor, rng: torch.Generator) -> dict[str, float]:

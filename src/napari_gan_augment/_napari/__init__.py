@@ -1,0 +1,1 @@
+"""Thin npe2 contributions (reader, writer, sample data) over the core data layer."""

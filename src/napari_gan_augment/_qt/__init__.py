@@ -1,0 +1,1 @@
+"""Qt/napari widgets: thin shells that build configs and start core jobs."""

@@ -1,0 +1,108 @@
+"""Plugins ▸ GAN Augment ▸ Synthesize pairs: a trained run → new Image + Labels layers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from magicgui.widgets import ComboBox, Container, FileEdit, Label, ProgressBar, PushButton
+from magicgui.widgets import SpinBox
+from napari.qt.threading import thread_worker
+from napari.utils.notifications import show_error
+
+from ..devices import DEVICE_CHOICES
+from ..errors import GanAugmentError
+from ..synthesis import iter_synthesis, load_generator
+
+if TYPE_CHECKING:
+    import napari
+
+
+def synthesize_with_progress(
+    run_dir: str, checkpoint: str, count: int, seed: int, device: str
+) -> Iterator[int | tuple[np.ndarray, np.ndarray, dict[str, Any]]]:
+    """Yield the number of pairs done after each batch, then the arrays and their metadata."""
+    generator = load_generator(run_dir, checkpoint, device)
+    images, masks = [], []
+    for batch in iter_synthesis(generator, count, seed, batch_size=32):
+        images.append(batch.images)
+        masks.append(batch.masks)
+        yield batch.start + len(batch.images)
+    metadata = {**generator.metadata, "seed": seed, "count": count}
+    yield np.concatenate(images), np.concatenate(masks), metadata | {
+        "spacing": generator.spacing
+    }
+
+
+class SynthesizeWidget(Container):
+    """Draw N pairs from a run's checkpoint into a new Image layer and a new Labels layer."""
+
+    def __init__(self, napari_viewer: napari.Viewer) -> None:
+        super().__init__(labels=True)
+        self._viewer = napari_viewer
+        self._worker: Any = None
+        self._run_dir = FileEdit(label="run dir", mode="d")
+        self._checkpoint = ComboBox(label="checkpoint", choices=["last.pt"], value="last.pt")
+        self._count = SpinBox(label="count", min=1, max=100_000, value=16)
+        self._seed = SpinBox(label="seed", min=0, max=2**31 - 1, value=0)
+        self._device = ComboBox(label="device", choices=list(DEVICE_CHOICES), value="auto")
+        self._run_button = PushButton(text="Synthesize")
+        self._cancel_button = PushButton(text="Cancel", enabled=False)
+        self._progress = ProgressBar(label="progress", min=0, max=1, value=0)
+        self._status = Label(label="status", value="")
+        self.extend([
+            self._run_dir, self._checkpoint, self._count, self._seed, self._device,
+            Container(widgets=[self._run_button, self._cancel_button], layout="horizontal",
+                      labels=False),
+            self._progress, self._status,
+        ])
+        self._run_dir.changed.connect(self._on_run_dir_changed)
+        self._run_button.clicked.connect(self._on_run_clicked)
+        self._cancel_button.clicked.connect(self._on_cancel_clicked)
+
+    def _on_run_dir_changed(self, path: Path) -> None:
+        found = sorted(p.name for p in (Path(path) / "checkpoints").glob("*.pt"))
+        self._checkpoint.choices = found or ["last.pt"]
+        self._checkpoint.value = "last.pt" if "last.pt" in found else (found or ["last.pt"])[-1]
+
+    def _on_run_clicked(self) -> None:
+        self._progress.max = self._count.value
+        self._progress.value = 0
+        self._status.value = "loading generator…"
+        self._worker = thread_worker(synthesize_with_progress)(
+            str(self._run_dir.value), self._checkpoint.value, self._count.value,
+            self._seed.value, self._device.value,
+        )
+        self._worker.yielded.connect(self._on_yielded)
+        self._worker.errored.connect(self._on_errored)
+        self._worker.finished.connect(self._on_finished)
+        self._run_button.enabled, self._cancel_button.enabled = False, True
+        self._worker.start()
+
+    def _on_cancel_clicked(self) -> None:
+        if self._worker is not None:
+            self._worker.quit()
+            self._status.value = "cancelled"
+
+    def _on_yielded(self, value: Any) -> None:
+        if isinstance(value, int):
+            self._progress.value = value
+            self._status.value = f"{value}/{self._count.value} pairs"
+            return
+        images, masks, metadata = value
+        spacing = metadata.pop("spacing")
+        name = f"{Path(metadata['run_dir']).name} seed {metadata['seed']}"
+        scale = (1.0, *spacing)  # a stack of 2D pairs along a new first axis
+        self._viewer.add_image(images, name=f"{name} images", scale=scale, metadata=metadata)
+        self._viewer.add_labels(masks, name=f"{name} masks", scale=scale, metadata=metadata)
+        self._status.value = f"added {len(images)} pairs"
+
+    def _on_errored(self, exc: Exception) -> None:
+        self._status.value = "failed"
+        if isinstance(exc, GanAugmentError):
+            show_error(str(exc))
+
+    def _on_finished(self) -> None:
+        self._run_button.enabled, self._cancel_button.enabled = True, False

@@ -1,0 +1,245 @@
+"""Plugins ▸ GAN Augment ▸ Train generator."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import napari.layers
+from magicgui.widgets import (
+    ComboBox,
+    Container,
+    FileEdit,
+    FloatSpinBox,
+    Label,
+    ProgressBar,
+    PushButton,
+    SpinBox,
+    create_widget,
+)
+from napari.qt.threading import thread_worker
+from napari.utils.notifications import show_error, show_info
+from skimage import io as skio
+
+from ..config import DataConfig, TrainConfig
+from ..data.pairset import PairSet, SliceSettings
+from ..devices import DEVICE_CHOICES
+from ..errors import GanAugmentError
+from ..jobs import TrainingProcess, follow_events, start_training_process
+from ..models.registry import available_families, get_family
+from ..training.run_dir import RunDirectory
+from .loss_plot import LossPlotWidget
+
+if TYPE_CHECKING:
+    import napari
+
+SOURCES = {"layers": "Image + Labels layers", "folder": "folder (images/ + masks/)",
+           "volume": "3D volume files", "sample": "bundled MNI152 sample"}
+REDRAW_EVERY_S = 0.5
+
+
+def job_error_message(run: RunDirectory) -> str:
+    """The job's own error line from ``job.log`` (or where to look)."""
+    lines = run.log_path.read_text(errors="replace").splitlines() if run.log_path.exists() else []
+    errors = [line for line in lines if line.startswith("gan-augment: error:")]
+    detail = errors[-1].removeprefix("gan-augment: error: ") if errors else "see the log"
+    return f"training failed: {detail} ({run.log_path})"
+
+
+class TrainWidget(Container):
+    """Train a GAN on layers, a folder or a volume, in a child process, with live feedback."""
+
+    def __init__(self, napari_viewer: napari.Viewer) -> None:
+        super().__init__(labels=True)
+        self._viewer = napari_viewer
+        self._process: TrainingProcess | None = None
+        self._worker: Any = None
+        self._pending: list[dict[str, Any]] = []
+        self._last_redraw = 0.0
+
+        self._source = ComboBox(label="source", choices=[(v, k) for k, v in SOURCES.items()],
+                                value="layers")
+        self._image_layer = create_widget(annotation=napari.layers.Image, label="image")
+        self._labels_layer = create_widget(annotation=napari.layers.Labels, label="labels")
+        self._folder = FileEdit(label="folder", mode="d")
+        self._volume_image = FileEdit(label="volume", filter="*.nii *.nii.gz *.tif *.tiff")
+        self._volume_mask = FileEdit(label="volume mask", filter="*.nii *.nii.gz *.tif *.tiff")
+        self._axis = SpinBox(label="slice axis", min=0, max=2, value=0)
+        self._step = SpinBox(label="slice step", min=1, max=100, value=1)
+        self._min_foreground = FloatSpinBox(label="min foreground", min=0, max=1, step=0.01,
+                                            value=0.05)
+        self._empty_fraction = FloatSpinBox(label="empty share", min=0, max=1, step=0.05,
+                                            value=0.0)
+        self._family = ComboBox(label="family", choices=available_families(), value="pair-wgan")
+        self._size = ComboBox(label="size", choices=[32, 64, 128, 256], value=64)
+        self._steps = SpinBox(label="steps", min=1, max=1_000_000, value=800)
+        self._batch = SpinBox(label="batch", min=1, max=1024, value=16)
+        self._lr_generator = FloatSpinBox(label="lr generator", min=1e-6, max=1, step=1e-5,
+                                          value=1e-4, options={"decimals": 6})
+        self._lr_critic = FloatSpinBox(label="lr critic", min=1e-6, max=1, step=1e-5,
+                                       value=1e-4, options={"decimals": 6})
+        self._device = ComboBox(label="device", choices=list(DEVICE_CHOICES), value="auto")
+        self._run_dir = FileEdit(label="run dir", mode="d",
+                                 value=Path.cwd() / "runs" / time.strftime("run-%Y%m%d-%H%M%S"))
+        self._start_button = PushButton(text="Start")
+        self._stop_button = PushButton(text="Stop", enabled=False)
+        self._resume_button = PushButton(text="Resume")
+        self._progress = ProgressBar(label="progress", min=0, max=1, value=0)
+        self._status = Label(label="status", value="idle")
+        self.extend([
+            self._source, self._image_layer, self._labels_layer, self._folder,
+            self._volume_image, self._volume_mask, self._axis, self._step,
+            self._min_foreground, self._empty_fraction, self._family, self._size, self._steps,
+            self._batch, self._lr_generator, self._lr_critic, self._device, self._run_dir,
+            Container(widgets=[self._start_button, self._stop_button, self._resume_button],
+                      layout="horizontal", labels=False),
+            self._progress, self._status,
+        ])
+        self._loss_plot = LossPlotWidget()
+        self.native.layout().addWidget(self._loss_plot)
+
+        self._source.changed.connect(self._on_source_changed)
+        self._family.changed.connect(self._on_family_changed)
+        self._start_button.clicked.connect(self._on_start_clicked)
+        self._stop_button.clicked.connect(self._on_stop_clicked)
+        self._resume_button.clicked.connect(self._on_resume_clicked)
+        self._on_source_changed(self._source.value)
+        self._on_family_changed(self._family.value)
+
+    # ----------------------------------------------------------------- building inputs
+    def _on_source_changed(self, source: str) -> None:
+        self._image_layer.visible = self._labels_layer.visible = source == "layers"
+        self._folder.visible = source == "folder"
+        self._volume_image.visible = self._volume_mask.visible = source == "volume"
+        for widget in (self._axis, self._step, self._min_foreground, self._empty_fraction):
+            widget.visible = source in ("layers", "volume", "sample")
+
+    def _on_family_changed(self, name: str) -> None:
+        optimiser = get_family(name).optimiser
+        self._lr_generator.value = optimiser["lr_generator"]
+        self._lr_critic.value = optimiser["lr_critic"]
+
+    def _slice_settings(self) -> SliceSettings:
+        return SliceSettings(self._axis.value, self._step.value, self._min_foreground.value,
+                             self._empty_fraction.value)
+
+    def _data_config(self) -> DataConfig:
+        source = self._source.value
+        slicing = {"axis": self._axis.value, "step": self._step.value,
+                   "min_foreground": self._min_foreground.value,
+                   "empty_fraction": self._empty_fraction.value}
+        if source == "folder":
+            return DataConfig("folder", str(self._folder.value))
+        if source == "volume":
+            return DataConfig("volume", str(self._volume_image.value),
+                              str(self._volume_mask.value), **slicing)
+        return DataConfig("sample", **slicing)
+
+    def build_config(self) -> TrainConfig:
+        """The TrainConfig the current settings describe."""
+        return TrainConfig(
+            family=self._family.value, data=self._data_config(), image_size=self._size.value,
+            steps=self._steps.value, batch_size=self._batch.value,
+            lr_generator=self._lr_generator.value, lr_critic=self._lr_critic.value,
+            device=self._device.value,
+            sample_every=max(1, min(100, self._steps.value // 10)),
+        )
+
+    def _layer_pairs(self) -> PairSet:
+        image, labels = self._image_layer.value, self._labels_layer.value
+        if image is None or labels is None:
+            raise GanAugmentError("choose an Image layer and a Labels layer (or another source)")
+        # Copies: the user's layers are read, never modified.
+        return PairSet.from_arrays(
+            image.data.copy(), labels.data.copy(), tuple(image.scale), image.name, labels.name,
+            self._slice_settings(),
+        )
+
+    # ----------------------------------------------------------------- job control
+    def _on_start_clicked(self) -> None:
+        try:
+            config = self.build_config()
+            pairs = self._layer_pairs() if self._source.value == "layers" else None
+            if pairs is not None:
+                pairs.check_training_size(config.image_size)
+            self._process = start_training_process(self._run_dir.value, config, pairs=pairs)
+        except GanAugmentError as exc:
+            show_error(str(exc))
+            return
+        self._follow()
+
+    def _on_resume_clicked(self) -> None:
+        try:
+            RunDirectory(self._run_dir.value).load_config()
+            self._process = start_training_process(
+                self._run_dir.value, resume=True, steps=self._steps.value
+            )
+        except GanAugmentError as exc:
+            show_error(str(exc))
+            return
+        self._follow()
+
+    def _on_stop_clicked(self) -> None:
+        if self._process is not None:
+            self._process.request_stop()
+            self._status.value = "stopping at the next step…"
+
+    def _follow(self) -> None:
+        process = self._process
+        assert process is not None
+        self._loss_plot.reset()
+        self._loss_plot.add_events(process.run.read_events())
+        self._set_running(True)
+        self._status.value = "starting…"
+        self._worker = thread_worker(follow_events)(process.run.root, process.is_running)
+        self._worker.yielded.connect(self._on_event)
+        self._worker.finished.connect(self._on_job_finished)
+        self._worker.start()
+
+    def _set_running(self, running: bool) -> None:
+        self._start_button.enabled = self._resume_button.enabled = not running
+        self._stop_button.enabled = running
+
+    # ----------------------------------------------------------------- feedback (main thread)
+    def _on_event(self, event: dict[str, Any]) -> None:
+        kind = event["event"]
+        if kind == "start":
+            self._progress.max = event["steps"]
+            self._progress.value = event["step"]
+            self._status.value = f"training {event['family']} on {event['device']}"
+        elif kind == "step":
+            self._pending.append(event)
+            self._progress.value = event["step"]
+            self._status.value = (f"step {event['step']}/{self._progress.max} · "
+                                  f"{event['steps_per_second']:.2f} steps/s")
+        elif kind == "sample":
+            self._show_preview(Path(event["path"]), event["step"])
+        elif kind == "end":
+            self._status.value = f"{event['status']} at step {event['step']} {event['message']}"
+        now = time.monotonic()
+        if self._pending and (kind != "step" or now - self._last_redraw > REDRAW_EVERY_S):
+            self._loss_plot.add_events(self._pending)
+            self._pending = []
+            self._last_redraw = now
+
+    def _show_preview(self, png: Path, step: int) -> None:
+        grid = skio.imread(str(png))
+        name = f"{Path(self._process.run.root).name} preview" if self._process else "preview"
+        metadata = {"run_dir": str(self._process.run.root) if self._process else "", "step": step}
+        if name in self._viewer.layers:
+            layer = self._viewer.layers[name]
+            layer.data = grid
+            layer.metadata.update(metadata)
+        else:
+            self._viewer.add_image(grid, name=name, rgb=True, metadata=metadata)
+
+    def _on_job_finished(self) -> None:
+        if self._pending:
+            self._loss_plot.add_events(self._pending)
+            self._pending = []
+        self._set_running(False)
+        if self._process is not None and self._process.process.poll() not in (None, 0):
+            show_error(job_error_message(self._process.run))
+        else:
+            show_info("training job ended")

@@ -1,0 +1,30 @@
+"""The core must import without Qt or napari (DESIGN.md, house style rule 1)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+CORE_MODULES = [
+    "napari_gan_augment.api",
+    "napari_gan_augment.cli",
+    "napari_gan_augment.demo",
+    "napari_gan_augment.data",
+    "napari_gan_augment.models",
+    "napari_gan_augment.training",
+    "napari_gan_augment.synthesis",
+    "napari_gan_augment.jobs",
+]
+
+
+def test_core_imports_load_neither_qt_nor_napari() -> None:
+    code = (
+        "import sys\n"
+        + "".join(f"import {m}\n" for m in CORE_MODULES)
+        + "bad = sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('qtpy', 'napari', 'PyQt5', 'PyQt6', 'PySide2', 'PySide6', 'magicgui'))\n"
+        "print(','.join(bad))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == ""

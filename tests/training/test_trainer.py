@@ -1,0 +1,149 @@
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+from skimage import io as skio
+
+from napari_gan_augment.errors import CheckpointError, InputError
+from napari_gan_augment.training import RunDirectory, iter_training, train
+from napari_gan_augment.training.checkpoint import load_checkpoint, save_checkpoint
+
+from ..conftest import tiny_config
+
+
+def test_run_directory_contents(trained_run: Path) -> None:
+    run = RunDirectory(trained_run)
+    events = run.read_events()
+    kinds = [e["event"] for e in events]
+    assert kinds[0] == "start" and kinds[-1] == "end"
+    assert [e["step"] for e in events if e["event"] == "step"] == [1, 2, 3, 4]
+    assert events[-1]["status"] == "finished"
+    assert json.loads(run.summary_path.read_text())["step"] == 4
+    grids = sorted(p.name for p in run.samples.glob("*.png"))
+    assert grids == ["step_000002.png", "step_000004.png"]
+    grid = skio.imread(str(run.samples / grids[-1]))
+    assert grid.ndim == 3 and grid.shape[2] == 3 and grid.std() > 0
+    assert (run.checkpoints / "step_000004.pt").exists()
+    assert run.config_path.exists()
+
+
+def test_checkpoint_loads_with_weights_only(trained_run: Path) -> None:
+    payload = torch.load(trained_run / "checkpoints" / "last.pt", weights_only=True)
+    assert payload["family"] == "pair-wgan" and payload["step"] == 4
+
+
+def test_resume_matches_an_uninterrupted_run(tmp_path: Path) -> None:
+    train(tmp_path / "straight", tiny_config(steps=6))
+    train(tmp_path / "split", tiny_config(steps=3))
+    summary = train(tmp_path / "split", resume=True, steps=6)
+    assert summary["step"] == 6
+    a = load_checkpoint(tmp_path / "straight" / "checkpoints" / "last.pt")
+    b = load_checkpoint(tmp_path / "split" / "checkpoints" / "last.pt")
+    for name, tensor in a["state"]["networks"]["generator"].items():
+        assert torch.equal(tensor, b["state"]["networks"]["generator"][name]), name
+    starts = [e for e in RunDirectory(tmp_path / "split").read_events() if e["event"] == "start"]
+    assert [s["resumed"] for s in starts] == [False, True]
+
+
+def test_existing_run_is_not_overwritten(trained_run: Path) -> None:
+    before = (trained_run / "config.yaml").read_text()
+    with pytest.raises(InputError, match="already holds a run"):
+        next(iter_training(trained_run, tiny_config()))
+    assert (trained_run / "config.yaml").read_text() == before
+
+
+def test_resume_as_another_family_is_refused(trained_run: Path) -> None:
+    with pytest.raises(CheckpointError, match="cannot be resumed"):
+        next(iter_training(trained_run, tiny_config(family="cyclegan"), resume=True))
+
+
+def test_checkpoint_of_another_family(tmp_path: Path) -> None:
+    path = save_checkpoint({"family": "pix2pix"}, tmp_path / "x.pt")
+    with pytest.raises(CheckpointError, match="holds a 'pix2pix' model"):
+        load_checkpoint(path, expected_family="pair-wgan")
+
+
+def test_missing_and_corrupt_checkpoints(tmp_path: Path, trained_run: Path) -> None:
+    with pytest.raises(CheckpointError, match="does not exist"):
+        load_checkpoint(tmp_path / "nope.pt")
+    good = (trained_run / "checkpoints" / "last.pt").read_bytes()
+    (tmp_path / "cut.pt").write_bytes(good[: len(good) // 3])
+    with pytest.raises(CheckpointError, match="corrupt or incomplete"):
+        load_checkpoint(tmp_path / "cut.pt")
+    with pytest.raises(InputError, match="holds no run"):
+        next(iter_training(tmp_path / "empty", resume=True))
+
+
+def test_stop_file_stops_and_leaves_a_checkpoint(tmp_path: Path) -> None:
+    events = iter_training(tmp_path / "run", tiny_config(steps=1000))
+    for event in events:
+        if event["event"] == "step" and event["step"] == 3:
+            RunDirectory(tmp_path / "run").request_stop()
+    assert event["status"] == "stopped" and event["step"] == 3
+    assert load_checkpoint(tmp_path / "run" / "checkpoints" / "last.pt")["step"] == 3
+
+
+def test_closing_the_generator_saves(tmp_path: Path) -> None:
+    events = iter_training(tmp_path / "run", tiny_config(steps=1000))
+    for event in events:
+        if event["event"] == "step" and event["step"] == 2:
+            break
+    events.close()
+    assert load_checkpoint(tmp_path / "run" / "checkpoints" / "last.pt")["step"] == 2
+    assert json.loads((tmp_path / "run" / "summary.json").read_text())["status"] == "stopped"
+
+
+def test_killed_job_leaves_a_loadable_checkpoint(tmp_path: Path) -> None:
+    config_path = tmp_path / "c.yaml"
+    tiny_config(steps=100_000, sample_every=3).save(config_path)
+    run_dir = tmp_path / "run"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "napari_gan_augment.cli", "train", "--config", str(config_path),
+         "--run-dir", str(run_dir)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        events = RunDirectory(run_dir).read_events() if run_dir.exists() else []
+        if sum(e["event"] == "sample" for e in events) >= 2:
+            break
+        time.sleep(0.05)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    payload = load_checkpoint(run_dir / "checkpoints" / "last.pt")
+    assert payload["step"] >= 6 and payload["step"] % 3 == 0
+    summary = train(run_dir, resume=True, steps=payload["step"] + 2)
+    assert summary["status"] == "finished" and summary["step"] == payload["step"] + 2
+
+
+def test_sigterm_saves_before_exit(tmp_path: Path) -> None:
+    config_path = tmp_path / "c.yaml"
+    tiny_config(steps=100_000, sample_every=1000).save(config_path)
+    run_dir = tmp_path / "run"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "napari_gan_augment.cli", "train", "--config", str(config_path),
+         "--run-dir", str(run_dir)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        events = RunDirectory(run_dir).read_events() if run_dir.exists() else []
+        if any(e["event"] == "step" and e["step"] >= 5 for e in events):
+            break
+        time.sleep(0.05)
+    process.terminate()
+    assert process.wait(timeout=60) == 130
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["step"] >= 5
+    assert load_checkpoint(run_dir / "checkpoints" / "last.pt")["step"] == summary["step"]
+
+
+def test_training_size_larger_than_images(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="larger than the source images"):
+        train(tmp_path / "run", tiny_config(image_size=256))
