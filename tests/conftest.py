@@ -18,8 +18,15 @@ TINY_DATA = DataConfig(source="sample", axis=0, step=4, min_foreground=0.05)
 def tiny_config(**changes: object) -> TrainConfig:
     """pair-wgan at 32 px with 4 base filters: a step takes milliseconds on CPU."""
     base = TrainConfig(
-        data=TINY_DATA, image_size=32, steps=4, batch_size=4, seed=0, device="cpu",
-        options={"base_filters": 4, "critic_steps": 2}, sample_every=2, checkpoint_every=4,
+        data=TINY_DATA,
+        image_size=32,
+        steps=4,
+        batch_size=4,
+        seed=0,
+        device="cpu",
+        options={"base_filters": 4, "critic_steps": 2},
+        sample_every=2,
+        checkpoint_every=4,
         log_every=1,
     )
     return base.replace(**changes)

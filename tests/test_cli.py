@@ -19,31 +19,56 @@ def test_train_then_generate(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert main(["train", "--run-dir", str(tmp_path / "r"), "--resume", "--steps", "5"]) == 0
     assert "finished at step 5" in capsys.readouterr().out
     out = tmp_path / "pairs"
-    code = main(["generate", "--run-dir", str(tmp_path / "r"), "--count", "3", "--seed", "2",
-                 "--out", str(out), "--device", "cpu"])
+    code = main(
+        [
+            "generate",
+            "--run-dir",
+            str(tmp_path / "r"),
+            "--count",
+            "3",
+            "--seed",
+            "2",
+            "--out",
+            str(out),
+            "--device",
+            "cpu",
+        ]
+    )
     assert code == 0
     assert len(list((out / "images").glob("*.nii.gz"))) == 3
     assert len(list((out / "masks").glob("*_mask.nii.gz"))) == 3
 
 
 @pytest.mark.parametrize("count", ["0", "-2"])
-def test_generate_rejects_bad_counts(trained_run: Path, tmp_path: Path, count: str,
-                                     capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["generate", "--run-dir", str(trained_run), "--count", count,
-                 "--out", str(tmp_path / "o")])
+def test_generate_rejects_bad_counts(
+    trained_run: Path, tmp_path: Path, count: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(
+        ["generate", "--run-dir", str(trained_run), "--count", count, "--out", str(tmp_path / "o")]
+    )
     assert code == 2
     assert "positive number of pairs" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
 
 
 def test_generate_from_missing_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["generate", "--run-dir", str(tmp_path / "none"), "--count", "1",
-                 "--out", str(tmp_path / "o")])
+    code = main(
+        [
+            "generate",
+            "--run-dir",
+            str(tmp_path / "none"),
+            "--count",
+            "1",
+            "--out",
+            str(tmp_path / "o"),
+        ]
+    )
     assert code == 2 and "neither a run directory" in capsys.readouterr().err
 
 
-def test_config_command_prints_a_loadable_default(tmp_path: Path,
-                                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_config_command_prints_a_loadable_default(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["config"]) == 0
     path = tmp_path / "c.yaml"
     path.write_text(capsys.readouterr().out)

@@ -12,7 +12,11 @@ from napari_gan_augment.errors import InputError
 def test_train_config_round_trips(tmp_path: Path, suffix: str) -> None:
     config = TrainConfig(
         data=DataConfig("volume", "a.nii.gz", "a_seg.nii.gz", axis=1, step=3),
-        image_size=128, steps=7, betas=(0.0, 0.999), options={"base_filters": 8}, seed=3,
+        image_size=128,
+        steps=7,
+        betas=(0.0, 0.999),
+        options={"base_filters": 8},
+        seed=3,
     )
     path = tmp_path / f"c{suffix}"
     config.save(path)

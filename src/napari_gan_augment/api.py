@@ -42,8 +42,12 @@ __all__ = [
 
 
 def synthesize(
-    run_dir: str | Path, count: int, seed: int = 0, checkpoint: str = "last.pt",
-    device: str = "auto", batch_size: int = 64,
+    run_dir: str | Path,
+    count: int,
+    seed: int = 0,
+    checkpoint: str = "last.pt",
+    device: str = "auto",
+    batch_size: int = 64,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Generate ``count`` pairs from a run: images in the source dtype and integer masks."""
     SynthesisConfig(count=count, seed=seed, batch_size=batch_size)  # validates

@@ -25,9 +25,16 @@ DEMO_PAIRS = 32
 def demo_config(steps: int, device: str, seed: int) -> TrainConfig:
     """pair-wgan at 64 px with 16 base filters: ~0.2 s per generator step on 2 CPU cores."""
     return TrainConfig(
-        family="pair-wgan", data=DEMO_DATA, image_size=64, steps=steps, batch_size=16,
-        seed=seed, device=device, sample_every=max(1, steps // 8),
-        checkpoint_every=max(1, steps // 2), log_every=5,
+        family="pair-wgan",
+        data=DEMO_DATA,
+        image_size=64,
+        steps=steps,
+        batch_size=16,
+        seed=seed,
+        device=device,
+        sample_every=max(1, steps // 8),
+        checkpoint_every=max(1, steps // 2),
+        log_every=5,
     )
 
 
@@ -46,17 +53,25 @@ def run_demo(out: Path, steps: int = 800, device: str = "auto", seed: int = 0) -
     pairs = pairset_from_config(DEMO_DATA)
     real_images, real_masks = pairs.training_arrays(64, pairs.fit_normaliser())
     pick = np.linspace(0, len(pairs) - 1, 16).astype(int)
-    skio.imsave(str(out / "real.png"), pair_grid(real_images[pick, 0], real_masks[pick]),
-                check_contrast=False)
+    skio.imsave(
+        str(out / "real.png"),
+        pair_grid(real_images[pick, 0], real_masks[pick]),
+        check_contrast=False,
+    )
 
     generator = load_generator(out / "run", device=device)
     images, masks = synthesize_pairs(generator, 16, seed=seed)
-    skio.imsave(str(out / "samples.png"),
-                pair_grid(generator.normaliser.forward(images), masks.astype(np.int32)),
-                check_contrast=False)
+    skio.imsave(
+        str(out / "samples.png"),
+        pair_grid(generator.normaliser.forward(images), masks.astype(np.int32)),
+        check_contrast=False,
+    )
     settings = SynthesisConfig(count=DEMO_PAIRS, seed=seed)
-    write_pairs(iter_synthesis(generator, settings.count, settings.seed), out / "pairs",
-                spacing=generator.spacing)
+    write_pairs(
+        iter_synthesis(generator, settings.count, settings.seed),
+        out / "pairs",
+        spacing=generator.spacing,
+    )
     events = RunDirectory(out / "run").read_events()
     save_loss_plot(events, out / "losses.png")
     last = [e for e in events if e["event"] == "step"][-1]
@@ -67,7 +82,11 @@ def run_demo(out: Path, steps: int = 800, device: str = "auto", seed: int = 0) -
 
 
 def _report_text(
-    config: TrainConfig, summary: dict, last: dict, seconds: float, n_pairs: int,
+    config: TrainConfig,
+    summary: dict,
+    last: dict,
+    seconds: float,
+    n_pairs: int,
     masks: np.ndarray,
 ) -> str:
     fractions = [(masks == c).mean() for c in (1, 2)]
@@ -76,15 +95,15 @@ def _report_text(
 Trained **{config.family}** (WGAN-GP image–mask pair generator, Neff et al. 2018) on
 {n_pairs} axial slices of the bundled MNI ICBM152 2009a brain (grey matter = 1,
 white matter = 2), at {config.image_size} px, batch {config.batch_size},
-{summary['step']} generator steps on `{summary['device']}` in {seconds:.0f} s
-({last['steps_per_second']:.2f} steps/s).
+{summary["step"]} generator steps on `{summary["device"]}` in {seconds:.0f} s
+({last["steps_per_second"]:.2f} steps/s).
 
 | | |
 |---|---|
-| final generator loss | {last['loss_generator']:.3f} |
-| final critic loss | {last['loss_critic']:.3f} |
-| Wasserstein estimate | {last['wasserstein_distance']:.3f} |
-| gradient penalty | {last['gradient_penalty']:.3f} |
+| final generator loss | {last["loss_generator"]:.3f} |
+| final critic loss | {last["loss_critic"]:.3f} |
+| Wasserstein estimate | {last["wasserstein_distance"]:.3f} |
+| gradient penalty | {last["gradient_penalty"]:.3f} |
 | generated grey / white matter share | {fractions[0]:.1%} / {fractions[1]:.1%} |
 
 Real training pairs (image | mask):
@@ -101,7 +120,7 @@ Losses:
 
 {DEMO_PAIRS} generated pairs are in `pairs/images` and `pairs/masks` (NIfTI). The run
 directory `run/` holds the config, checkpoints, sample grids per step and the event log;
-continue it with `gan-augment train --run-dir {Path('run')} --resume --steps N`.
+continue it with `gan-augment train --run-dir {Path("run")} --resume --steps N`.
 
 ## What to expect
 

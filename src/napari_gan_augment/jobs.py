@@ -25,10 +25,18 @@ from .training.run_dir import RunDirectory
 
 @dataclass
 class TrainingProcess:
-    """A training job running in a child process."""
+    """A training job running in a child process.
+
+    Attributes:
+        run: its run directory.
+        process: the child process.
+        events_offset: size of ``metrics.jsonl`` before the job started: follow from here to
+            see exactly this job's events (a resumed run's file holds earlier ones too).
+    """
 
     run: RunDirectory
     process: subprocess.Popen[bytes]
+    events_offset: int = 0
 
     def is_running(self) -> bool:
         return self.process.poll() is None
@@ -64,29 +72,28 @@ def start_training_process(
             config = run.stage_pairs(pairs, config)
         elif run.has_run():
             run.create(config)  # raises the "already holds a run" error
+        run.root.mkdir(parents=True, exist_ok=True)
         config_path = run.root / "requested-config.yaml"
         config.save(config_path)
         command += ["--config", str(config_path)]
-    run.root.mkdir(parents=True, exist_ok=True)
-    log = open(run.log_path, "ab")
-    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
-    log.close()
-    return TrainingProcess(run, process)
+    offset = run.metrics_path.stat().st_size if run.metrics_path.exists() else 0
+    with open(run.log_path, "ab") as log:
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+    return TrainingProcess(run, process, offset)
 
 
 def follow_events(
     run_dir: str | Path,
     is_alive: Callable[[], bool],
+    offset: int = 0,
     poll_seconds: float = 0.2,
-    should_stop: Callable[[], bool] = lambda: False,
 ) -> Iterator[dict[str, Any]]:
-    """Yield new ``metrics.jsonl`` events while the job lives, and the remaining ones after.
+    """Yield ``metrics.jsonl`` events from byte ``offset`` while the job lives, then the rest.
 
     Yields ``{"event": "idle"}`` between polls so a caller (e.g. a ``thread_worker``) gets a
     regular chance to cancel. Ends after an ``end`` event or when the process is gone.
     """
     path = RunDirectory(run_dir).metrics_path
-    offset = path.stat().st_size if path.exists() else 0
     while True:
         alive = is_alive()
         if path.exists():
@@ -100,7 +107,7 @@ def follow_events(
                     yield event
                     if event.get("event") == "end":
                         return
-        if not alive or should_stop():
+        if not alive:
             return
         yield {"event": "idle"}
         time.sleep(poll_seconds)

@@ -56,9 +56,15 @@ def test_not_gzip_at_all(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("name", "is_mask"),
-    [("brain_seg.nii.gz", True), ("a_mask.tif", True), ("b-labels.png", True),
-     ("c_label.nii", True), ("brain.nii.gz", False), ("segment.tif", False),
-     ("masked_t1.nii.gz", False)],
+    [
+        ("brain_seg.nii.gz", True),
+        ("a_mask.tif", True),
+        ("b-labels.png", True),
+        ("c_label.nii", True),
+        ("brain.nii.gz", False),
+        ("segment.tif", False),
+        ("masked_t1.nii.gz", False),
+    ],
 )
 def test_mask_names(name: str, is_mask: bool) -> None:
     assert is_mask_filename(name) is is_mask

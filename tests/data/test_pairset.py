@@ -27,8 +27,9 @@ def test_layers_2d_give_one_pair() -> None:
 
 def test_volume_slicing_keeps_foreground_slices(sample_volumes) -> None:
     image, mask = sample_volumes
-    pairs = PairSet.from_arrays(image, mask, (2.0, 2.0, 2.0),
-                                slicing=SliceSettings(axis=0, step=2, min_foreground=0.1))
+    pairs = PairSet.from_arrays(
+        image, mask, (2.0, 2.0, 2.0), slicing=SliceSettings(axis=0, step=2, min_foreground=0.1)
+    )
     for labels in pairs.masks:
         assert (labels > 0).mean() >= 0.1
     assert pairs.num_classes == 3

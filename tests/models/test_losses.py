@@ -28,8 +28,9 @@ def test_penalty_of_a_critic_with_gradient_norm_3_is_4() -> None:
 
 
 def test_penalty_backpropagates_into_the_critic() -> None:
-    critic = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(16, 8), torch.nn.Tanh(),
-                                 torch.nn.Linear(8, 1))
+    critic = torch.nn.Sequential(
+        torch.nn.Flatten(), torch.nn.Linear(16, 8), torch.nn.Tanh(), torch.nn.Linear(8, 1)
+    )
     penalty = gradient_penalty(critic, torch.randn(4, 1, 4, 4), torch.randn(4, 1, 4, 4))
     penalty.backward()
     weights = [p for name, p in critic.named_parameters() if name.endswith("weight")]

@@ -74,8 +74,9 @@ def test_training_is_deterministic_under_a_seed(sample_volumes) -> None:
 def test_he_initialisation() -> None:
     torch.manual_seed(0)
     model = get_family("pair-wgan").build(_spec(64, 2, base_filters=16), CPU)
-    conv = next(m for m in model.critic.modules() if isinstance(m, torch.nn.Conv2d)
-                and m.in_channels == 16)
+    conv = next(
+        m for m in model.critic.modules() if isinstance(m, torch.nn.Conv2d) and m.in_channels == 16
+    )
     fan_in = conv.in_channels * conv.kernel_size[0] * conv.kernel_size[1]
     assert conv.weight.std().item() == pytest.approx((2 / fan_in) ** 0.5, rel=0.1)
     assert torch.all(conv.bias == 0)

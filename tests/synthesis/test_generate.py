@@ -40,8 +40,9 @@ def test_intensities_in_source_range(trained_run: Path) -> None:
 @pytest.mark.parametrize("fmt", ["nii.gz", "tif", "png"])
 def test_written_pairs_read_back_as_a_folder(trained_run: Path, tmp_path: Path, fmt: str) -> None:
     generator = load_generator(trained_run, device="cpu")
-    count = write_pairs(iter_synthesis(generator, 5, 1, batch_size=2), tmp_path, fmt,
-                        generator.spacing)
+    count = write_pairs(
+        iter_synthesis(generator, 5, 1, batch_size=2), tmp_path, fmt, generator.spacing
+    )
     assert count == 5
     _, masks = synthesize(trained_run, count=5, seed=1, device="cpu")
     assert masks.any()

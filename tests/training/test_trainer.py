@@ -106,8 +106,18 @@ def test_killed_job_leaves_a_loadable_checkpoint(tmp_path: Path) -> None:
     tiny_config(steps=100_000, sample_every=3).save(config_path)
     run_dir = tmp_path / "run"
     process = subprocess.Popen(
-        [sys.executable, "-m", "napari_gan_augment.cli", "train", "--config", str(config_path),
-         "--run-dir", str(run_dir)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "napari_gan_augment.cli",
+            "train",
+            "--config",
+            str(config_path),
+            "--run-dir",
+            str(run_dir),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     deadline = time.time() + 120
     while time.time() < deadline:
@@ -128,8 +138,18 @@ def test_sigterm_saves_before_exit(tmp_path: Path) -> None:
     tiny_config(steps=100_000, sample_every=1000).save(config_path)
     run_dir = tmp_path / "run"
     process = subprocess.Popen(
-        [sys.executable, "-m", "napari_gan_augment.cli", "train", "--config", str(config_path),
-         "--run-dir", str(run_dir)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "napari_gan_augment.cli",
+            "train",
+            "--config",
+            str(config_path),
+            "--run-dir",
+            str(run_dir),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     deadline = time.time() + 120
     while time.time() < deadline:

@@ -1,4 +1,5 @@
-"""npe2 writers: Image and Labels layers to NIfTI, keeping scale (spacing) and translate (origin)."""
+"""npe2 writers: Image and Labels layers to NIfTI, keeping
+scale (spacing) and translate (origin)."""
 
 from __future__ import annotations
 

@@ -7,8 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from magicgui.widgets import ComboBox, Container, FileEdit, Label, ProgressBar, PushButton
-from magicgui.widgets import SpinBox
+from magicgui.widgets import ComboBox, Container, FileEdit, Label, ProgressBar, PushButton, SpinBox
 from napari.qt.threading import thread_worker
 from napari.utils.notifications import show_error
 
@@ -31,9 +30,7 @@ def synthesize_with_progress(
         masks.append(batch.masks)
         yield batch.start + len(batch.images)
     metadata = {**generator.metadata, "seed": seed, "count": count}
-    yield np.concatenate(images), np.concatenate(masks), metadata | {
-        "spacing": generator.spacing
-    }
+    yield np.concatenate(images), np.concatenate(masks), metadata | {"spacing": generator.spacing}
 
 
 class SynthesizeWidget(Container):
@@ -52,12 +49,22 @@ class SynthesizeWidget(Container):
         self._cancel_button = PushButton(text="Cancel", enabled=False)
         self._progress = ProgressBar(label="progress", min=0, max=1, value=0)
         self._status = Label(label="status", value="")
-        self.extend([
-            self._run_dir, self._checkpoint, self._count, self._seed, self._device,
-            Container(widgets=[self._run_button, self._cancel_button], layout="horizontal",
-                      labels=False),
-            self._progress, self._status,
-        ])
+        self.extend(
+            [
+                self._run_dir,
+                self._checkpoint,
+                self._count,
+                self._seed,
+                self._device,
+                Container(
+                    widgets=[self._run_button, self._cancel_button],
+                    layout="horizontal",
+                    labels=False,
+                ),
+                self._progress,
+                self._status,
+            ]
+        )
         self._run_dir.changed.connect(self._on_run_dir_changed)
         self._run_button.clicked.connect(self._on_run_clicked)
         self._cancel_button.clicked.connect(self._on_cancel_clicked)
@@ -72,8 +79,11 @@ class SynthesizeWidget(Container):
         self._progress.value = 0
         self._status.value = "loading generator…"
         self._worker = thread_worker(synthesize_with_progress)(
-            str(self._run_dir.value), self._checkpoint.value, self._count.value,
-            self._seed.value, self._device.value,
+            str(self._run_dir.value),
+            self._checkpoint.value,
+            self._count.value,
+            self._seed.value,
+            self._device.value,
         )
         self._worker.yielded.connect(self._on_yielded)
         self._worker.errored.connect(self._on_errored)

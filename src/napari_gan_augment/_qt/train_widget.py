@@ -28,14 +28,18 @@ from ..devices import DEVICE_CHOICES
 from ..errors import GanAugmentError
 from ..jobs import TrainingProcess, follow_events, start_training_process
 from ..models.registry import available_families, get_family
-from ..training.run_dir import RunDirectory
+from ..training.run_dir import RunDirectory, read_events
 from .loss_plot import LossPlotWidget
 
 if TYPE_CHECKING:
     import napari
 
-SOURCES = {"layers": "Image + Labels layers", "folder": "folder (images/ + masks/)",
-           "volume": "3D volume files", "sample": "bundled MNI152 sample"}
+SOURCES = {
+    "layers": "Image + Labels layers",
+    "folder": "folder (images/ + masks/)",
+    "volume": "3D volume files",
+    "sample": "bundled MNI152 sample",
+}
 REDRAW_EVERY_S = 0.5
 
 
@@ -58,8 +62,9 @@ class TrainWidget(Container):
         self._pending: list[dict[str, Any]] = []
         self._last_redraw = 0.0
 
-        self._source = ComboBox(label="source", choices=[(v, k) for k, v in SOURCES.items()],
-                                value="layers")
+        self._source = ComboBox(
+            label="source", choices=[(v, k) for k, v in SOURCES.items()], value="layers"
+        )
         self._image_layer = create_widget(annotation=napari.layers.Image, label="image")
         self._labels_layer = create_widget(annotation=napari.layers.Labels, label="labels")
         self._folder = FileEdit(label="folder", mode="d")
@@ -67,35 +72,58 @@ class TrainWidget(Container):
         self._volume_mask = FileEdit(label="volume mask", filter="*.nii *.nii.gz *.tif *.tiff")
         self._axis = SpinBox(label="slice axis", min=0, max=2, value=0)
         self._step = SpinBox(label="slice step", min=1, max=100, value=1)
-        self._min_foreground = FloatSpinBox(label="min foreground", min=0, max=1, step=0.01,
-                                            value=0.05)
-        self._empty_fraction = FloatSpinBox(label="empty share", min=0, max=1, step=0.05,
-                                            value=0.0)
+        self._min_foreground = FloatSpinBox(
+            label="min foreground", min=0, max=1, step=0.01, value=0.05
+        )
+        self._empty_fraction = FloatSpinBox(label="empty share", min=0, max=1, step=0.05, value=0.0)
         self._family = ComboBox(label="family", choices=available_families(), value="pair-wgan")
         self._size = ComboBox(label="size", choices=[32, 64, 128, 256], value=64)
         self._steps = SpinBox(label="steps", min=1, max=1_000_000, value=800)
         self._batch = SpinBox(label="batch", min=1, max=1024, value=16)
-        self._lr_generator = FloatSpinBox(label="lr generator", min=1e-6, max=1, step=1e-5,
-                                          value=1e-4, options={"decimals": 6})
-        self._lr_critic = FloatSpinBox(label="lr critic", min=1e-6, max=1, step=1e-5,
-                                       value=1e-4, options={"decimals": 6})
+        self._lr_generator = FloatSpinBox(
+            label="lr generator", min=1e-6, max=1, step=1e-5, value=1e-4
+        )
+        self._lr_critic = FloatSpinBox(label="lr critic", min=1e-6, max=1, step=1e-5, value=1e-4)
         self._device = ComboBox(label="device", choices=list(DEVICE_CHOICES), value="auto")
-        self._run_dir = FileEdit(label="run dir", mode="d",
-                                 value=Path.cwd() / "runs" / time.strftime("run-%Y%m%d-%H%M%S"))
+        self._run_dir = FileEdit(
+            label="run dir",
+            mode="d",
+            value=Path.cwd() / "runs" / time.strftime("run-%Y%m%d-%H%M%S"),
+        )
         self._start_button = PushButton(text="Start")
         self._stop_button = PushButton(text="Stop", enabled=False)
         self._resume_button = PushButton(text="Resume")
         self._progress = ProgressBar(label="progress", min=0, max=1, value=0)
         self._status = Label(label="status", value="idle")
-        self.extend([
-            self._source, self._image_layer, self._labels_layer, self._folder,
-            self._volume_image, self._volume_mask, self._axis, self._step,
-            self._min_foreground, self._empty_fraction, self._family, self._size, self._steps,
-            self._batch, self._lr_generator, self._lr_critic, self._device, self._run_dir,
-            Container(widgets=[self._start_button, self._stop_button, self._resume_button],
-                      layout="horizontal", labels=False),
-            self._progress, self._status,
-        ])
+        self.extend(
+            [
+                self._source,
+                self._image_layer,
+                self._labels_layer,
+                self._folder,
+                self._volume_image,
+                self._volume_mask,
+                self._axis,
+                self._step,
+                self._min_foreground,
+                self._empty_fraction,
+                self._family,
+                self._size,
+                self._steps,
+                self._batch,
+                self._lr_generator,
+                self._lr_critic,
+                self._device,
+                self._run_dir,
+                Container(
+                    widgets=[self._start_button, self._stop_button, self._resume_button],
+                    layout="horizontal",
+                    labels=False,
+                ),
+                self._progress,
+                self._status,
+            ]
+        )
         self._loss_plot = LossPlotWidget()
         self.native.layout().addWidget(self._loss_plot)
 
@@ -121,29 +149,42 @@ class TrainWidget(Container):
         self._lr_critic.value = optimiser["lr_critic"]
 
     def _slice_settings(self) -> SliceSettings:
-        return SliceSettings(self._axis.value, self._step.value, self._min_foreground.value,
-                             self._empty_fraction.value)
+        return SliceSettings(
+            self._axis.value,
+            self._step.value,
+            self._min_foreground.value,
+            self._empty_fraction.value,
+        )
 
     def _data_config(self) -> DataConfig:
         source = self._source.value
-        slicing = {"axis": self._axis.value, "step": self._step.value,
-                   "min_foreground": self._min_foreground.value,
-                   "empty_fraction": self._empty_fraction.value}
+        slicing = {
+            "axis": self._axis.value,
+            "step": self._step.value,
+            "min_foreground": self._min_foreground.value,
+            "empty_fraction": self._empty_fraction.value,
+        }
         if source == "folder":
             return DataConfig("folder", str(self._folder.value))
         if source == "volume":
-            return DataConfig("volume", str(self._volume_image.value),
-                              str(self._volume_mask.value), **slicing)
+            return DataConfig(
+                "volume", str(self._volume_image.value), str(self._volume_mask.value), **slicing
+            )
         return DataConfig("sample", **slicing)
 
     def build_config(self) -> TrainConfig:
         """The TrainConfig the current settings describe."""
         return TrainConfig(
-            family=self._family.value, data=self._data_config(), image_size=self._size.value,
-            steps=self._steps.value, batch_size=self._batch.value,
-            lr_generator=self._lr_generator.value, lr_critic=self._lr_critic.value,
+            family=self._family.value,
+            data=self._data_config(),
+            image_size=self._size.value,
+            steps=self._steps.value,
+            batch_size=self._batch.value,
+            lr_generator=self._lr_generator.value,
+            lr_critic=self._lr_critic.value,
             device=self._device.value,
             sample_every=max(1, min(100, self._steps.value // 10)),
+            log_every=max(1, min(5, self._steps.value // 100)),
         )
 
     def _layer_pairs(self) -> PairSet:
@@ -152,7 +193,11 @@ class TrainWidget(Container):
             raise GanAugmentError("choose an Image layer and a Labels layer (or another source)")
         # Copies: the user's layers are read, never modified.
         return PairSet.from_arrays(
-            image.data.copy(), labels.data.copy(), tuple(image.scale), image.name, labels.name,
+            image.data.copy(),
+            labels.data.copy(),
+            tuple(image.scale),
+            image.name,
+            labels.name,
             self._slice_settings(),
         )
 
@@ -189,10 +234,15 @@ class TrainWidget(Container):
         process = self._process
         assert process is not None
         self._loss_plot.reset()
-        self._loss_plot.add_events(process.run.read_events())
+        # A resumed run's history; this job's own events arrive through the worker.
+        self._loss_plot.add_events(
+            list(read_events(process.run.metrics_path, process.events_offset))
+        )
         self._set_running(True)
         self._status.value = "starting…"
-        self._worker = thread_worker(follow_events)(process.run.root, process.is_running)
+        self._worker = thread_worker(follow_events)(
+            process.run.root, process.is_running, process.events_offset
+        )
         self._worker.yielded.connect(self._on_event)
         self._worker.finished.connect(self._on_job_finished)
         self._worker.start()
@@ -211,8 +261,10 @@ class TrainWidget(Container):
         elif kind == "step":
             self._pending.append(event)
             self._progress.value = event["step"]
-            self._status.value = (f"step {event['step']}/{self._progress.max} · "
-                                  f"{event['steps_per_second']:.2f} steps/s")
+            self._status.value = (
+                f"step {event['step']}/{self._progress.max} · "
+                f"{event['steps_per_second']:.2f} steps/s"
+            )
         elif kind == "sample":
             self._show_preview(Path(event["path"]), event["step"])
         elif kind == "end":
@@ -240,6 +292,7 @@ class TrainWidget(Container):
             self._pending = []
         self._set_running(False)
         if self._process is not None and self._process.process.poll() not in (None, 0):
-            show_error(job_error_message(self._process.run))
+            self._status.value = job_error_message(self._process.run)
+            show_error(self._status.value)
         else:
             show_info("training job ended")

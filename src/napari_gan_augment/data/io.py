@@ -8,6 +8,7 @@ import uuid
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import nibabel as nib
 import numpy as np
@@ -72,7 +73,7 @@ def read_nifti(path: str | Path) -> Volume:
     if not path.is_file():
         raise InputError(f"NIfTI file {path} does not exist")
     try:
-        image = nib.load(str(path))
+        image: Any = nib.load(str(path))  # Nifti1/2Image; nibabel's stubs say FileBasedImage
         data = np.asanyarray(image.dataobj)
     except (OSError, EOFError, zlib.error, nib.filebasedimages.ImageFileError, ValueError) as exc:
         raise InputError(

@@ -5,13 +5,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from skimage.transform import resize
 
 from ..errors import InputError
-from .io import SUPPORTED_SUFFIXES, file_stem, has_supported_suffix, is_mask_filename
-from .io import read_image_file
+from .io import (
+    SUPPORTED_SUFFIXES,
+    file_stem,
+    has_supported_suffix,
+    is_mask_filename,
+    read_image_file,
+)
 from .normalise import IntensityNormaliser
 from .slicing import select_slices, take_slices
 from .validation import check_grayscale, check_labels, check_same_shape
@@ -120,7 +126,11 @@ class PairSet:
         if not labels.any():
             raise InputError(f"the mask of {name} is empty (all background); nothing to learn")
         indices = select_slices(
-            labels, slicing.axis, slicing.step, slicing.min_foreground, slicing.empty_fraction,
+            labels,
+            slicing.axis,
+            slicing.step,
+            slicing.min_foreground,
+            slicing.empty_fraction,
             slicing.seed,
         )
         axis = slicing.axis % 3
@@ -164,7 +174,9 @@ class PairSet:
                 f"{' …' if len(unmatched) > 5 else ''}; name each mask like its image "
                 "(optionally with a _mask suffix)"
             )
-        images, masks, names = [], [], []
+        images: list[np.ndarray] = []
+        masks: list[np.ndarray] = []
+        names: list[str] = []
         spacing: tuple[float, ...] = (1.0, 1.0)
         for path in image_paths:
             image = read_image_file(path)
@@ -204,7 +216,7 @@ class PairSet:
     def training_arrays(
         self, size: int, normaliser: IntensityNormaliser
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Square ``size``-pixel arrays: normalised images ``(N, 1, S, S)`` and labels ``(N, S, S)``.
+        """Square arrays: normalised images ``(N, 1, S, S)`` and labels ``(N, S, S)``.
 
         Each pair is padded to a square (image with its minimum, mask with background) and
         resized: anti-aliased linear interpolation for images, nearest neighbour for labels.
@@ -223,14 +235,11 @@ class PairSet:
     def save(self, path: str | Path) -> Path:
         """Write to a compressed ``.npz`` (how the viewer hands its layers to a training job)."""
         path = Path(path)
-        arrays = {f"image_{i:05d}": a for i, a in enumerate(self.images)}
+        arrays: dict[str, Any] = {f"image_{i:05d}": a for i, a in enumerate(self.images)}
         arrays |= {f"mask_{i:05d}": m for i, m in enumerate(self.masks)}
-        np.savez_compressed(
-            path,
-            spacing=np.asarray(self.spacing),
-            provenance=np.asarray(self.provenance, dtype=str),
-            **arrays,
-        )
+        arrays["spacing"] = np.asarray(self.spacing)
+        arrays["provenance"] = np.asarray(self.provenance, dtype=str)
+        np.savez_compressed(path, **arrays)
         return path
 
     @classmethod
@@ -251,8 +260,10 @@ def pad_to_square(image: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.n
     """Centre-pad to a square: the image with its minimum (background), the mask with 0."""
     height, width = image.shape
     side = max(height, width)
-    pad = [((side - height) // 2, side - height - (side - height) // 2),
-           ((side - width) // 2, side - width - (side - width) // 2)]
+    pad = [
+        ((side - height) // 2, side - height - (side - height) // 2),
+        ((side - width) // 2, side - width - (side - width) // 2),
+    ]
     return (
         np.pad(image, pad, constant_values=float(image.min())),
         np.pad(mask, pad, constant_values=0),

@@ -103,8 +103,18 @@ def he_initialise(module: nn.Module) -> None:
     Neff et al. (2018) initialise their DCGAN pair model this way.
     """
     for layer in module.modules():
-        if isinstance(layer, (nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.ConvTranspose1d,
-                              nn.ConvTranspose2d, nn.ConvTranspose3d, nn.Linear)):
+        if isinstance(
+            layer,
+            (
+                nn.Conv1d,
+                nn.Conv2d,
+                nn.Conv3d,
+                nn.ConvTranspose1d,
+                nn.ConvTranspose2d,
+                nn.ConvTranspose3d,
+                nn.Linear,
+            ),
+        ):
             nn.init.kaiming_normal_(layer.weight, nonlinearity="relu")
             if layer.bias is not None:
                 nn.init.zeros_(layer.bias)

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from .generate import LoadedGenerator, SyntheticBatch, iter_synthesis, load_generator
-from .generate import synthesize_pairs
+from .generate import (
+    LoadedGenerator,
+    SyntheticBatch,
+    iter_synthesis,
+    load_generator,
+    synthesize_pairs,
+)
 from .writing import write_pairs
 
 __all__ = [

@@ -111,7 +111,7 @@ def iter_synthesis(
 def synthesize_pairs(
     generator: LoadedGenerator, count: int, seed: int = 0, batch_size: int = 64
 ) -> tuple[np.ndarray, np.ndarray]:
-    """All ``count`` pairs as arrays: images ``(N, S, S)`` in the source dtype, masks ``(N, S, S)``."""
+    """All ``count`` pairs: images ``(N, S, S)`` in the source dtype, masks ``(N, S, S)``."""
     batches = list(iter_synthesis(generator, count, seed, batch_size))
     return (
         np.concatenate([b.images for b in batches]),

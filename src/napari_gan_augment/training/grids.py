@@ -6,8 +6,16 @@ import numpy as np
 
 # Distinct colours for labels 1, 2, ...; label 0 stays black.
 PALETTE = np.array(
-    [[230, 25, 75], [60, 180, 75], [255, 225, 25], [0, 130, 200], [245, 130, 48],
-     [145, 30, 180], [70, 240, 240], [240, 50, 230]],
+    [
+        [230, 25, 75],
+        [60, 180, 75],
+        [255, 225, 25],
+        [0, 130, 200],
+        [245, 130, 48],
+        [145, 30, 180],
+        [70, 240, 240],
+        [240, 50, 230],
+    ],
     dtype=np.uint8,
 )
 
@@ -20,9 +28,7 @@ def colour_labels(labels: np.ndarray) -> np.ndarray:
     return rgb
 
 
-def pair_grid(
-    images: np.ndarray, masks: np.ndarray, columns: int = 4, gap: int = 2
-) -> np.ndarray:
+def pair_grid(images: np.ndarray, masks: np.ndarray, columns: int = 4, gap: int = 2) -> np.ndarray:
     """Tile pairs as ``[image | mask]`` cells, ``columns`` pairs per row.
 
     Args:
@@ -34,9 +40,7 @@ def pair_grid(
     count, height, width = images.shape
     rows = -(-count // columns)
     cell_w = 2 * width + gap
-    grid = np.full(
-        (rows * (height + gap) + gap, columns * (cell_w + gap) + gap, 3), 255, np.uint8
-    )
+    grid = np.full((rows * (height + gap) + gap, columns * (cell_w + gap) + gap, 3), 255, np.uint8)
     grey = np.clip((images + 1.0) * 127.5, 0, 255).astype(np.uint8)
     for i in range(count):
         top = gap + (i // columns) * (height + gap)

@@ -107,12 +107,12 @@ class RunDirectory:
         return pngs[-1] if pngs else None
 
 
-def read_events(path: Path, offset: int = 0) -> Iterator[dict[str, Any]]:
-    """Events of a ``metrics.jsonl`` from byte ``offset``; a half-written last line is skipped."""
+def read_events(path: Path, end: int | None = None) -> Iterator[dict[str, Any]]:
+    """Events of a ``metrics.jsonl`` up to byte ``end``; a half-written last line is skipped."""
     if not path.exists():
         return
-    with open(path) as handle:
-        handle.seek(offset)
-        for line in handle:
-            if line.endswith("\n"):
-                yield json.loads(line)
+    with open(path, "rb") as handle:
+        data = handle.read() if end is None else handle.read(end)
+    for line in data.decode().splitlines(keepends=True):
+        if line.endswith("\n"):
+            yield json.loads(line)

@@ -102,7 +102,8 @@ def _prepare(
     model = family.build(spec, device)
     rng_batch = torch.Generator().manual_seed(config.seed)
     rng_noise = torch.Generator(device).manual_seed(config.seed + 1)
-    fixed_noise = model.sample_noise(PREVIEW_COUNT, torch.Generator(device).manual_seed(config.seed + 2))
+    preview_rng = torch.Generator(device).manual_seed(config.seed + 2)
+    fixed_noise = model.sample_noise(PREVIEW_COUNT, preview_rng)
     normaliser = pairs.fit_normaliser()
     step = 0
     if checkpoint is not None:
@@ -120,7 +121,14 @@ def _prepare(
     largest = max(max(i.shape) for i in pairs.images)
     spacing = tuple(s * largest / config.image_size for s in pairs.spacing)
     state = _TrainingState(
-        model, normaliser, config, spacing, step, rng_batch, rng_noise, fixed_noise  # type: ignore[arg-type]
+        model,
+        normaliser,
+        config,
+        spacing,
+        step,
+        rng_batch,
+        rng_noise,
+        fixed_noise,  # type: ignore[arg-type]
     )
     return state, data
 
@@ -178,8 +186,13 @@ def _loop(run: RunDirectory, state: _TrainingState, data: torch.Tensor) -> Itera
     start_step, started = state.step, time.perf_counter()
     status, message = "running", ""
     yield run.log_event(
-        "start", step=state.step, steps=config.steps, family=config.family,
-        device=str(model.device), pairs=int(data.shape[0]), resumed=start_step > 0,
+        "start",
+        step=state.step,
+        steps=config.steps,
+        family=config.family,
+        device=str(model.device),
+        pairs=int(data.shape[0]),
+        resumed=start_step > 0,
     )
     model.train()
     try:
@@ -218,8 +231,12 @@ def _loop(run: RunDirectory, state: _TrainingState, data: torch.Tensor) -> Itera
     finally:
         save_checkpoint(state.payload(), run.last_checkpoint)
         summary = {
-            "status": status, "message": message, "step": state.step, "steps": config.steps,
-            "family": config.family, "device": str(model.device),
+            "status": status,
+            "message": message,
+            "step": state.step,
+            "steps": config.steps,
+            "family": config.family,
+            "device": str(model.device),
             "seconds": time.perf_counter() - started,
             "checkpoint": str(run.last_checkpoint),
         }
@@ -236,7 +253,8 @@ def train(
     steps: int | None = None,
 ) -> dict[str, Any]:
     """Run :func:`iter_training` to the end; returns the final summary."""
-    last: dict[str, Any] = {}
-    for last in iter_training(run_dir, config, resume, pairs, steps):
+    events = iter_training(run_dir, config, resume, pairs, steps)
+    summary: dict[str, Any] = {}
+    for summary in events:  # noqa: B007 - the last event is the summary
         pass
-    return last
+    return summary

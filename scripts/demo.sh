@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Fresh machine → .venv → `gan-augment demo` on the bundled brain sample (a few minutes on CPU).
+# Extra arguments go to the demo, e.g. `bash scripts/demo.sh --out demo-2 --steps 2000`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+.venv/bin/gan-augment demo "$@"

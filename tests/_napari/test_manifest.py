@@ -1,0 +1,91 @@
+"""The manifest napari loads, and the reader/writer/sample contributions through npe2."""
+
+from __future__ import annotations
+
+import importlib
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+from npe2 import PluginManifest
+
+from napari_gan_augment.data.io import read_nifti, write_nifti
+
+ROOT = Path(__file__).resolve().parents[2]
+MANIFEST = yaml.safe_load((ROOT / "napari.yaml").read_text())
+
+
+@pytest.mark.parametrize("command", MANIFEST["contributions"]["commands"], ids=lambda c: c["id"])
+def test_every_python_name_imports(command: dict) -> None:
+    module, name = command["python_name"].split(":")
+    assert callable(getattr(importlib.import_module(module), name))
+
+
+def test_manifest_validates_with_imports() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "npe2", "validate", "napari-gan-augment", "--imports"],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "valid" in result.stdout.lower()
+
+
+def test_installed_manifest_is_the_root_one() -> None:
+    installed = PluginManifest.from_distribution("napari-gan-augment")
+    assert installed.name == "napari-gan-augment"
+    assert {c.id for c in installed.contributions.commands} == {
+        c["id"] for c in MANIFEST["contributions"]["commands"]
+    }
+
+
+def test_reader_opens_masks_as_labels_with_geometry(tmp_path: Path) -> None:
+    from napari_gan_augment._napari.reader import get_nifti_reader
+
+    image = np.arange(60, dtype=np.float32).reshape(3, 4, 5)
+    write_nifti(tmp_path / "ct.nii.gz", image, (1.0, 0.5, 0.25), (3.0, 2.0, 1.0))
+    write_nifti(tmp_path / "ct_seg.nii.gz", (image > 30).astype(np.uint8), (1.0, 0.5, 0.25))
+    assert get_nifti_reader(str(tmp_path / "x.tif")) is None
+    reader = get_nifti_reader(str(tmp_path / "ct.nii.gz"))
+    [(data, meta, kind)] = reader(str(tmp_path / "ct.nii.gz"))
+    assert kind == "image" and meta["scale"] == pytest.approx((1.0, 0.5, 0.25))
+    assert meta["translate"] == pytest.approx((3.0, 2.0, 1.0))
+    np.testing.assert_array_equal(data, image)
+    [(labels, _, kind)] = reader(str(tmp_path / "ct_seg.nii.gz"))
+    assert kind == "labels" and np.issubdtype(labels.dtype, np.integer)
+
+
+def test_read_write_read_round_trip(tmp_path: Path) -> None:
+    from napari_gan_augment._napari.reader import read_nifti_layers
+    from napari_gan_augment._napari.writer import write_image_nifti, write_labels_nifti
+
+    source = tmp_path / "brain.nii.gz"
+    write_nifti(
+        source,
+        np.random.default_rng(0).normal(size=(4, 6, 8)).astype(np.float32),
+        (0.9, 1.1, 3.0),
+        (-5.0, 4.0, 0.5),
+    )
+    [(data, meta, _)] = read_nifti_layers(str(source))
+    [written] = write_image_nifti(str(tmp_path / "copy.nii.gz"), data, meta)
+    [(again, meta_again, _)] = read_nifti_layers(written)
+    np.testing.assert_array_equal(again, data)
+    assert meta_again["scale"] == pytest.approx(meta["scale"])
+    assert meta_again["translate"] == pytest.approx(meta["translate"])
+    labels = (data > 0).astype(np.uint16)
+    [out] = write_labels_nifti(str(tmp_path / "copy_seg.nii.gz"), labels, meta)
+    np.testing.assert_array_equal(read_nifti(out).data, labels)
+
+
+def test_sample_data_has_image_and_labels() -> None:
+    from napari_gan_augment._napari.sample import mni152_brain_sample
+
+    (image, image_meta, image_kind), (labels, _, labels_kind) = mni152_brain_sample()
+    assert (image_kind, labels_kind) == ("image", "labels")
+    assert image.shape == labels.shape == (95, 117, 99)
+    assert set(np.unique(labels)) == {0, 1, 2}
+    assert image_meta["scale"] == pytest.approx((2.0, 2.0, 2.0))
+    assert "Collins" in image_meta["metadata"]["copyright"]

@@ -1,0 +1,126 @@
+"""The widgets in a real napari viewer (needs a display: run under xvfb-run)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from napari_gan_augment._qt.synthesize_widget import SynthesizeWidget
+from napari_gan_augment._qt.train_widget import TrainWidget
+from napari_gan_augment.training import RunDirectory
+
+
+@pytest.fixture
+def viewer_with_sample(make_napari_viewer, sample_volumes):
+    viewer = make_napari_viewer()
+    image, labels = sample_volumes
+    viewer.add_image(image[::4], name="t1", scale=(8, 2, 2))
+    viewer.add_labels(labels[::4], name="tissue", scale=(8, 2, 2))
+    return viewer
+
+
+def _wait_for_job(qtbot, widget: TrainWidget) -> None:
+    with qtbot.waitSignal(widget._worker.finished, timeout=180_000):
+        pass
+
+
+def test_train_from_layers_in_a_child_process(viewer_with_sample, qtbot, tmp_path: Path):
+    viewer = viewer_with_sample
+    image_before = viewer.layers["t1"].data.copy()
+    labels_before = viewer.layers["tissue"].data.copy()
+    widget = TrainWidget(viewer)
+    viewer.window.add_dock_widget(widget)
+    widget.reset_choices()
+    widget._image_layer.value = viewer.layers["t1"]
+    widget._labels_layer.value = viewer.layers["tissue"]
+    widget._size.value = 32
+    widget._steps.value = 6
+    widget._batch.value = 4
+    widget._device.value = "cpu"
+    widget._run_dir.value = tmp_path / "run"
+    widget._start_button.clicked.emit()
+    assert widget._process is not None and widget._stop_button.enabled
+    _wait_for_job(qtbot, widget)
+
+    events = RunDirectory(tmp_path / "run").read_events()
+    assert events[-1]["event"] == "end" and events[-1]["status"] == "finished"
+    assert widget._progress.value == 6
+    assert len(widget._loss_plot.events) == 6  # every step event reached the plot
+    preview = viewer.layers["run preview"]
+    assert preview.rgb and preview.metadata["step"] == 6
+    assert widget._start_button.enabled and not widget._stop_button.enabled
+    np.testing.assert_array_equal(viewer.layers["t1"].data, image_before)
+    np.testing.assert_array_equal(viewer.layers["tissue"].data, labels_before)
+    assert (tmp_path / "run" / "pairs.npz").exists()
+
+
+def test_stop_then_resume(viewer_with_sample, qtbot, tmp_path: Path):
+    viewer = viewer_with_sample
+    widget = TrainWidget(viewer)
+    viewer.window.add_dock_widget(widget)
+    widget._source.value = "sample"
+    widget._size.value = 32
+    widget._steps.value = 100_000
+    widget._batch.value = 2
+    widget._device.value = "cpu"
+    widget._run_dir.value = tmp_path / "run"
+    widget._start_button.clicked.emit()
+    qtbot.waitUntil(lambda: widget._progress.value >= 3, timeout=120_000)
+    widget._stop_button.clicked.emit()
+    _wait_for_job(qtbot, widget)
+    stopped = RunDirectory(tmp_path / "run").read_events()[-1]
+    assert stopped["status"] == "stopped"
+
+    widget._steps.value = stopped["step"] + 3
+    widget._resume_button.clicked.emit()
+    _wait_for_job(qtbot, widget)
+    final = RunDirectory(tmp_path / "run").read_events()[-1]
+    assert final["status"] == "finished" and final["step"] == stopped["step"] + 3
+
+
+def test_bad_layers_show_an_error_and_start_nothing(make_napari_viewer, tmp_path: Path):
+    viewer = make_napari_viewer()
+    viewer.add_image(np.random.rand(40, 40).astype(np.float32), name="img")
+    viewer.add_labels(np.zeros((40, 30), np.uint8), name="lab")
+    widget = TrainWidget(viewer)
+    viewer.window.add_dock_widget(widget)
+    widget.reset_choices()
+    widget._run_dir.value = tmp_path / "run"
+    widget._start_button.clicked.emit()
+    assert widget._process is None
+    assert not (tmp_path / "run").exists()
+
+
+def test_synthesize_adds_new_layers(make_napari_viewer, qtbot, trained_run: Path):
+    viewer = make_napari_viewer()
+    widget = SynthesizeWidget(viewer)
+    viewer.window.add_dock_widget(widget)
+    widget._run_dir.value = trained_run
+    assert "last.pt" in widget._checkpoint.choices
+    widget._count.value = 5
+    widget._seed.value = 3
+    widget._device.value = "cpu"
+    widget._run_button.clicked.emit()
+    with qtbot.waitSignal(widget._worker.finished, timeout=60_000):
+        pass
+    images = viewer.layers["tiny seed 3 images"]
+    masks = viewer.layers["tiny seed 3 masks"]
+    assert images.data.shape == masks.data.shape == (5, 32, 32)
+    assert masks.metadata["seed"] == 3 and masks.metadata["family"] == "pair-wgan"
+    assert images.metadata["checkpoint"].endswith("last.pt")
+    assert widget._progress.value == 5
+
+
+def test_a_failing_job_reports_its_error(make_napari_viewer, qtbot, tmp_path: Path):
+    viewer = make_napari_viewer()
+    widget = TrainWidget(viewer)
+    viewer.window.add_dock_widget(widget)
+    widget._source.value = "folder"
+    widget._folder.value = tmp_path / "no-such-folder"
+    widget._run_dir.value = tmp_path / "run"
+    widget._start_button.clicked.emit()
+    _wait_for_job(qtbot, widget)
+    assert "no-such-folder/images does not exist" in widget._status.value
+    assert widget._start_button.enabled
