@@ -9,6 +9,7 @@ memory is returned when the child exits.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -51,6 +52,12 @@ class TrainingProcess:
         self.process.wait()
 
 
+def _lower_priority() -> None:
+    """Run the job at a lower CPU priority: the viewer, not training, wins a busy core."""
+    if hasattr(os, "nice"):
+        os.nice(10)
+
+
 def start_training_process(
     run_dir: str | Path,
     config: TrainConfig | None = None,
@@ -78,7 +85,9 @@ def start_training_process(
         command += ["--config", str(config_path)]
     offset = run.metrics_path.stat().st_size if run.metrics_path.exists() else 0
     with open(run.log_path, "ab") as log:
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            command, stdout=log, stderr=subprocess.STDOUT, preexec_fn=_lower_priority
+        )
     return TrainingProcess(run, process, offset)
 
 

@@ -89,3 +89,31 @@ def test_sample_data_has_image_and_labels() -> None:
     assert set(np.unique(labels)) == {0, 1, 2}
     assert image_meta["scale"] == pytest.approx((2.0, 2.0, 2.0))
     assert "Collins" in image_meta["metadata"]["copyright"]
+
+
+def test_wheel_ships_the_root_manifest_and_sample(tmp_path: Path) -> None:
+    """napari loads the manifest from a wheel install too: it must be inside the package."""
+    import zipfile
+
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path),
+            str(ROOT),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    [wheel] = tmp_path.glob("napari_gan_augment-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+        assert archive.read("napari_gan_augment/napari.yaml") == (ROOT / "napari.yaml").read_bytes()
+    assert "napari_gan_augment/sample_data/mni152_t1_2mm.nii.gz" in names
+    assert "napari_gan_augment/sample_data/NOTICE.txt" in names
