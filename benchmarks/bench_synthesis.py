@@ -76,10 +76,11 @@ def main() -> None:
             [
                 "## Synthesis (pair-wgan, 64 px, 16 base filters, CPU)",
                 "",
-                f"In memory (`synthesize_pairs`, batch 64): **{in_memory:.0f} pairs/s** for 1,000 pairs.",
+                f"In memory (`synthesize_pairs`, batch 64): **{in_memory:.0f} pairs/s** "
+                "for 1,000 pairs.",
                 "",
-                f"Streamed to disk as {args.format} (`gan-augment generate`, batch 64; process start and "
-                "model load included):",
+                f"Streamed to disk as {args.format} (`gan-augment generate`, batch 64; "
+                "process start and model load included):",
                 "",
                 "| pairs | seconds | pairs/s | peak RSS (MiB) |",
                 "|---|---|---|---|",

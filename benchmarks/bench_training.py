@@ -137,8 +137,8 @@ def main() -> None:
             [
                 "## Training throughput (pair-wgan, batch 16, 5 critic steps, 16 base filters)",
                 "",
-                "| size | base filters | steps/s | s/step | GFLOP/step | GFLOP/s | fp32 matmul peak "
-                "GFLOP/s (same run) | utilisation |",
+                "| size | base filters | steps/s | s/step | GFLOP/step | GFLOP/s "
+                "| fp32 matmul peak GFLOP/s (same run) | utilisation |",
                 "|---|---|---|---|---|---|---|---|",
                 *rows,
                 "",

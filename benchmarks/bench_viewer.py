@@ -94,7 +94,8 @@ def main() -> None:
                 "## Viewer responsiveness while training (Train widget, 64 px pair-wgan, xvfb)",
                 "",
                 "Gaps between ticks of a 10 ms `QTimer` (ms); the job runs in a child process, the "
-                f"widget follows `metrics.jsonl` in a `thread_worker` ({plotted} loss points plotted).",
+                f"widget follows `metrics.jsonl` in a `thread_worker` ({plotted} loss points "
+                "plotted).",
                 "",
                 "| condition | longest stall | 99th percentile | median |",
                 "|---|---|---|---|",
