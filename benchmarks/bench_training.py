@@ -116,9 +116,11 @@ def main() -> None:
             log_every=5,
         )
         flops = flops_per_step(config)
+        trainer, bare = [], []
         with tempfile.TemporaryDirectory() as tmp:
-            trainer = [trainer_rate(config, Path(tmp) / f"r{i}") for i in range(2)]
-        bare = [bare_rate(config, args.steps) for _ in range(2)]
+            for i in range(3):  # interleaved, so drifting CPU speed hits both alike
+                trainer.append(trainer_rate(config, Path(tmp) / f"r{i}"))
+                bare.append(bare_rate(config, args.steps))
         peak = max(peak, matmul_peak_gflops())
         best_trainer, best_bare = max(trainer), max(bare)
         achieved = flops * best_trainer / 1e9
@@ -145,7 +147,7 @@ def main() -> None:
                 "## Trainer overhead against a bare PyTorch loop (same networks, optimisers, run)",
                 "",
                 "The trainer logs every 5 steps and writes sample grids/checkpoints at its default "
-                f"intervals; best of 2 runs of {args.steps} steps each.",
+                f"intervals; best of 3 interleaved runs of {args.steps} steps each.",
                 "",
                 "| size | bare loop steps/s | trainer steps/s | overhead |",
                 "|---|---|---|---|",

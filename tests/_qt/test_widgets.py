@@ -124,3 +124,21 @@ def test_a_failing_job_reports_its_error(make_napari_viewer, qtbot, tmp_path: Pa
     _wait_for_job(qtbot, widget)
     assert "no-such-folder/images does not exist" in widget._status.value
     assert widget._start_button.enabled
+
+
+def test_viewer_opens_nifti_and_sample_through_the_plugin(make_napari_viewer, tmp_path: Path):
+    from napari_gan_augment.data.io import write_nifti
+
+    viewer = make_napari_viewer()
+    data = np.arange(4 * 5 * 6, dtype=np.int16).reshape(4, 5, 6)
+    write_nifti(tmp_path / "ct.nii.gz", data, (2.0, 0.5, 0.5), (1.0, 2.0, 3.0))
+    write_nifti(tmp_path / "ct_seg.nii.gz", (data > 60).astype(np.uint8), (2.0, 0.5, 0.5))
+    [image] = viewer.open(str(tmp_path / "ct.nii.gz"), plugin="napari-gan-augment")
+    [labels] = viewer.open(str(tmp_path / "ct_seg.nii.gz"), plugin="napari-gan-augment")
+    assert image._type_string == "image" and labels._type_string == "labels"
+    np.testing.assert_allclose(image.scale, (2.0, 0.5, 0.5))
+    np.testing.assert_allclose(image.translate, (1.0, 2.0, 3.0))
+    np.testing.assert_array_equal(image.data, data)
+    viewer.open_sample("napari-gan-augment", "mni152-brain")
+    assert "MNI152 T1" in viewer.layers and "MNI152 tissue" in viewer.layers
+    assert viewer.layers["MNI152 tissue"]._type_string == "labels"

@@ -107,6 +107,7 @@ class SynthesizeWidget(Container):
         scale = (1.0, *spacing)  # a stack of 2D pairs along a new first axis
         self._viewer.add_image(images, name=f"{name} images", scale=scale, metadata=metadata)
         self._viewer.add_labels(masks, name=f"{name} masks", scale=scale, metadata=metadata)
+        self._viewer.dims.set_point(0, 0)  # show the first new pair, not an empty world slice
         self._status.value = f"added {len(images)} pairs"
 
     def _on_errored(self, exc: Exception) -> None:

@@ -1,0 +1,76 @@
+"""Screenshots of the widgets for the docs, taken in a real napari viewer.
+
+Run: ``xvfb-run -a python scripts/make_screenshots.py`` (trains a small job for ~1 minute).
+Writes ``docs/images/train_widget.png`` and ``docs/images/synthesize_widget.png``.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+
+import napari
+from skimage import io as skio
+
+from napari_gan_augment._qt.synthesize_widget import SynthesizeWidget
+from napari_gan_augment._qt.train_widget import TrainWidget
+from napari_gan_augment.data.sample import load_sample
+
+IMAGES = Path(__file__).resolve().parents[1] / "docs" / "images"
+
+
+def pump(app, seconds: float, until=lambda: False) -> None:
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end and not until():
+        app.processEvents()
+        time.sleep(0.01)
+
+
+def main() -> None:
+    IMAGES.mkdir(parents=True, exist_ok=True)
+    app = napari.qt.get_qapp()
+    viewer = napari.Viewer(show=True)
+    viewer.window._qt_window.resize(1500, 950)
+    image, mask = load_sample()
+    viewer.add_image(image.data, name="MNI152 T1", scale=image.spacing)
+    viewer.add_labels(mask.data, name="MNI152 tissue", scale=image.spacing, opacity=0.4)
+    viewer.dims.set_point(0, 100)
+    train = TrainWidget(viewer)
+    viewer.window.add_dock_widget(train, name="Train generator")
+    pump(app, 1)
+    with tempfile.TemporaryDirectory() as tmp:
+        run_dir = Path(tmp) / "brain-demo"
+        train._image_layer.value = viewer.layers["MNI152 T1"]
+        train._labels_layer.value = viewer.layers["MNI152 tissue"]
+        train._steps.value = 300
+        train._device.value = "cpu"
+        train._run_dir.value = run_dir
+        train._start_button.clicked.emit()
+        pump(app, 600, until=lambda: train._start_button.enabled)
+        viewer.layers["MNI152 tissue"].visible = False
+        viewer.layers["MNI152 T1"].visible = False
+        viewer.reset_view()
+        pump(app, 1)
+        skio.imsave(str(IMAGES / "train_widget.png"), viewer.screenshot(canvas_only=False))
+
+        viewer.window.remove_dock_widget("all")
+        for layer in list(viewer.layers):
+            layer.visible = False
+        synth = SynthesizeWidget(viewer)
+        viewer.window.add_dock_widget(synth, name="Synthesize pairs")
+        synth._run_dir.value = run_dir
+        synth._count.value = 32
+        synth._seed.value = 1
+        synth._run_button.clicked.emit()
+        pump(app, 120, until=lambda: "brain-demo seed 1 masks" in viewer.layers)
+        viewer.layers["brain-demo seed 1 masks"].opacity = 0.45
+        viewer.canvas.grid.enabled = True  # the image and its mask side by side
+        viewer.reset_view()
+        pump(app, 1)
+        skio.imsave(str(IMAGES / "synthesize_widget.png"), viewer.screenshot(canvas_only=False))
+    viewer.close()
+
+
+if __name__ == "__main__":
+    main()
