@@ -152,6 +152,9 @@ def main() -> None:
                 "| size | bare loop steps/s | trainer steps/s | overhead |",
                 "|---|---|---|---|",
                 *overhead_rows,
+                "",
+                "A negative overhead means the trainer ran faster than the bare loop; "
+                "differences of a few percent either way are run-to-run noise on this CPU.",
             ]
         ),
     )

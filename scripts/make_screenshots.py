@@ -1,6 +1,6 @@
 """Screenshots of the widgets for the docs, taken in a real napari viewer.
 
-Run: ``xvfb-run -a python scripts/make_screenshots.py`` (trains a small job for ~1 minute).
+Run: ``xvfb-run -a python scripts/make_screenshots.py`` (trains the demo-sized job, ~3 minutes).
 Writes ``docs/images/train_widget.png`` and ``docs/images/synthesize_widget.png``.
 """
 
@@ -43,7 +43,7 @@ def main() -> None:
         run_dir = Path(tmp) / "brain-demo"
         train._image_layer.value = viewer.layers["MNI152 T1"]
         train._labels_layer.value = viewer.layers["MNI152 tissue"]
-        train._steps.value = 300
+        train._steps.value = 800
         train._device.value = "cpu"
         train._run_dir.value = run_dir
         train._start_button.clicked.emit()
@@ -55,8 +55,7 @@ def main() -> None:
         skio.imsave(str(IMAGES / "train_widget.png"), viewer.screenshot(canvas_only=False))
 
         viewer.window.remove_dock_widget("all")
-        for layer in list(viewer.layers):
-            layer.visible = False
+        viewer.layers.clear()  # a clean canvas for the synthetic pairs
         synth = SynthesizeWidget(viewer)
         viewer.window.add_dock_widget(synth, name="Synthesize pairs")
         synth._run_dir.value = run_dir

@@ -76,7 +76,9 @@ def run_demo(out: Path, steps: int = 800, device: str = "auto", seed: int = 0) -
     save_loss_plot(events, out / "losses.png")
     last = [e for e in events if e["event"] == "step"][-1]
     report = out / "report.md"
-    report.write_text(_report_text(config, summary, last, train_seconds, len(pairs), masks))
+    report.write_text(
+        _report_text(config, summary, last, train_seconds, len(pairs), masks, out / "run")
+    )
     (out / "summary.json").write_text(json.dumps(summary, indent=2))
     return report
 
@@ -88,6 +90,7 @@ def _report_text(
     seconds: float,
     n_pairs: int,
     masks: np.ndarray,
+    run_dir: Path,
 ) -> str:
     fractions = [(masks == c).mean() for c in (1, 2)]
     return f"""# napari-gan-augment demo
@@ -120,7 +123,7 @@ Losses:
 
 {DEMO_PAIRS} generated pairs are in `pairs/images` and `pairs/masks` (NIfTI). The run
 directory `run/` holds the config, checkpoints, sample grids per step and the event log;
-continue it with `gan-augment train --run-dir {Path("run")} --resume --steps N`.
+continue it with `gan-augment train --run-dir {run_dir} --resume --steps N`.
 
 ## What to expect
 

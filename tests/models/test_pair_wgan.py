@@ -96,3 +96,8 @@ def test_paper_defaults() -> None:
     family = get_family("pair-wgan")
     assert family.defaults["gp_weight"] == 10.0 and family.defaults["critic_steps"] == 5
     assert family.optimiser == {"lr_generator": 1e-4, "lr_critic": 1e-4, "betas": (0.5, 0.9)}
+
+
+def test_bad_options_are_refused() -> None:
+    with pytest.raises(InputError, match="critic_steps >= 1"):
+        get_family("pair-wgan").build(_spec(32, 2, critic_steps=0), CPU)

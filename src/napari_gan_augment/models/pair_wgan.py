@@ -13,6 +13,7 @@ import torch
 from monai.networks.nets import Discriminator, Generator
 from torch import nn
 
+from ..errors import InputError
 from .base import GanModel, ModelSpec, he_initialise
 from .losses import gradient_penalty, wasserstein_critic_loss, wasserstein_generator_loss
 
@@ -94,6 +95,11 @@ class PairWGAN(GanModel):
         }
         self.critic_steps = int(spec.options["critic_steps"])
         self.gp_weight = float(spec.options["gp_weight"])
+        if self.critic_steps < 1 or self.gp_weight < 0:
+            raise InputError(
+                f"pair-wgan needs critic_steps >= 1 and gp_weight >= 0, got "
+                f"{self.critic_steps} and {self.gp_weight}"
+            )
 
     def sample_noise(self, count: int, rng: torch.Generator) -> torch.Tensor:
         dim = int(self.spec.options["latent_dim"])
