@@ -101,30 +101,27 @@ def test_closing_the_generator_saves(tmp_path: Path) -> None:
     assert json.loads((tmp_path / "run" / "summary.json").read_text())["status"] == "stopped"
 
 
-def test_killed_job_leaves_a_loadable_checkpoint(tmp_path: Path) -> None:
-    config_path = tmp_path / "c.yaml"
-    tiny_config(steps=100_000, sample_every=3).save(config_path)
-    run_dir = tmp_path / "run"
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "napari_gan_augment.cli",
-            "train",
-            "--config",
-            str(config_path),
-            "--run-dir",
-            str(run_dir),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+def _start_cli_job(tmp_path: Path, config, ready) -> tuple[subprocess.Popen, Path]:
+    """``gan-augment train`` in a child process; returns once ``ready(events)`` holds."""
+    config_path, run_dir = tmp_path / "c.yaml", tmp_path / "run"
+    config.save(config_path)
+    command = [sys.executable, "-m", "napari_gan_augment.cli", "train"]
+    command += ["--config", str(config_path), "--run-dir", str(run_dir)]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 120
     while time.time() < deadline:
-        events = RunDirectory(run_dir).read_events() if run_dir.exists() else []
-        if sum(e["event"] == "sample" for e in events) >= 2:
+        if ready(RunDirectory(run_dir).read_events() if run_dir.exists() else []):
             break
         time.sleep(0.05)
+    return process, run_dir
+
+
+def test_killed_job_leaves_a_loadable_checkpoint(tmp_path: Path) -> None:
+    process, run_dir = _start_cli_job(
+        tmp_path,
+        tiny_config(steps=100_000, sample_every=3),
+        lambda events: sum(e["event"] == "sample" for e in events) >= 2,
+    )
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
     payload = load_checkpoint(run_dir / "checkpoints" / "last.pt")
@@ -134,29 +131,11 @@ def test_killed_job_leaves_a_loadable_checkpoint(tmp_path: Path) -> None:
 
 
 def test_sigterm_saves_before_exit(tmp_path: Path) -> None:
-    config_path = tmp_path / "c.yaml"
-    tiny_config(steps=100_000, sample_every=1000).save(config_path)
-    run_dir = tmp_path / "run"
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "napari_gan_augment.cli",
-            "train",
-            "--config",
-            str(config_path),
-            "--run-dir",
-            str(run_dir),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    process, run_dir = _start_cli_job(
+        tmp_path,
+        tiny_config(steps=100_000, sample_every=1000),
+        lambda events: any(e["event"] == "step" and e["step"] >= 5 for e in events),
     )
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        events = RunDirectory(run_dir).read_events() if run_dir.exists() else []
-        if any(e["event"] == "step" and e["step"] >= 5 for e in events):
-            break
-        time.sleep(0.05)
     process.terminate()
     assert process.wait(timeout=60) == 130
     summary = json.loads((run_dir / "summary.json").read_text())
