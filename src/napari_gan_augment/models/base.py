@@ -6,10 +6,12 @@ import json
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import torch
 from torch import nn
+
+PREVIEW_COUNT = 16
 
 
 @dataclass(frozen=True)
@@ -53,8 +55,12 @@ class GanModel(ABC):
     """Networks, optimisers and one training step of a GAN family.
 
     Subclasses build their networks in ``__init__`` and fill ``networks`` and ``optimizers``;
-    the trainer only calls the methods below, so it stays family-agnostic.
+    the trainer only calls the methods below, so it stays family-agnostic. ``conditioning``
+    says what a generator starts from: ``"noise"`` (it draws whole pairs) or ``"mask"`` (it
+    draws the image for a given mask).
     """
+
+    conditioning: ClassVar[str] = "noise"
 
     def __init__(self, spec: ModelSpec, device: torch.device) -> None:
         self.spec = spec
@@ -67,12 +73,12 @@ class GanModel(ABC):
         """One generator update (and the critic updates before it); returns named losses."""
 
     @abstractmethod
-    def sample_noise(self, count: int, rng: torch.Generator) -> torch.Tensor:
-        """Generator inputs for ``count`` samples, drawn from ``rng``."""
+    def preview_inputs(self, data: torch.Tensor, rng: torch.Generator) -> torch.Tensor:
+        """Fixed generator inputs for the sample grids, from the training pairs or ``rng``."""
 
     @abstractmethod
-    def generate(self, noise: torch.Tensor) -> torch.Tensor:
-        """Pairs in [-1, 1], ``(N, pair_channels, S, S)``, in inference mode."""
+    def render_pairs(self, inputs: torch.Tensor) -> torch.Tensor:
+        """Pairs in [-1, 1], ``(N, pair_channels, S, S)``, for preview inputs (no gradients)."""
 
     def train(self) -> None:
         for net in self.networks.values():
@@ -95,6 +101,43 @@ class GanModel(ABC):
         if with_optimizers:
             for name, opt in self.optimizers.items():
                 opt.load_state_dict(state["optimizers"][name])
+
+
+class NoiseGanModel(GanModel):
+    """A family whose generator draws whole image–mask pairs from noise."""
+
+    conditioning: ClassVar[str] = "noise"
+
+    @abstractmethod
+    def sample_noise(self, count: int, rng: torch.Generator) -> torch.Tensor:
+        """Generator inputs for ``count`` samples, drawn from ``rng``."""
+
+    @abstractmethod
+    def generate(self, noise: torch.Tensor) -> torch.Tensor:
+        """Pairs in [-1, 1], ``(N, pair_channels, S, S)``, without gradients."""
+
+    def preview_inputs(self, data: torch.Tensor, rng: torch.Generator) -> torch.Tensor:
+        return self.sample_noise(PREVIEW_COUNT, rng)
+
+    def render_pairs(self, inputs: torch.Tensor) -> torch.Tensor:
+        return self.generate(inputs)
+
+
+class MaskToImageModel(GanModel):
+    """A family whose generator draws the image for a given mask."""
+
+    conditioning: ClassVar[str] = "mask"
+
+    @abstractmethod
+    def translate(self, masks: torch.Tensor) -> torch.Tensor:
+        """Images ``(N, image_channels, S, S)`` for mask channels ``(N, K-1, S, S)``."""
+
+    def preview_inputs(self, data: torch.Tensor, rng: torch.Generator) -> torch.Tensor:
+        index = torch.linspace(0, data.shape[0] - 1, min(PREVIEW_COUNT, data.shape[0]))
+        return data[index.long(), self.spec.image_channels :].clone()
+
+    def render_pairs(self, inputs: torch.Tensor) -> torch.Tensor:
+        return torch.cat([self.translate(inputs), inputs.to(self.device)], dim=1)
 
 
 def he_initialise(module: nn.Module) -> None:

@@ -14,7 +14,7 @@ from monai.networks.nets import Discriminator, Generator
 from torch import nn
 
 from ..errors import InputError
-from .base import GanModel, ModelSpec, he_initialise
+from .base import ModelSpec, NoiseGanModel, he_initialise
 from .losses import gradient_penalty, wasserstein_critic_loss, wasserstein_generator_loss
 
 # Neff et al. 2018 (WGAN-GP, λ = 10, 5 critic steps, Adam 1e-4 β=(0.5, 0.9)); DCGAN's 100-d
@@ -77,7 +77,7 @@ def build_critic(spec: ModelSpec) -> nn.Module:
     return net
 
 
-class PairWGAN(GanModel):
+class PairWGAN(NoiseGanModel):
     """WGAN-GP on concatenated image + mask channels."""
 
     def __init__(self, spec: ModelSpec, device: torch.device) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 import torch
 
 from ..errors import InputError
-from . import pair_wgan
+from . import pair_wgan, pix2pix
 from .base import GanModel, ModelSpec
 
 
@@ -67,6 +67,16 @@ _FAMILIES: dict[str, FamilyInfo] = {
         capabilities=frozenset({"unconditional-pairs", "2d"}),
         defaults=pair_wgan.DEFAULTS,
         optimiser=pair_wgan.OPTIMISER_DEFAULTS,
+        sizes=(32, 64, 128, 256),
+    ),
+    "pix2pix": FamilyInfo(
+        name="pix2pix",
+        model_class=pix2pix.Pix2Pix,
+        summary="U-Net mask → image generator with PatchGAN discriminators (cGAN + L1)",
+        reference="Isola et al., CVPR 2017; PatchGAN sizes after Sobolev 2021",
+        capabilities=frozenset({"mask-to-image", "2d"}),
+        defaults=pix2pix.DEFAULTS,
+        optimiser=pix2pix.OPTIMISER_DEFAULTS,
         sizes=(32, 64, 128, 256),
     ),
 }

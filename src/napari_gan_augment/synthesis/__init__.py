@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .conditional import images_for_masks
 from .generate import (
     LoadedGenerator,
     SyntheticBatch,
@@ -12,6 +13,7 @@ from .generate import (
 from .writing import write_pairs
 
 __all__ = [
+    "images_for_masks",
     "LoadedGenerator",
     "SyntheticBatch",
     "iter_synthesis",

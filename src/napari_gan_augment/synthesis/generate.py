@@ -15,7 +15,7 @@ from ..data.encoding import decode_masks
 from ..data.normalise import IntensityNormaliser
 from ..devices import resolve_device
 from ..errors import CheckpointError, InputError
-from ..models.base import GanModel, ModelSpec
+from ..models.base import GanModel, ModelSpec, NoiseGanModel
 from ..models.registry import get_family
 from ..training.checkpoint import load_checkpoint
 
@@ -79,7 +79,7 @@ def load_generator(
     return LoadedGenerator(model, normaliser, spacing, int(payload["step"]), path, metadata)  # type: ignore[arg-type]
 
 
-def pair_noise(model: GanModel, seed: int, start: int, count: int) -> torch.Tensor:
+def pair_noise(model: NoiseGanModel, seed: int, start: int, count: int) -> torch.Tensor:
     """Noise for pairs ``start … start+count-1``: pair ``i`` depends only on ``(seed, i)``.
 
     Each pair gets its own generator seeded from ``SeedSequence([seed, i])``, so the same
@@ -100,10 +100,17 @@ def iter_synthesis(
         raise InputError(f"count must be a positive number of pairs, got {count}")
     if batch_size < 1:
         raise InputError(f"batch_size must be >= 1, got {batch_size}")
+    if generator.model.conditioning != "noise":
+        raise InputError(
+            f"the {generator.spec.family!r} model draws images for given masks; use "
+            "images_for_masks (or the two-stage mask-dcgan → pix2pix pipeline) instead"
+        )
     channels = generator.spec.image_channels
     for start in range(0, count, batch_size):
         size = min(batch_size, count - start)
-        pairs = generator.model.generate(pair_noise(generator.model, seed, start, size)).cpu()
+        model = generator.model
+        assert isinstance(model, NoiseGanModel)
+        pairs = model.generate(pair_noise(model, seed, start, size)).cpu()
         images = generator.normaliser.inverse(pairs[:, :channels].numpy())
         yield SyntheticBatch(start, images[:, 0], decode_masks(pairs[:, channels:]))
 

@@ -33,8 +33,6 @@ from .checkpoint import load_checkpoint, save_checkpoint
 from .grids import pair_grid
 from .run_dir import RunDirectory
 
-PREVIEW_COUNT = 16
-
 
 @dataclass
 class _TrainingState:
@@ -47,7 +45,7 @@ class _TrainingState:
     step: int
     rng_batch: torch.Generator
     rng_noise: torch.Generator
-    fixed_noise: torch.Tensor
+    preview_inputs: torch.Tensor
 
     def payload(self) -> dict[str, Any]:
         return {
@@ -60,7 +58,7 @@ class _TrainingState:
             "state": self.model.state_dict(),
             "rng_batch": self.rng_batch.get_state(),
             "rng_noise": self.rng_noise.get_state(),
-            "fixed_noise": self.fixed_noise.cpu(),
+            "preview_inputs": self.preview_inputs.cpu(),
         }
 
 
@@ -102,8 +100,6 @@ def _prepare(
     model = family.build(spec, device)
     rng_batch = torch.Generator().manual_seed(config.seed)
     rng_noise = torch.Generator(device).manual_seed(config.seed + 1)
-    preview_rng = torch.Generator(device).manual_seed(config.seed + 2)
-    fixed_noise = model.sample_noise(PREVIEW_COUNT, preview_rng)
     normaliser = pairs.fit_normaliser()
     step = 0
     if checkpoint is not None:
@@ -111,12 +107,15 @@ def _prepare(
         normaliser = IntensityNormaliser.from_dict(json.loads(checkpoint["normaliser"]))
         rng_batch.set_state(checkpoint["rng_batch"])
         rng_noise.set_state(checkpoint["rng_noise"])
-        fixed_noise = checkpoint["fixed_noise"].to(device)
+        preview_inputs = checkpoint["preview_inputs"].to(device)
         step = int(checkpoint["step"])
     images, masks = pairs.training_arrays(config.image_size, normaliser)
     data = torch.from_numpy(
         np.concatenate([images, encode_masks(masks, spec.num_classes)], axis=1)
     ).to(device)
+    if checkpoint is None:
+        preview_rng = torch.Generator(device).manual_seed(config.seed + 2)
+        preview_inputs = model.preview_inputs(data, preview_rng)
     # Pairs were padded to a square and resized: a generated pixel covers this much tissue.
     largest = max(max(i.shape) for i in pairs.images)
     spacing = tuple(s * largest / config.image_size for s in pairs.spacing)
@@ -128,15 +127,16 @@ def _prepare(
         step,
         rng_batch,
         rng_noise,
-        fixed_noise,  # type: ignore[arg-type]
+        preview_inputs,  # type: ignore[arg-type]
     )
     return state, data
 
 
-def write_sample_grid(model: GanModel, noise: torch.Tensor, path: Path) -> Path:
-    """Generate from fixed noise and save the pairs as one PNG."""
+def write_sample_grid(model: GanModel, inputs: torch.Tensor, path: Path) -> Path:
+    """Generate from the fixed preview inputs and save the pairs as one PNG."""
     model.eval()
-    pairs = model.generate(noise).cpu()
+    with torch.no_grad():
+        pairs = model.render_pairs(inputs).cpu()
     model.train()
     images = pairs[:, 0].numpy()
     masks = decode_masks(pairs[:, model.spec.image_channels :])
@@ -212,7 +212,7 @@ def _loop(run: RunDirectory, state: _TrainingState, data: torch.Tensor) -> Itera
                 rate = (state.step - start_step) / (time.perf_counter() - started)
                 yield run.log_event("step", step=state.step, steps_per_second=rate, **losses)
             if state.step % config.sample_every == 0 or state.step == config.steps:
-                grid = write_sample_grid(model, state.fixed_noise, run.sample_path(state.step))
+                grid = write_sample_grid(model, state.preview_inputs, run.sample_path(state.step))
                 save_checkpoint(state.payload(), run.last_checkpoint)
                 yield run.log_event("sample", step=state.step, path=str(grid))
             if state.step % config.checkpoint_every == 0:

@@ -1,0 +1,134 @@
+"""``pix2pix``: mask → image with a U-Net generator and PatchGAN discriminators (Isola et al. 2017).
+
+The generator is MONAI's ``UNet`` (stride-2 3×3 convolutions down, LeakyReLU 0.2, batch norm,
+skip connections, dropout in the deepest decoder blocks, tanh output); the discriminator
+judges (mask, image) pairs patch by patch. Loss: cGAN (BCE, ``PatchAdversarialLoss``) + λ·L1.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from monai.losses import PatchAdversarialLoss
+from monai.networks.nets import UNet
+from torch import nn
+
+from ..errors import InputError
+from .base import MaskToImageModel, ModelSpec
+from .patchgan import MultiScalePatchGAN
+
+# Isola et al. 2017 (λ = 100, Adam 2e-4, β = (0.5, 0.999), 64 base filters, dropout 0.5);
+# receptive field 22 px and one scale follow the ISIC mask→image study (Sobolev 2021).
+DEFAULTS: dict[str, Any] = {
+    "base_filters": 64,
+    "l1_weight": 100.0,
+    "dropout": 0.5,
+    "receptive_field": 22,
+    "num_scales": 1,
+}
+OPTIMISER_DEFAULTS = {"lr_generator": 2e-4, "lr_critic": 2e-4, "betas": (0.5, 0.999)}
+DROPOUT_BLOCKS = 3  # pix2pix: dropout in the first three decoder blocks only
+
+
+def _decoder_blocks_deepest_first(unet: UNet) -> list[nn.Module]:
+    """MONAI's UNet nests ``Sequential(down, SkipConnection(inner), up)``; collect the ups."""
+    ups: list[nn.Module] = []
+    block: Any = unet.model
+    while isinstance(block, nn.Sequential) and len(block) == 3:
+        ups.append(block[2])
+        block = block[1].submodule
+    return ups[::-1]
+
+
+def build_unet_generator(spec: ModelSpec) -> nn.Module:
+    """U-Net from mask channels to image channels, down to 4×4 (capped at 8× base filters)."""
+    opts = spec.options
+    nf, depth = int(opts["base_filters"]), spec.image_size.bit_length() - 2
+    channels = tuple(nf * min(8, 2**i) for i in range(depth))
+    unet = UNet(
+        spatial_dims=2,
+        in_channels=spec.num_classes - 1,
+        out_channels=spec.image_channels,
+        channels=channels,
+        strides=(2,) * (depth - 1),
+        # 3×3 instead of pix2pix's 4×4: MONAI's "same" padding needs odd kernels (its bottom
+        # layer is a stride-1 conv, and a 4×4 stride-2 transposed conv cannot exactly double).
+        kernel_size=3,
+        up_kernel_size=3,
+        num_res_units=0,
+        act=("leakyrelu", {"negative_slope": 0.2}),
+        norm="BATCH",
+        dropout=0.0,
+    )
+    for block in _decoder_blocks_deepest_first(unet)[:DROPOUT_BLOCKS]:
+        for module in block.modules():
+            if isinstance(module, nn.Dropout):
+                module.p = float(opts["dropout"])
+    return nn.Sequential(unet, nn.Tanh())
+
+
+class Pix2Pix(MaskToImageModel):
+    """Conditional GAN from mask channels to the image."""
+
+    def __init__(self, spec: ModelSpec, device: torch.device) -> None:
+        super().__init__(spec, device)
+        opts = spec.options
+        if spec.image_size < 16:
+            raise InputError("pix2pix needs images of at least 16 px")
+        self.generator = build_unet_generator(spec).to(device)
+        self.discriminator = MultiScalePatchGAN(
+            spec.pair_channels,
+            int(opts["receptive_field"]),
+            int(opts["base_filters"]),
+            int(opts["num_scales"]),
+        ).to(device)
+        self.networks = {"generator": self.generator, "discriminator": self.discriminator}
+        self.optimizers = {
+            "generator": torch.optim.Adam(
+                self.generator.parameters(), lr=spec.lr_generator, betas=spec.betas
+            ),
+            "discriminator": torch.optim.Adam(
+                self.discriminator.parameters(), lr=spec.lr_critic, betas=spec.betas
+            ),
+        }
+        self.adversarial = PatchAdversarialLoss(criterion="bce", reduction="mean")
+        self.l1_weight = float(opts["l1_weight"])
+
+    def translate(self, masks: torch.Tensor) -> torch.Tensor:
+        with torch.no_grad():
+            return self.generator(masks.to(self.device))
+
+    def train_step(self, real: torch.Tensor, rng: torch.Generator) -> dict[str, float]:
+        """One discriminator update on real/fake (mask, image) pairs, then one generator update."""
+        channels = self.spec.image_channels
+        image, masks = real[:, :channels], real[:, channels:]
+        fake = self.generator(masks)
+        disc_opt, gen_opt = self.optimizers["discriminator"], self.optimizers["generator"]
+
+        real_logits = self.discriminator(torch.cat([image, masks], 1))
+        fake_logits = self.discriminator(torch.cat([fake.detach(), masks], 1))
+        disc_loss = 0.5 * (
+            self.adversarial(real_logits, target_is_real=True, for_discriminator=True)
+            + self.adversarial(fake_logits, target_is_real=False, for_discriminator=True)
+        )
+        disc_opt.zero_grad(set_to_none=True)
+        disc_loss.backward()
+        disc_opt.step()
+
+        adversarial = self.adversarial(
+            self.discriminator(torch.cat([fake, masks], 1)),
+            target_is_real=True,
+            for_discriminator=False,
+        )
+        l1 = torch.nn.functional.l1_loss(fake, image)
+        gen_loss = adversarial + self.l1_weight * l1
+        gen_opt.zero_grad(set_to_none=True)
+        gen_loss.backward()
+        gen_opt.step()
+        return {
+            "loss_generator": float(gen_loss.detach()),
+            "loss_critic": float(disc_loss.detach()),
+            "loss_l1": float(l1.detach()),
+            "loss_adversarial": float(adversarial.detach()),
+        }
