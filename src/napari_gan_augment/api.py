@@ -16,10 +16,19 @@ from pathlib import Path
 import numpy as np
 
 from .config import DataConfig, SynthesisConfig, TrainConfig
+from .data.io import file_stem, has_supported_suffix, read_image_file, write_nifti
 from .data.pairset import PairSet, SliceSettings
+from .errors import InputError
 from .jobs import follow_events, start_training_process
 from .models.registry import available_families, get_family
-from .synthesis import iter_synthesis, load_generator, synthesize_pairs, write_pairs
+from .synthesis import (
+    images_for_masks,
+    iter_synthesis,
+    iter_two_stage,
+    load_generator,
+    synthesize_pairs,
+    write_pairs,
+)
 from .training import RunDirectory, iter_training, train
 
 __all__ = [
@@ -33,6 +42,8 @@ __all__ = [
     "follow_events",
     "generate_to_folder",
     "get_family",
+    "images_for_masks",
+    "images_from_mask_folder",
     "iter_training",
     "load_generator",
     "start_training_process",
@@ -56,9 +67,41 @@ def synthesize(
 
 
 def generate_to_folder(
-    run_dir: str | Path, out_dir: str | Path, settings: SynthesisConfig, fmt: str = "nii.gz"
+    run_dir: str | Path,
+    out_dir: str | Path,
+    settings: SynthesisConfig,
+    fmt: str = "nii.gz",
+    mask_run: str | Path | None = None,
 ) -> int:
-    """Stream ``settings.count`` pairs into ``out_dir/images`` and ``out_dir/masks``."""
+    """Stream ``settings.count`` pairs into ``out_dir/images`` and ``out_dir/masks``.
+
+    With ``mask_run`` (a mask-dcgan or pair run), its masks are drawn first and ``run_dir``
+    (a pix2pix run) draws the images: the two-stage pipeline.
+    """
     generator = load_generator(run_dir, settings.checkpoint, settings.device)
-    batches = iter_synthesis(generator, settings.count, settings.seed, settings.batch_size)
+    if mask_run is None:
+        batches = iter_synthesis(generator, settings.count, settings.seed, settings.batch_size)
+    else:
+        masks = load_generator(mask_run, "last.pt", settings.device)
+        batches = iter_two_stage(
+            masks, generator, settings.count, settings.seed, settings.batch_size
+        )
     return write_pairs(batches, out_dir, fmt, generator.spacing)
+
+
+def images_from_mask_folder(
+    run_dir: str | Path, masks_dir: str | Path, out_dir: str | Path, device: str = "auto"
+) -> int:
+    """Images for the user's own masks (NIfTI/TIFF/PNG files) from a mask → image run."""
+    generator = load_generator(run_dir, device=device)
+    paths = sorted(p for p in Path(masks_dir).iterdir() if has_supported_suffix(p))
+    if not paths:
+        raise InputError(f"{masks_dir} holds no mask files")
+    out_dir = Path(out_dir)
+    if out_dir.exists() and any(out_dir.iterdir()):
+        raise InputError(f"{out_dir} already holds files; choose a new output folder")
+    for path in paths:
+        mask = read_image_file(path)
+        image = images_for_masks(generator, mask.data)
+        write_nifti(out_dir / f"{file_stem(path)}_synthetic.nii.gz", image, mask.spacing)
+    return len(paths)

@@ -67,10 +67,16 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
 
 def _cmd_generate(args: argparse.Namespace) -> int:
-    from .api import generate_to_folder
+    from .api import generate_to_folder, images_from_mask_folder
 
+    if args.masks:
+        written = images_from_mask_folder(args.run_dir, args.masks, args.out, args.device)
+        print(f"wrote {written} images for the masks in {args.masks} to {args.out}")
+        return 0
+    if args.count is None:
+        raise GanAugmentError("generate needs --count N (or --masks FOLDER for a pix2pix run)")
     settings = SynthesisConfig(args.count, args.seed, args.batch_size, args.checkpoint, args.device)
-    written = generate_to_folder(args.run_dir, args.out, settings, args.format)
+    written = generate_to_folder(args.run_dir, args.out, settings, args.format, args.mask_run)
     print(f"wrote {written} pairs to {Path(args.out) / 'images'} and {Path(args.out) / 'masks'}")
     return 0
 
@@ -118,7 +124,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     generate = commands.add_parser("generate", help="write N synthetic pairs to a folder")
     generate.add_argument("--run-dir", required=True, help="run directory or checkpoint file")
-    generate.add_argument("--count", type=int, required=True, help="number of pairs")
+    generate.add_argument("--count", type=int, help="number of pairs")
+    generate.add_argument(
+        "--mask-run",
+        help="two-stage: a mask-dcgan run draws the masks, --run-dir (pix2pix) the images",
+    )
+    generate.add_argument("--masks", help="a folder of your own masks: images for them (pix2pix)")
     generate.add_argument("--seed", type=int, default=0)
     generate.add_argument("--out", required=True, help="new output folder")
     generate.add_argument("--format", choices=FORMATS, default="nii.gz")

@@ -34,15 +34,18 @@ def _doublings(image_size: int) -> int:
     return image_size.bit_length() - 1 - 2  # from 4×4 up to image_size
 
 
-def build_generator(spec: ModelSpec) -> nn.Module:
-    """DCGAN generator: latent → 4×4 map → stride-2 transposed convs → tanh pair."""
+def build_generator(spec: ModelSpec, out_channels: int | None = None) -> nn.Module:
+    """DCGAN generator: latent → 4×4 map → stride-2 transposed convs → tanh.
+
+    Emits ``out_channels`` channels (default: the whole pair).
+    """
     opts = spec.options
     n_up, nf = _doublings(spec.image_size), int(opts["base_filters"])
     widths = [nf * min(8, 2 ** (n_up - 2 - i)) for i in range(n_up - 1)]
     net = Generator(
         latent_shape=(int(opts["latent_dim"]),),
         start_shape=(nf * min(8, 2 ** (n_up - 1)), 4, 4),
-        channels=(*widths, spec.pair_channels),
+        channels=(*widths, out_channels or spec.pair_channels),
         strides=(2,) * n_up,
         kernel_size=int(opts["kernel_size"]),
         num_res_units=0,
@@ -54,22 +57,28 @@ def build_generator(spec: ModelSpec) -> nn.Module:
     return model
 
 
-def build_critic(spec: ModelSpec) -> nn.Module:
-    """DCGAN critic on pairs: stride-2 convs down to 4×4, then a linear score (no sigmoid).
+def build_critic(
+    spec: ModelSpec,
+    in_channels: int | None = None,
+    norm: Any = ("instance", {"affine": True}),
+    act: Any = "RELU",
+) -> nn.Module:
+    """DCGAN critic: stride-2 convs down to 4×4, then a linear score (no sigmoid).
 
-    Instance norm replaces DCGAN's batch norm: the gradient penalty is defined per sample and
-    batch norm would couple samples (Gulrajani et al. 2017, §4).
+    Takes ``in_channels`` channels (default: the whole pair). Instance norm replaces DCGAN's
+    batch norm for WGAN-GP: the gradient penalty is defined per sample and batch norm would
+    couple samples (Gulrajani et al. 2017, §4).
     """
     opts = spec.options
     n_down, nf = _doublings(spec.image_size), int(opts["base_filters"])
     net = Discriminator(
-        in_shape=(spec.pair_channels, spec.image_size, spec.image_size),
+        in_shape=(in_channels or spec.pair_channels, spec.image_size, spec.image_size),
         channels=tuple(nf * min(8, 2**i) for i in range(n_down)),
         strides=(2,) * n_down,
         kernel_size=int(opts["kernel_size"]),
         num_res_units=0,
-        act="RELU",
-        norm=("instance", {"affine": True}),
+        act=act,
+        norm=norm,
         dropout=None,
         last_act=None,
     )

@@ -9,7 +9,7 @@ from typing import Any
 import torch
 
 from ..errors import InputError
-from . import pair_wgan, pix2pix
+from . import mask_dcgan, pair_wgan, pix2pix
 from .base import GanModel, ModelSpec
 
 
@@ -67,6 +67,16 @@ _FAMILIES: dict[str, FamilyInfo] = {
         capabilities=frozenset({"unconditional-pairs", "2d"}),
         defaults=pair_wgan.DEFAULTS,
         optimiser=pair_wgan.OPTIMISER_DEFAULTS,
+        sizes=(32, 64, 128, 256),
+    ),
+    "mask-dcgan": FamilyInfo(
+        name="mask-dcgan",
+        model_class=mask_dcgan.MaskDCGAN,
+        summary="DCGAN that generates label masks from noise (stage 1 of mask-dcgan → pix2pix)",
+        reference="Radford et al., ICLR 2016; two-stage use after Sobolev 2021",
+        capabilities=frozenset({"unconditional-masks", "2d"}),
+        defaults=mask_dcgan.DEFAULTS,
+        optimiser=mask_dcgan.OPTIMISER_DEFAULTS,
         sizes=(32, 64, 128, 256),
     ),
     "pix2pix": FamilyInfo(

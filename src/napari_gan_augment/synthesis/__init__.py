@@ -10,6 +10,7 @@ from .generate import (
     load_generator,
     synthesize_pairs,
 )
+from .two_stage import iter_two_stage
 from .writing import write_pairs
 
 __all__ = [
@@ -17,6 +18,7 @@ __all__ = [
     "LoadedGenerator",
     "SyntheticBatch",
     "iter_synthesis",
+    "iter_two_stage",
     "load_generator",
     "synthesize_pairs",
     "write_pairs",

@@ -1,0 +1,74 @@
+"""``mask-dcgan``: label masks from noise (DCGAN), the first stage of mask → pix2pix synthesis.
+
+After the GAN comparison thesis (Sobolev 2021): a DCGAN generates masks without hand-drawn
+input and a pix2pix model then draws the image for each mask. Networks are the DCGAN pair
+model's, built for mask channels only, with the original DCGAN loss (BCE) and a batch-normed
+LeakyReLU discriminator (Radford et al. 2016).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch.nn import functional as F
+
+from .base import ModelSpec, NoiseGanModel
+from .pair_wgan import build_critic, build_generator
+
+# Sobolev 2021: 100-d noise, 5×5 transposed convs, Adam 1e-4; DCGAN β1 = 0.5.
+DEFAULTS: dict[str, Any] = {"latent_dim": 100, "base_filters": 16, "kernel_size": 5}
+OPTIMISER_DEFAULTS = {"lr_generator": 1e-4, "lr_critic": 1e-4, "betas": (0.5, 0.999)}
+
+
+class MaskDCGAN(NoiseGanModel):
+    """DCGAN over the mask channels of the training pairs (the image channel is ignored)."""
+
+    def __init__(self, spec: ModelSpec, device: torch.device) -> None:
+        super().__init__(spec, device)
+        mask_channels = spec.num_classes - 1
+        self.generator = build_generator(spec, out_channels=mask_channels).to(device)
+        self.discriminator = build_critic(
+            spec, mask_channels, norm="BATCH", act=("leakyrelu", {"negative_slope": 0.2})
+        ).to(device)
+        self.networks = {"generator": self.generator, "discriminator": self.discriminator}
+        self.optimizers = {
+            "generator": torch.optim.Adam(
+                self.generator.parameters(), lr=spec.lr_generator, betas=spec.betas
+            ),
+            "discriminator": torch.optim.Adam(
+                self.discriminator.parameters(), lr=spec.lr_critic, betas=spec.betas
+            ),
+        }
+
+    def sample_noise(self, count: int, rng: torch.Generator) -> torch.Tensor:
+        dim = int(self.spec.options["latent_dim"])
+        return torch.randn(count, dim, generator=rng, device=rng.device).to(self.device)
+
+    def generate(self, noise: torch.Tensor) -> torch.Tensor:
+        """Pairs with a blank image channel (-1) and the generated mask channels."""
+        with torch.no_grad():
+            masks = self.generator(noise.to(self.device))
+        blank = -torch.ones_like(masks[:, :1]).repeat(1, self.spec.image_channels, 1, 1)
+        return torch.cat([blank, masks], 1)
+
+    def train_step(self, real: torch.Tensor, rng: torch.Generator) -> dict[str, float]:
+        masks = real[:, self.spec.image_channels :]
+        batch = masks.shape[0]
+        ones = torch.ones(batch, 1, device=self.device)
+        disc_opt, gen_opt = self.optimizers["discriminator"], self.optimizers["generator"]
+        fake = self.generator(self.sample_noise(batch, rng))
+        disc_loss = F.binary_cross_entropy_with_logits(
+            self.discriminator(masks), ones
+        ) + F.binary_cross_entropy_with_logits(self.discriminator(fake.detach()), 0 * ones)
+        disc_opt.zero_grad(set_to_none=True)
+        disc_loss.backward()
+        disc_opt.step()
+        gen_loss = F.binary_cross_entropy_with_logits(self.discriminator(fake), ones)
+        gen_opt.zero_grad(set_to_none=True)
+        gen_loss.backward()
+        gen_opt.step()
+        return {
+            "loss_generator": float(gen_loss.detach()),
+            "loss_critic": float(disc_loss.detach()),
+        }
