@@ -142,3 +142,81 @@ def test_viewer_opens_nifti_and_sample_through_the_plugin(make_napari_viewer, tm
     viewer.open_sample("napari-gan-augment", "mni152-brain")
     assert "MNI152 T1" in viewer.layers and "MNI152 tissue" in viewer.layers
     assert viewer.layers["MNI152 tissue"]._type_string == "labels"
+
+
+@pytest.fixture(scope="module")
+def pix2pix_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from napari_gan_augment.training import train
+
+    from ..conftest import tiny_config
+
+    run_dir = tmp_path_factory.mktemp("paint") / "p2p"
+    train(run_dir, tiny_config(family="pix2pix", options={"base_filters": 4}, steps=2))
+    return run_dir
+
+
+def test_painting_redraws_the_image_in_a_new_layer(make_napari_viewer, qtbot, pix2pix_run):
+    from napari_gan_augment._qt.paint_widget import PaintToImageWidget
+
+    viewer = make_napari_viewer()
+    labels = viewer.add_labels(np.zeros((3, 60, 50), np.uint8), name="drawn", scale=(2, 1, 1))
+    viewer.dims.set_current_step(0, 1)
+    widget = PaintToImageWidget(viewer)
+    viewer.window.add_dock_widget(widget)
+    widget.reset_choices()
+    widget._labels_layer.value = labels
+    widget._run_dir.value = pix2pix_run
+    widget._device.value = "cpu"
+    widget._follow_button.clicked.emit()
+    qtbot.waitUntil(lambda: "drawn → image" in viewer.layers, timeout=30_000)
+    output = viewer.layers["drawn → image"]
+    assert output.data.shape == labels.data.shape
+    np.testing.assert_allclose(output.scale, labels.scale)
+    before = output.data[1].copy()
+    count = len(widget.latencies_ms)
+
+    labels.paint((1, 30, 25), 2)  # a brush stroke of white matter on the shown slice
+    qtbot.waitUntil(lambda: len(widget.latencies_ms) > count, timeout=30_000)
+    assert not np.array_equal(output.data[1], before)  # the image follows the new mask
+    assert np.all(output.data[0] == 0) and np.all(output.data[2] == 0)  # only the shown slice
+    assert labels.data[1, 30, 25] == 2 and labels.data.sum() > 0  # the user's strokes stay
+
+
+def test_paint_widget_refuses_a_noise_model(make_napari_viewer, trained_run: Path):
+    from napari_gan_augment._qt.paint_widget import PaintToImageWidget
+
+    viewer = make_napari_viewer()
+    viewer.add_labels(np.zeros((20, 20), np.uint8), name="drawn")
+    widget = PaintToImageWidget(viewer)
+    viewer.window.add_dock_widget(widget)
+    widget.reset_choices()
+    widget._run_dir.value = trained_run
+    widget._follow_button.clicked.emit()
+    assert widget._followed is None and len(viewer.layers) == 1
+
+
+def test_synthesize_two_stage_and_a_clear_error_without_mask_run(
+    make_napari_viewer, qtbot, pix2pix_run: Path, tmp_path: Path
+):
+    from napari_gan_augment.training import train
+
+    from ..conftest import tiny_config
+
+    viewer = make_napari_viewer()
+    widget = SynthesizeWidget(viewer)
+    viewer.window.add_dock_widget(widget)
+    widget._run_dir.value = pix2pix_run
+    widget._device.value = "cpu"
+    widget._count.value = 3
+    widget._run_button.clicked.emit()
+    with qtbot.waitSignal(widget._worker.finished, timeout=60_000):
+        pass
+    assert len(viewer.layers) == 0 and widget._status.value == "failed"
+
+    train(tmp_path / "masks", tiny_config(family="mask-dcgan", options={"base_filters": 4}))
+    widget._mask_run.value = tmp_path / "masks"
+    widget._run_button.clicked.emit()
+    with qtbot.waitSignal(widget._worker.finished, timeout=60_000):
+        pass
+    assert viewer.layers["p2p seed 0 images"].data.shape == (3, 32, 32)
+    assert viewer.layers["p2p seed 0 masks"].metadata["family"] == "pix2pix"

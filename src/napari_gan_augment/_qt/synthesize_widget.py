@@ -13,23 +13,44 @@ from napari.utils.notifications import show_error
 
 from ..devices import DEVICE_CHOICES
 from ..errors import GanAugmentError
-from ..synthesis import iter_synthesis, load_generator
+from ..synthesis import iter_synthesis, iter_two_stage, load_generator
 
 if TYPE_CHECKING:
     import napari
 
 
 def synthesize_with_progress(
-    run_dir: str, checkpoint: str, count: int, seed: int, device: str
-) -> Iterator[int | tuple[np.ndarray, np.ndarray, dict[str, Any]]]:
-    """Yield the number of pairs done after each batch, then the arrays and their metadata."""
-    generator = load_generator(run_dir, checkpoint, device)
-    images, masks = [], []
-    for batch in iter_synthesis(generator, count, seed, batch_size=32):
-        images.append(batch.images)
-        masks.append(batch.masks)
-        yield batch.start + len(batch.images)
+    run_dir: str, checkpoint: str, count: int, seed: int, device: str, mask_run: str = ""
+) -> Iterator[int | str | tuple[np.ndarray, np.ndarray, dict[str, Any]]]:
+    """Yield pairs done after each batch, then the arrays and their metadata.
+
+    A mask → image run (pix2pix) needs ``mask_run``, whose generator draws the masks. User
+    errors are yielded as one message (a string) instead of raised, so the widget can show
+    them as a notification and keep going.
+    """
+    try:
+        generator = load_generator(run_dir, checkpoint, device)
+        if generator.model.conditioning == "mask" and not mask_run:
+            raise GanAugmentError(
+                f"{Path(run_dir).name} is a {generator.spec.family} run: it draws images for "
+                "masks. Choose a mask run (e.g. mask-dcgan) too, or use Paint to image"
+            )
+        if mask_run:
+            masks_from = load_generator(mask_run, device=device)
+            batches = iter_two_stage(masks_from, generator, count, seed, batch_size=32)
+        else:
+            batches = iter_synthesis(generator, count, seed, batch_size=32)
+        images, masks = [], []
+        for batch in batches:
+            images.append(batch.images)
+            masks.append(batch.masks)
+            yield batch.start + len(batch.images)
+    except GanAugmentError as exc:
+        yield str(exc)
+        return
     metadata = {**generator.metadata, "seed": seed, "count": count}
+    if mask_run:
+        metadata["mask_run"] = str(Path(mask_run).resolve())
     yield np.concatenate(images), np.concatenate(masks), metadata | {"spacing": generator.spacing}
 
 
@@ -42,6 +63,8 @@ class SynthesizeWidget(Container):
         self._worker: Any = None
         self._run_dir = FileEdit(label="run dir", mode="d")
         self._checkpoint = ComboBox(label="checkpoint", choices=["last.pt"], value="last.pt")
+        self._mask_run = FileEdit(label="mask run", mode="d", value="")
+        self._mask_run.tooltip = "for a pix2pix run: the run whose generator draws the masks"
         self._count = SpinBox(label="count", min=1, max=100_000, value=16)
         self._seed = SpinBox(label="seed", min=0, max=2**31 - 1, value=0)
         self._device = ComboBox(label="device", choices=list(DEVICE_CHOICES), value="auto")
@@ -53,6 +76,7 @@ class SynthesizeWidget(Container):
             [
                 self._run_dir,
                 self._checkpoint,
+                self._mask_run,
                 self._count,
                 self._seed,
                 self._device,
@@ -74,6 +98,10 @@ class SynthesizeWidget(Container):
         self._checkpoint.choices = found or ["last.pt"]
         self._checkpoint.value = "last.pt" if "last.pt" in found else (found or ["last.pt"])[-1]
 
+    def _mask_run_path(self) -> str:
+        value = str(self._mask_run.value or "")
+        return "" if value in ("", ".") else value
+
     def _on_run_clicked(self) -> None:
         self._progress.max = self._count.value
         self._progress.value = 0
@@ -84,6 +112,7 @@ class SynthesizeWidget(Container):
             self._count.value,
             self._seed.value,
             self._device.value,
+            self._mask_run_path(),
         )
         self._worker.yielded.connect(self._on_yielded)
         self._worker.errored.connect(self._on_errored)
@@ -97,6 +126,10 @@ class SynthesizeWidget(Container):
             self._status.value = "cancelled"
 
     def _on_yielded(self, value: Any) -> None:
+        if isinstance(value, str):
+            self._status.value = "failed"
+            show_error(value)
+            return
         if isinstance(value, int):
             self._progress.value = value
             self._status.value = f"{value}/{self._count.value} pairs"
@@ -111,9 +144,7 @@ class SynthesizeWidget(Container):
         self._status.value = f"added {len(images)} pairs"
 
     def _on_errored(self, exc: Exception) -> None:
-        self._status.value = "failed"
-        if isinstance(exc, GanAugmentError):
-            show_error(str(exc))
+        self._status.value = f"failed: {exc}"
 
     def _on_finished(self) -> None:
         self._run_button.enabled, self._cancel_button.enabled = True, False

@@ -1,0 +1,129 @@
+"""Plugins ▸ GAN Augment ▸ Paint → image: a mask → image model redraws the image as you paint."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+import napari.layers
+import numpy as np
+from magicgui.widgets import ComboBox, Container, FileEdit, Label, PushButton, create_widget
+from napari.qt.threading import thread_worker
+from napari.utils.notifications import show_error
+from qtpy.QtCore import QTimer
+
+from ..devices import DEVICE_CHOICES
+from ..errors import GanAugmentError
+from ..synthesis import LoadedGenerator, images_for_masks, load_generator
+from ..synthesis.conditional import check_mask_model
+
+if TYPE_CHECKING:
+    import napari
+
+DEBOUNCE_MS = 80
+
+
+def displayed_slice(data: np.ndarray, current_step: tuple[int, ...]) -> tuple[Any, np.ndarray]:
+    """Index and 2D array of the slice the viewer shows (the last two axes are displayed)."""
+    index = tuple(int(i) for i in current_step[-data.ndim : -2]) if data.ndim > 2 else ()
+    return index, np.asarray(data[index])
+
+
+class PaintToImageWidget(Container):
+    """Follows a Labels layer: after each brush stroke, the image for the painted mask appears
+    in a new Image layer (same shape, scale and translate), computed off the main thread."""
+
+    def __init__(self, napari_viewer: napari.Viewer) -> None:
+        super().__init__(labels=True)
+        self._viewer = napari_viewer
+        self._generator: LoadedGenerator | None = None
+        self._followed: napari.layers.Labels | None = None
+        self._busy = False
+        self._dirty = False
+        self._painted_at = 0.0
+        self.latencies_ms: list[float] = []
+        self._run_dir = FileEdit(label="model run", mode="d")
+        self._device = ComboBox(label="device", choices=list(DEVICE_CHOICES), value="auto")
+        self._labels_layer = create_widget(annotation=napari.layers.Labels, label="labels")
+        self._follow_button = PushButton(text="Follow painting")
+        self._status = Label(label="status", value="choose a pix2pix run and a Labels layer")
+        self.extend(
+            [self._run_dir, self._device, self._labels_layer, self._follow_button, self._status]
+        )
+        self._timer = QTimer()
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(DEBOUNCE_MS)
+        self._timer.timeout.connect(self._on_debounced)
+        self._follow_button.clicked.connect(self._on_follow_clicked)
+
+    @property
+    def output_name(self) -> str:
+        return f"{self._followed.name} → image" if self._followed is not None else "→ image"
+
+    def _on_follow_clicked(self) -> None:
+        layer = self._labels_layer.value
+        try:
+            if layer is None:
+                raise GanAugmentError("choose the Labels layer to paint in")
+            generator = load_generator(self._run_dir.value, device=self._device.value)
+            check_mask_model(generator)
+        except GanAugmentError as exc:
+            show_error(str(exc))
+            return
+        if self._followed is not None:
+            self._followed.events.paint.disconnect(self._on_paint)
+        self._generator, self._followed = generator, layer
+        layer.events.paint.connect(self._on_paint)
+        self._status.value = f"following {layer.name}: paint to draw"
+        self._on_paint()
+
+    def _on_paint(self, event: Any = None) -> None:
+        self._painted_at = time.perf_counter()
+        self._timer.start()
+
+    def _on_debounced(self) -> None:
+        if self._busy:  # one computation at a time; the newest strokes are redone after it
+            self._dirty = True
+            return
+        assert self._followed is not None and self._generator is not None
+        index, mask = displayed_slice(self._followed.data, self._viewer.dims.current_step)
+        self._busy, self._dirty = True, False
+        worker = thread_worker(images_for_masks)(self._generator, mask.copy())
+        worker.returned.connect(lambda image: self._on_image(index, image))
+        worker.errored.connect(self._on_error)
+        worker.finished.connect(self._on_finished)
+        worker.start()
+
+    def _on_image(self, index: tuple[int, ...], image: np.ndarray) -> None:
+        labels = self._followed
+        assert labels is not None and self._generator is not None
+        if self.output_name not in self._viewer.layers:
+            self._viewer.add_image(
+                np.zeros(labels.data.shape, image.dtype),
+                name=self.output_name,
+                scale=labels.scale,
+                translate=labels.translate,
+                metadata=dict(self._generator.metadata),
+            )
+        layer = self._viewer.layers[self.output_name]
+        layer.data[index] = image
+        layer.refresh()
+        self.latencies_ms.append((time.perf_counter() - self._painted_at) * 1000)
+        self._status.value = f"redrawn in {self.latencies_ms[-1]:.0f} ms after the last stroke"
+
+    def _on_error(self, exc: Exception) -> None:
+        self._status.value = str(exc)
+        if isinstance(exc, GanAugmentError):
+            show_error(str(exc))
+
+    def _on_finished(self) -> None:
+        self._busy = False
+        if self._dirty:
+            self._on_debounced()
+
+    def close_follow(self) -> None:
+        """Stop following the Labels layer."""
+        if self._followed is not None:
+            self._followed.events.paint.disconnect(self._on_paint)
+            self._followed = None
+            self._status.value = "stopped"
