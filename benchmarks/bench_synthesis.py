@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _data import benchmark_data  # noqa: I001
+from _data import benchmark_data
 from _report import write_section
 
 from napari_gan_augment.config import TrainConfig

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 import torch
-from _data import benchmark_data  # noqa: I001
+from _data import benchmark_data
 from _report import write_section
 from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils.flop_counter import flop_registry

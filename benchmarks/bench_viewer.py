@@ -15,7 +15,7 @@ from pathlib import Path
 
 import napari
 import numpy as np
-from _report import write_section  # noqa: I001
+from _report import write_section
 from qtpy.QtCore import QTimer
 
 from napari_gan_augment._qt.train_widget import TrainWidget

@@ -6,3 +6,4 @@ PY=${PYTHON:-../.venv/bin/python}
 "$PY" bench_training.py
 "$PY" bench_synthesis.py
 xvfb-run -a "$PY" bench_viewer.py
+xvfb-run -a "$PY" bench_paint.py
