@@ -1,7 +1,8 @@
 """Screenshots of the widgets for the docs, taken in a real napari viewer.
 
 Run: ``xvfb-run -a python scripts/make_screenshots.py`` (trains the demo-sized job, ~3 minutes).
-Writes ``docs/images/train_widget.png`` and ``docs/images/synthesize_widget.png``.
+Writes ``docs/images/train_widget.png``, ``docs/images/synthesize_widget.png`` and
+``docs/images/paint_widget.png`` (``--only paint`` for the last one alone).
 """
 
 from __future__ import annotations
@@ -27,8 +28,58 @@ def pump(app, seconds: float, until=lambda: False) -> None:
         time.sleep(0.01)
 
 
+def paint_screenshot() -> None:
+    """A pix2pix run, a Labels layer seeded with one real slice's mask, and a painted blob."""
+    from napari_gan_augment._qt.paint_widget import PaintToImageWidget
+    from napari_gan_augment.config import DataConfig, TrainConfig
+    from napari_gan_augment.training import train
+
+    app = napari.qt.get_qapp()
+    with tempfile.TemporaryDirectory() as tmp:
+        run_dir = Path(tmp) / "pix2pix-brain"
+        data = DataConfig(source="sample", axis=0, min_foreground=0.05)
+        config = TrainConfig(
+            family="pix2pix",
+            data=data,
+            image_size=64,
+            steps=600,
+            batch_size=8,
+            options={"base_filters": 16},
+            device="cpu",
+        )
+        train(run_dir, config)
+        viewer = napari.Viewer(show=True)
+        viewer.window._qt_window.resize(1500, 950)
+        _, mask = load_sample()
+        labels = viewer.add_labels(mask.data[55].copy(), name="my mask", scale=(2, 2))
+        widget = PaintToImageWidget(viewer)
+        viewer.window.add_dock_widget(widget, name="Paint to image")
+        widget.reset_choices()
+        widget._labels_layer.value = labels
+        widget._run_dir.value = run_dir
+        widget._device.value = "cpu"
+        widget._follow_button.clicked.emit()
+        pump(app, 30, until=lambda: len(widget.latencies_ms) >= 1)
+        labels.brush_size = 12
+        for row in range(30, 50, 3):
+            labels.paint((row, 40), 2)  # a stroke of "white matter"
+            pump(app, 0.05)
+        pump(app, 30, until=lambda: len(widget.latencies_ms) >= 2)
+        viewer.canvas.grid.enabled = True
+        viewer.layers.move(1, 0)
+        viewer.reset_view()
+        pump(app, 1)
+        skio.imsave(str(IMAGES / "paint_widget.png"), viewer.screenshot(canvas_only=False))
+        viewer.close()
+
+
 def main() -> None:
+    import sys
+
     IMAGES.mkdir(parents=True, exist_ok=True)
+    paint_screenshot()
+    if "paint" in sys.argv:
+        return
     app = napari.qt.get_qapp()
     viewer = napari.Viewer(show=True)
     viewer.window._qt_window.resize(1500, 950)
