@@ -68,6 +68,16 @@ class GanModel(ABC):
         self.networks: dict[str, nn.Module] = {}
         self.optimizers: dict[str, torch.optim.Optimizer] = {}
 
+    def check_data(self, data: torch.Tensor) -> None:
+        """Refuse training data this family cannot learn from (default: anything goes)."""
+        return None
+
+    def draw_batch(self, data: torch.Tensor, batch_size: int, rng: torch.Generator) -> torch.Tensor:
+        """A training batch: ``batch_size`` pairs drawn uniformly with ``rng`` (on the CPU,
+        so the draw is the same on every device and resumes exactly)."""
+        index = torch.randint(data.shape[0], (batch_size,), generator=rng)
+        return data[index.to(data.device)]
+
     @abstractmethod
     def train_step(self, real: torch.Tensor, rng: torch.Generator) -> dict[str, float]:
         """One generator update (and the critic updates before it); returns named losses."""

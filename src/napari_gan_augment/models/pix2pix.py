@@ -41,15 +41,23 @@ def _decoder_blocks_deepest_first(unet: UNet) -> list[nn.Module]:
     return ups[::-1]
 
 
-def build_unet_generator(spec: ModelSpec) -> nn.Module:
-    """U-Net from mask channels to image channels, down to 4×4 (capped at 8× base filters)."""
+def build_unet_generator(
+    spec: ModelSpec,
+    in_channels: int | None = None,
+    out_channels: int | None = None,
+    dropout: float | None = None,
+) -> nn.Module:
+    """U-Net down to 4×4 (capped at 8× base filters), tanh output.
+
+    Defaults: from the mask channels to the image channels, with the family's dropout.
+    """
     opts = spec.options
     nf, depth = int(opts["base_filters"]), spec.image_size.bit_length() - 2
     channels = tuple(nf * min(8, 2**i) for i in range(depth))
     unet = UNet(
         spatial_dims=2,
-        in_channels=spec.num_classes - 1,
-        out_channels=spec.image_channels,
+        in_channels=in_channels or spec.num_classes - 1,
+        out_channels=out_channels or spec.image_channels,
         channels=channels,
         strides=(2,) * (depth - 1),
         # 3×3 instead of pix2pix's 4×4: MONAI's "same" padding needs odd kernels (its bottom
@@ -64,7 +72,7 @@ def build_unet_generator(spec: ModelSpec) -> nn.Module:
     for block in _decoder_blocks_deepest_first(unet)[:DROPOUT_BLOCKS]:
         for module in block.modules():
             if isinstance(module, nn.Dropout):
-                module.p = float(opts["dropout"])
+                module.p = float(opts["dropout"] if dropout is None else dropout)
     return nn.Sequential(unet, nn.Tanh())
 
 

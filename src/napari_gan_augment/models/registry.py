@@ -9,7 +9,7 @@ from typing import Any
 import torch
 
 from ..errors import InputError
-from . import mask_dcgan, pair_wgan, pix2pix
+from . import mask_dcgan, pair_wgan, pix2pix, ugan
 from .base import GanModel, ModelSpec
 
 
@@ -87,6 +87,17 @@ _FAMILIES: dict[str, FamilyInfo] = {
         capabilities=frozenset({"mask-to-image", "2d"}),
         defaults=pix2pix.DEFAULTS,
         optimiser=pix2pix.OPTIMISER_DEFAULTS,
+        sizes=(32, 64, 128, 256),
+    ),
+    "ugan": FamilyInfo(
+        name="ugan",
+        model_class=ugan.UGAN,
+        summary="U-Net class transformation (object-free image + stripe noise → image + mask), "
+        "composited under the generated mask",
+        reference="U-GAN dental fillings study (LITERATURE §2); WGAN-GP critic",
+        capabilities=frozenset({"class-transform", "2d"}),
+        defaults=ugan.DEFAULTS,
+        optimiser=ugan.OPTIMISER_DEFAULTS,
         sizes=(32, 64, 128, 256),
     ),
 }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .compositing import composite_under_mask, transform_region
 from .conditional import images_for_masks
 from .generate import (
     LoadedGenerator,
@@ -14,6 +15,8 @@ from .two_stage import iter_two_stage
 from .writing import write_pairs
 
 __all__ = [
+    "composite_under_mask",
+    "transform_region",
     "images_for_masks",
     "LoadedGenerator",
     "SyntheticBatch",

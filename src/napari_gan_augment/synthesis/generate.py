@@ -100,10 +100,16 @@ def iter_synthesis(
         raise InputError(f"count must be a positive number of pairs, got {count}")
     if batch_size < 1:
         raise InputError(f"batch_size must be >= 1, got {batch_size}")
+    advice = {
+        "mask": "draws images for given masks; use images_for_masks (or the two-stage "
+        "mask-dcgan → pix2pix pipeline) instead",
+        "class-transform": "transforms regions of your images; use transform_region (the "
+        "Transform region widget) instead",
+    }
     if generator.model.conditioning != "noise":
         raise InputError(
-            f"the {generator.spec.family!r} model draws images for given masks; use "
-            "images_for_masks (or the two-stage mask-dcgan → pix2pix pipeline) instead"
+            f"the {generator.spec.family!r} model "
+            + advice.get(generator.model.conditioning, "cannot draw pairs from noise")
         )
     channels = generator.spec.image_channels
     for start in range(0, count, batch_size):

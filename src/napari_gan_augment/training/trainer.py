@@ -178,6 +178,7 @@ def iter_training(
             config = run.stage_pairs(pairs, config)
         run.create(config)
     state, data = _prepare(run, config, resume)
+    state.model.check_data(data)
     yield from _loop(run, state, data)
 
 
@@ -200,8 +201,8 @@ def _loop(run: RunDirectory, state: _TrainingState, data: torch.Tensor) -> Itera
             if run.stop_requested():
                 status = "stopped"
                 break
-            index = torch.randint(data.shape[0], (config.batch_size,), generator=state.rng_batch)
-            losses = model.train_step(data[index.to(data.device)], state.rng_noise)
+            batch = model.draw_batch(data, config.batch_size, state.rng_batch)
+            losses = model.train_step(batch, state.rng_noise)
             state.step += 1
             if not all(math.isfinite(v) for v in losses.values()):
                 raise GanAugmentError(

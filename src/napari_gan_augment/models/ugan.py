@@ -1,0 +1,140 @@
+"""``ugan``: class transformation with a U-Net generator ("healthy → lesion").
+
+After the dental-fillings study (LITERATURE §2): the input is an image without the object
+(class 0) plus one noise channel of vertical stripes (a random vector along the width repeated
+down the height), so every draw differs; a U-Net returns the transformed image and the mask of
+the added object; a critic judges (image, mask) pairs against real class-1 pairs. Only the
+pixels under the generated mask are kept (see ``synthesis.compositing``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import torch
+
+from ..errors import InputError
+from .base import PREVIEW_COUNT, GanModel, ModelSpec
+from .losses import gradient_penalty, wasserstein_critic_loss, wasserstein_generator_loss
+from .pair_wgan import build_critic
+from .pix2pix import build_unet_generator
+
+# Dental study: Wasserstein loss, Adam 2e-4 β (0, 0.999), batch 16, 128 px. The study does not
+# say how the critic is kept Lipschitz; we use the gradient penalty (λ = 10, 5 critic steps,
+# Gulrajani et al. 2017), as its β1 = 0 suggests.
+DEFAULTS: dict[str, Any] = {
+    "base_filters": 32,
+    "kernel_size": 5,
+    "critic_steps": 5,
+    "gp_weight": 10.0,
+}
+OPTIMISER_DEFAULTS = {"lr_generator": 2e-4, "lr_critic": 2e-4, "betas": (0.0, 0.999)}
+
+
+def stripe_noise(count: int, height: int, width: int, rng: torch.Generator) -> torch.Tensor:
+    """``(count, 1, height, width)``: one random value per column, repeated down the rows."""
+    row = torch.randn(count, 1, 1, width, generator=rng, device=rng.device)
+    return row.expand(count, 1, height, width).contiguous()
+
+
+def empty_mask_flags(data: torch.Tensor, image_channels: int) -> torch.Tensor:
+    """True for pairs whose mask channels hold no object (class 0)."""
+    return (data[:, image_channels:] <= 0).flatten(1).all(dim=1)
+
+
+def composite_tensor(
+    inputs: torch.Tensor, generated: torch.Tensor, image_channels: int
+) -> torch.Tensor:
+    """Pairs whose image is the input outside the generated mask and generated inside it."""
+    masks = generated[:, image_channels:]
+    inside = (masks > 0).any(dim=1, keepdim=True)
+    image = torch.where(inside, generated[:, :image_channels], inputs[:, :image_channels])
+    return torch.cat([image, masks], 1)
+
+
+class UGAN(GanModel):
+    """U-Net generator (class-0 image + stripes → image + mask) against a pair critic."""
+
+    conditioning: ClassVar[str] = "class-transform"
+
+    def __init__(self, spec: ModelSpec, device: torch.device) -> None:
+        super().__init__(spec, device)
+        self.generator = build_unet_generator(
+            spec, spec.image_channels + 1, spec.pair_channels, dropout=0.0
+        ).to(device)
+        self.critic = build_critic(spec).to(device)
+        self.networks = {"generator": self.generator, "critic": self.critic}
+        self.optimizers = {
+            "generator": torch.optim.Adam(
+                self.generator.parameters(), lr=spec.lr_generator, betas=spec.betas
+            ),
+            "critic": torch.optim.Adam(
+                self.critic.parameters(), lr=spec.lr_critic, betas=spec.betas
+            ),
+        }
+        self.critic_steps = int(spec.options["critic_steps"])
+        self.gp_weight = float(spec.options["gp_weight"])
+
+    def check_data(self, data: torch.Tensor) -> None:
+        empty = empty_mask_flags(data, self.spec.image_channels)
+        if not empty.any() or empty.all():
+            raise InputError(
+                f"ugan learns to add objects: it needs images without an object (empty masks, "
+                f"here {int(empty.sum())}) and images with one (here {int((~empty).sum())}); "
+                "for volumes, keep a share of empty slices (empty_fraction)"
+            )
+
+    def draw_batch(self, data: torch.Tensor, batch_size: int, rng: torch.Generator) -> torch.Tensor:
+        """``batch_size`` class-0 pairs (generator inputs), then ``batch_size`` class-1 pairs."""
+        empty = empty_mask_flags(data, self.spec.image_channels).cpu()
+        halves = []
+        for pool in (torch.nonzero(empty)[:, 0], torch.nonzero(~empty)[:, 0]):
+            pick = torch.randint(len(pool), (batch_size,), generator=rng)
+            halves.append(data[pool[pick].to(data.device)])
+        return torch.cat(halves)
+
+    def generator_inputs(self, images: torch.Tensor, rng: torch.Generator) -> torch.Tensor:
+        """Class-0 images with a stripe-noise channel appended."""
+        count, _, height, width = images.shape
+        noise = stripe_noise(count, height, width, rng).to(images.device)
+        return torch.cat([images, noise], 1)
+
+    def transform(self, inputs: torch.Tensor) -> torch.Tensor:
+        """Raw generator output (image + mask channels) for prepared inputs, no gradients."""
+        with torch.no_grad():
+            return self.generator(inputs.to(self.device))
+
+    def preview_inputs(self, data: torch.Tensor, rng: torch.Generator) -> torch.Tensor:
+        empty = torch.nonzero(empty_mask_flags(data, self.spec.image_channels))[:, 0]
+        pick = empty[torch.linspace(0, len(empty) - 1, min(PREVIEW_COUNT, len(empty))).long()]
+        return self.generator_inputs(data[pick, : self.spec.image_channels], rng).clone()
+
+    def render_pairs(self, inputs: torch.Tensor) -> torch.Tensor:
+        inputs = inputs.to(self.device)
+        return composite_tensor(inputs, self.transform(inputs), self.spec.image_channels)
+
+    def train_step(self, real: torch.Tensor, rng: torch.Generator) -> dict[str, float]:
+        half = real.shape[0] // 2
+        channels = self.spec.image_channels
+        sources, targets = real[:half, :channels], real[half:]
+        critic_opt, gen_opt = self.optimizers["critic"], self.optimizers["generator"]
+        for _ in range(self.critic_steps):
+            with torch.no_grad():
+                fake = self.generator(self.generator_inputs(sources, rng))
+            wasserstein = wasserstein_critic_loss(self.critic(targets), self.critic(fake))
+            penalty = gradient_penalty(self.critic, targets, fake, generator=rng)
+            critic_loss = wasserstein + self.gp_weight * penalty
+            critic_opt.zero_grad(set_to_none=True)
+            critic_loss.backward()
+            critic_opt.step()
+        fake = self.generator(self.generator_inputs(sources, rng))
+        gen_loss = wasserstein_generator_loss(self.critic(fake))
+        gen_opt.zero_grad(set_to_none=True)
+        gen_loss.backward()
+        gen_opt.step()
+        return {
+            "loss_generator": float(gen_loss.detach()),
+            "loss_critic": float(critic_loss.detach()),
+            "wasserstein_distance": float(-wasserstein.detach()),
+            "gradient_penalty": float(penalty.detach()),
+        }
