@@ -9,6 +9,7 @@ import pytest
 
 from napari_gan_augment._qt.synthesize_widget import SynthesizeWidget
 from napari_gan_augment._qt.train_widget import TrainWidget
+from napari_gan_augment.synthesis import load_generator
 from napari_gan_augment.training import RunDirectory
 
 
@@ -172,6 +173,8 @@ def test_painting_redraws_the_image_in_a_new_layer(make_napari_viewer, qtbot, pi
     output = viewer.layers["drawn → image"]
     assert output.data.shape == labels.data.shape
     np.testing.assert_allclose(output.scale, labels.scale)
+    generator_window = load_generator(pix2pix_run, device="cpu").normaliser
+    assert tuple(output.contrast_limits) == (generator_window.low, generator_window.high)
     before = output.data[1].copy()
     count = len(widget.latencies_ms)
 
@@ -220,3 +223,44 @@ def test_synthesize_two_stage_and_a_clear_error_without_mask_run(
         pass
     assert viewer.layers["p2p seed 0 images"].data.shape == (3, 32, 32)
     assert viewer.layers["p2p seed 0 masks"].metadata["family"] == "pix2pix"
+
+
+def test_transform_region_widget(make_napari_viewer, qtbot, tmp_path: Path):
+    from napari_gan_augment._qt.transform_widget import TransformRegionWidget
+    from napari_gan_augment.training import train
+
+    from ..conftest import tiny_config
+    from ..models.test_ugan import _toy_pairs
+
+    options = {"base_filters": 4, "critic_steps": 1}
+    train(
+        tmp_path / "ugan", tiny_config(family="ugan", options=options, steps=2), pairs=_toy_pairs()
+    )
+    viewer = make_napari_viewer()
+    data = np.random.default_rng(0).integers(30, 90, (80, 70)).astype(np.uint8)
+    image = viewer.add_image(data.copy(), name="xray", scale=(0.5, 0.5))
+    shapes = viewer.add_shapes([[[5, 10], [25, 30]]], shape_type="rectangle", name="boxes")
+    widget = TransformRegionWidget(viewer)
+    viewer.window.add_dock_widget(widget)
+    widget.reset_choices()
+    widget._image_layer.value, widget._shapes_layer.value = image, shapes
+    widget._run_dir.value = tmp_path / "ugan"
+    widget._device.value = "cpu"
+    widget._samples.value = 2
+    widget._run_button.clicked.emit()
+    with qtbot.waitSignal(widget._worker.finished, timeout=60_000):
+        pass
+    out = viewer.layers["xray transformed seed 0"]
+    masks = viewer.layers["xray transformed seed 0 mask"].data
+    assert out.data.shape == masks.shape == (2, 80, 70)
+    # world box rows 5–25, cols 10–30 at 0.5 mm → pixels rows 10–50, cols 20–60
+    assert not masks[:, :10].any() and not masks[:, :, 61:].any()
+    for sample, mask in zip(out.data, masks, strict=True):
+        np.testing.assert_array_equal(sample[mask == 0], data[mask == 0])
+    np.testing.assert_array_equal(image.data, data)  # the user's layer is untouched
+
+    shapes.data = [[[30, 30], [60, 60]]]  # past the border of a 40×35 mm image
+    widget._run_button.clicked.emit()
+    with qtbot.waitSignal(widget._worker.finished, timeout=60_000):
+        pass
+    assert widget._status.value == "failed" and len(viewer.layers) == 4

@@ -103,6 +103,8 @@ class PaintToImageWidget(Container):
                 name=self.output_name,
                 scale=labels.scale,
                 translate=labels.translate,
+                # the layer starts empty: take the contrast from the model's intensity window
+                contrast_limits=(self._generator.normaliser.low, self._generator.normaliser.high),
                 metadata=dict(self._generator.metadata),
             )
         layer = self._viewer.layers[self.output_name]
