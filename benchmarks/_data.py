@@ -37,3 +37,43 @@ def benchmark_data(size: int, folder: Path) -> DataConfig:
     path = folder / f"pairs_{size}.npz"
     PairSet.from_pairs(images, masks, list(pairs.provenance)).save(path)
     return DataConfig(source="pairs", path=str(path))
+
+
+def lesion_demo_pairs(seed: int = 0) -> PairSet:
+    """Semi-synthetic "healthy → lesion" pairs for the ugan demonstration.
+
+    Real axial slices of the sample; every second one gets a bright elliptical blob placed in
+    white matter (label 1 marks it), the others keep an empty mask (class 0). The lesions are
+    drawn by this function, not real pathology: they only show what class transformation does.
+    """
+    from skimage.draw import ellipse
+
+    image, mask = load_sample()
+    pairs = PairSet.from_volume(
+        image.data,
+        mask.data,
+        image.spacing,
+        "sample",
+        SliceSettings(axis=0, step=1, min_foreground=0.05),
+    )
+    rng = np.random.default_rng(seed)
+    images, masks = [], []
+    for index, (slice_image, tissue) in enumerate(zip(pairs.images, pairs.masks, strict=True)):
+        lesion = np.zeros(slice_image.shape, np.uint8)
+        white = np.argwhere(tissue == 2)
+        if index % 2 and len(white):
+            row, col = white[rng.integers(len(white))]
+            rr, cc = ellipse(
+                row,
+                col,
+                rng.uniform(3, 6),
+                rng.uniform(3, 6),
+                shape=slice_image.shape,
+                rotation=rng.uniform(0, np.pi),
+            )
+            lesion[rr, cc] = 1
+            slice_image = slice_image.copy()
+            slice_image[rr, cc] = np.clip(slice_image[rr, cc] * 1.35 + 25, 0, 255)
+        images.append(slice_image)
+        masks.append(lesion)
+    return PairSet.from_pairs(images, masks, list(pairs.provenance), pairs.spacing)

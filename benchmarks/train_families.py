@@ -16,6 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from _data import lesion_demo_pairs
 from _report import machine
 
 from napari_gan_augment.config import DataConfig, TrainConfig
@@ -28,6 +29,8 @@ RUNS = {
     "pair-wgan": {"steps": 1500, "options": {"base_filters": 16}},
     "pix2pix": {"steps": 1500, "options": {"base_filters": 16}, "batch_size": 8},
     "mask-dcgan": {"steps": 1500, "options": {"base_filters": 16}},
+    # semi-synthetic lesions (benchmarks/_data.py): the sample has no pathology to add
+    "ugan": {"steps": 1000, "options": {"base_filters": 16}, "batch_size": 8, "lesions": True},
 }
 
 
@@ -52,7 +55,8 @@ def main() -> None:
         )
         with tempfile.TemporaryDirectory() as tmp:
             started = time.perf_counter()
-            summary = train(Path(tmp) / family, config)
+            pairs = lesion_demo_pairs() if settings.get("lesions") else None
+            summary = train(Path(tmp) / family, config, pairs=pairs)
             seconds = time.perf_counter() - started
             run = RunDirectory(Path(tmp) / family)
             shutil.copy(run.latest_sample(), images / f"{family}.png")

@@ -149,3 +149,56 @@ def test_transform_region_bad_input(ugan_run: Path, image, box, match) -> None:
 def test_noise_synthesis_points_to_transform_region(ugan_run: Path) -> None:
     with pytest.raises(InputError, match="transform_region"):
         next(iter_synthesis(load_generator(ugan_run, device="cpu"), 2))
+
+
+def test_cli_transform_writes_new_files(ugan_run: Path, tmp_path: Path) -> None:
+    from napari_gan_augment.cli import main
+    from napari_gan_augment.data.io import read_nifti, write_nifti
+
+    image = np.random.default_rng(2).integers(30, 90, (60, 50)).astype(np.uint8)
+    source = write_nifti(tmp_path / "scan.nii.gz", image, (0.3, 0.3))
+    before = source.read_bytes()
+    code = main(
+        [
+            "transform",
+            "--run-dir",
+            str(ugan_run),
+            "--image",
+            str(source),
+            "--box",
+            "5",
+            "5",
+            "40",
+            "45",
+            "--samples",
+            "2",
+            "--out",
+            str(tmp_path / "new.nii.gz"),
+            "--device",
+            "cpu",
+        ]
+    )
+    assert code == 0 and source.read_bytes() == before
+    out = read_nifti(tmp_path / "new_seed1.nii.gz")
+    mask = read_nifti(tmp_path / "new_seed1_mask.nii.gz").data
+    assert out.spacing == pytest.approx((0.3, 0.3))
+    np.testing.assert_array_equal(out.data[mask == 0], image[mask == 0])
+    assert (
+        main(
+            [
+                "transform",
+                "--run-dir",
+                str(ugan_run),
+                "--image",
+                str(source),
+                "--box",
+                "50",
+                "5",
+                "70",
+                "45",
+                "--out",
+                str(tmp_path / "x.nii.gz"),
+            ]
+        )
+        == 2
+    )
