@@ -42,7 +42,7 @@ def paint_screenshot() -> None:
             family="pix2pix",
             data=data,
             image_size=64,
-            steps=600,
+            steps=1500,
             batch_size=8,
             options={"base_filters": 16},
             device="cpu",
@@ -62,7 +62,7 @@ def paint_screenshot() -> None:
         pump(app, 30, until=lambda: len(widget.latencies_ms) >= 1)
         labels.brush_size = 12
         for row in range(30, 50, 3):
-            labels.paint((row, 40), 2)  # a stroke of "white matter"
+            labels.paint((row, 40), 1)  # a stroke of "grey matter" across white matter
             pump(app, 0.05)
         pump(app, 30, until=lambda: len(widget.latencies_ms) >= 2)
         viewer.canvas.grid.enabled = True
@@ -73,13 +73,70 @@ def paint_screenshot() -> None:
         viewer.close()
 
 
+def transform_screenshot() -> None:
+    """A ugan run on the semi-synthetic lesion pairs, one rectangle on a lesion-free slice."""
+    import sys
+
+    from napari_gan_augment._qt.transform_widget import TransformRegionWidget
+    from napari_gan_augment.config import TrainConfig
+    from napari_gan_augment.training import train
+
+    sys.path.insert(0, str(IMAGES.parents[1] / "benchmarks"))
+    from _data import lesion_demo_pairs
+
+    app = napari.qt.get_qapp()
+    pairs = lesion_demo_pairs()
+    with tempfile.TemporaryDirectory() as tmp:
+        run_dir = Path(tmp) / "ugan-lesions"
+        config = TrainConfig(
+            family="ugan",
+            image_size=64,
+            steps=1000,
+            batch_size=8,
+            options={"base_filters": 16},
+            device="cpu",
+        )
+        train(run_dir, config, pairs=pairs)
+        viewer = napari.Viewer(show=True)
+        viewer.window._qt_window.resize(1500, 950)
+        image = viewer.add_image(pairs.images[40], name="slice", scale=(2, 2))
+        shapes = viewer.add_shapes(
+            [[[60, 40], [180, 160]]],
+            shape_type="rectangle",
+            name="region",
+            edge_color="yellow",
+            face_color="transparent",
+            edge_width=2,
+        )
+        widget = TransformRegionWidget(viewer)
+        viewer.window.add_dock_widget(widget, name="Transform region")
+        widget.reset_choices()
+        widget._image_layer.value, widget._shapes_layer.value = image, shapes
+        widget._run_dir.value = run_dir
+        widget._device.value = "cpu"
+        widget._seed.value = 3
+        widget._run_button.clicked.emit()
+        pump(app, 60, until=lambda: len(viewer.layers) == 4)
+        viewer.layers[-1].opacity = 0.6
+        viewer.canvas.grid.enabled = True
+        viewer.canvas.grid.stride = 2
+        viewer.reset_view()
+        pump(app, 1)
+        skio.imsave(str(IMAGES / "transform_widget.png"), viewer.screenshot(canvas_only=False))
+        viewer.close()
+
+
 def main() -> None:
     import sys
 
     IMAGES.mkdir(parents=True, exist_ok=True)
+    if "transform" in sys.argv:
+        transform_screenshot()
+        return
     paint_screenshot()
     if "paint" in sys.argv:
         return
+    transform_screenshot()
     app = napari.qt.get_qapp()
     viewer = napari.Viewer(show=True)
     viewer.window._qt_window.resize(1500, 950)
