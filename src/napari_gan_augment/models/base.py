@@ -68,6 +68,18 @@ class GanModel(ABC):
         self.networks: dict[str, nn.Module] = {}
         self.optimizers: dict[str, torch.optim.Optimizer] = {}
 
+    def use_adam(self, generator: nn.Module, critic: nn.Module, critic_name: str) -> None:
+        """Register the two networks and an Adam optimiser for each, from the spec."""
+        self.networks = {"generator": generator, critic_name: critic}
+        self.optimizers = {
+            "generator": torch.optim.Adam(
+                generator.parameters(), lr=self.spec.lr_generator, betas=self.spec.betas
+            ),
+            critic_name: torch.optim.Adam(
+                critic.parameters(), lr=self.spec.lr_critic, betas=self.spec.betas
+            ),
+        }
+
     def check_data(self, data: torch.Tensor) -> None:
         """Refuse training data this family cannot learn from (default: anything goes)."""
         return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import torch
+from torch import nn
 
 
 def gradient_penalty(
@@ -40,3 +41,44 @@ def wasserstein_critic_loss(real_scores: torch.Tensor, fake_scores: torch.Tensor
 def wasserstein_generator_loss(fake_scores: torch.Tensor) -> torch.Tensor:
     """The generator minimises ``−D(fake)``."""
     return -fake_scores.mean()
+
+
+def wgan_gp_update(
+    critic: nn.Module,
+    optimizers: tuple[torch.optim.Optimizer, torch.optim.Optimizer],
+    real: torch.Tensor,
+    generate: Callable[[], torch.Tensor],
+    critic_steps: int,
+    gp_weight: float,
+    rng: torch.Generator,
+) -> dict[str, float]:
+    """``critic_steps`` WGAN-GP critic updates on ``real``, then one generator update.
+
+    Args:
+        critic: scores a batch (one value per sample).
+        optimizers: (critic optimiser, generator optimiser).
+        real: the real batch the critic compares against.
+        generate: draws a fake batch with gradients to the generator.
+        critic_steps, gp_weight: n_critic and λ of Gulrajani et al. (2017).
+        rng: for the interpolation weights of the penalty.
+    """
+    critic_opt, gen_opt = optimizers
+    for _ in range(critic_steps):
+        with torch.no_grad():
+            fake = generate()
+        wasserstein = wasserstein_critic_loss(critic(real), critic(fake))
+        penalty = gradient_penalty(critic, real, fake, generator=rng)
+        critic_loss = wasserstein + gp_weight * penalty
+        critic_opt.zero_grad(set_to_none=True)
+        critic_loss.backward()
+        critic_opt.step()
+    gen_loss = wasserstein_generator_loss(critic(generate()))
+    gen_opt.zero_grad(set_to_none=True)
+    gen_loss.backward()
+    gen_opt.step()
+    return {
+        "loss_generator": float(gen_loss.detach()),
+        "loss_critic": float(critic_loss.detach()),
+        "wasserstein_distance": float(-wasserstein.detach()),
+        "gradient_penalty": float(penalty.detach()),
+    }

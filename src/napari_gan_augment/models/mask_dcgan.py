@@ -31,15 +31,7 @@ class MaskDCGAN(NoiseGanModel):
         self.discriminator = build_critic(
             spec, mask_channels, norm="BATCH", act=("leakyrelu", {"negative_slope": 0.2})
         ).to(device)
-        self.networks = {"generator": self.generator, "discriminator": self.discriminator}
-        self.optimizers = {
-            "generator": torch.optim.Adam(
-                self.generator.parameters(), lr=spec.lr_generator, betas=spec.betas
-            ),
-            "discriminator": torch.optim.Adam(
-                self.discriminator.parameters(), lr=spec.lr_critic, betas=spec.betas
-            ),
-        }
+        self.use_adam(self.generator, self.discriminator, "discriminator")
 
     def sample_noise(self, count: int, rng: torch.Generator) -> torch.Tensor:
         dim = int(self.spec.options["latent_dim"])

@@ -15,7 +15,7 @@ from torch import nn
 
 from ..errors import InputError
 from .base import ModelSpec, NoiseGanModel, he_initialise
-from .losses import gradient_penalty, wasserstein_critic_loss, wasserstein_generator_loss
+from .losses import wgan_gp_update
 
 # Neff et al. 2018 (WGAN-GP, λ = 10, 5 critic steps, Adam 1e-4 β=(0.5, 0.9)); DCGAN's 100-d
 # latent and 5×5 kernels (Radford et al. 2016). base_filters 16 instead of DCGAN's 64 keeps a
@@ -93,15 +93,7 @@ class PairWGAN(NoiseGanModel):
         super().__init__(spec, device)
         self.generator = build_generator(spec).to(device)
         self.critic = build_critic(spec).to(device)
-        self.networks = {"generator": self.generator, "critic": self.critic}
-        self.optimizers = {
-            "generator": torch.optim.Adam(
-                self.generator.parameters(), lr=spec.lr_generator, betas=spec.betas
-            ),
-            "critic": torch.optim.Adam(
-                self.critic.parameters(), lr=spec.lr_critic, betas=spec.betas
-            ),
-        }
+        self.use_adam(self.generator, self.critic, "critic")
         self.critic_steps = int(spec.options["critic_steps"])
         self.gp_weight = float(spec.options["gp_weight"])
         if self.critic_steps < 1 or self.gp_weight < 0:
@@ -120,26 +112,12 @@ class PairWGAN(NoiseGanModel):
 
     def train_step(self, real: torch.Tensor, rng: torch.Generator) -> dict[str, float]:
         """``critic_steps`` critic updates on the same real batch, then one generator update."""
-        batch = real.shape[0]
-        critic_opt, gen_opt = self.optimizers["critic"], self.optimizers["generator"]
-        for _ in range(self.critic_steps):
-            with torch.no_grad():
-                fake = self.generator(self.sample_noise(batch, rng))
-            real_scores, fake_scores = self.critic(real), self.critic(fake)
-            wasserstein = wasserstein_critic_loss(real_scores, fake_scores)
-            penalty = gradient_penalty(self.critic, real, fake, generator=rng)
-            critic_loss = wasserstein + self.gp_weight * penalty
-            critic_opt.zero_grad(set_to_none=True)
-            critic_loss.backward()
-            critic_opt.step()
-        fake = self.generator(self.sample_noise(batch, rng))
-        gen_loss = wasserstein_generator_loss(self.critic(fake))
-        gen_opt.zero_grad(set_to_none=True)
-        gen_loss.backward()
-        gen_opt.step()
-        return {
-            "loss_generator": float(gen_loss.detach()),
-            "loss_critic": float(critic_loss.detach()),
-            "wasserstein_distance": float(-wasserstein.detach()),
-            "gradient_penalty": float(penalty.detach()),
-        }
+        return wgan_gp_update(
+            self.critic,
+            (self.optimizers["critic"], self.optimizers["generator"]),
+            real,
+            lambda: self.generator(self.sample_noise(real.shape[0], rng)),
+            self.critic_steps,
+            self.gp_weight,
+            rng,
+        )

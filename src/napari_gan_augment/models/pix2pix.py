@@ -91,15 +91,7 @@ class Pix2Pix(MaskToImageModel):
             int(opts["base_filters"]),
             int(opts["num_scales"]),
         ).to(device)
-        self.networks = {"generator": self.generator, "discriminator": self.discriminator}
-        self.optimizers = {
-            "generator": torch.optim.Adam(
-                self.generator.parameters(), lr=spec.lr_generator, betas=spec.betas
-            ),
-            "discriminator": torch.optim.Adam(
-                self.discriminator.parameters(), lr=spec.lr_critic, betas=spec.betas
-            ),
-        }
+        self.use_adam(self.generator, self.discriminator, "discriminator")
         self.adversarial = PatchAdversarialLoss(criterion="bce", reduction="mean")
         self.l1_weight = float(opts["l1_weight"])
 

@@ -15,7 +15,7 @@ import torch
 
 from ..errors import InputError
 from .base import PREVIEW_COUNT, GanModel, ModelSpec
-from .losses import gradient_penalty, wasserstein_critic_loss, wasserstein_generator_loss
+from .losses import wgan_gp_update
 from .pair_wgan import build_critic
 from .pix2pix import build_unet_generator
 
@@ -63,15 +63,7 @@ class UGAN(GanModel):
             spec, spec.image_channels + 1, spec.pair_channels, dropout=0.0
         ).to(device)
         self.critic = build_critic(spec).to(device)
-        self.networks = {"generator": self.generator, "critic": self.critic}
-        self.optimizers = {
-            "generator": torch.optim.Adam(
-                self.generator.parameters(), lr=spec.lr_generator, betas=spec.betas
-            ),
-            "critic": torch.optim.Adam(
-                self.critic.parameters(), lr=spec.lr_critic, betas=spec.betas
-            ),
-        }
+        self.use_adam(self.generator, self.critic, "critic")
         self.critic_steps = int(spec.options["critic_steps"])
         self.gp_weight = float(spec.options["gp_weight"])
 
@@ -117,24 +109,12 @@ class UGAN(GanModel):
         half = real.shape[0] // 2
         channels = self.spec.image_channels
         sources, targets = real[:half, :channels], real[half:]
-        critic_opt, gen_opt = self.optimizers["critic"], self.optimizers["generator"]
-        for _ in range(self.critic_steps):
-            with torch.no_grad():
-                fake = self.generator(self.generator_inputs(sources, rng))
-            wasserstein = wasserstein_critic_loss(self.critic(targets), self.critic(fake))
-            penalty = gradient_penalty(self.critic, targets, fake, generator=rng)
-            critic_loss = wasserstein + self.gp_weight * penalty
-            critic_opt.zero_grad(set_to_none=True)
-            critic_loss.backward()
-            critic_opt.step()
-        fake = self.generator(self.generator_inputs(sources, rng))
-        gen_loss = wasserstein_generator_loss(self.critic(fake))
-        gen_opt.zero_grad(set_to_none=True)
-        gen_loss.backward()
-        gen_opt.step()
-        return {
-            "loss_generator": float(gen_loss.detach()),
-            "loss_critic": float(critic_loss.detach()),
-            "wasserstein_distance": float(-wasserstein.detach()),
-            "gradient_penalty": float(penalty.detach()),
-        }
+        return wgan_gp_update(
+            self.critic,
+            (self.optimizers["critic"], self.optimizers["generator"]),
+            targets,
+            lambda: self.generator(self.generator_inputs(sources, rng)),
+            self.critic_steps,
+            self.gp_weight,
+            rng,
+        )
