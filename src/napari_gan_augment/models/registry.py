@@ -9,7 +9,7 @@ from typing import Any
 import torch
 
 from ..errors import InputError
-from . import mask_dcgan, pair_wgan, pix2pix, ugan
+from . import inpaint, mask_dcgan, pair_wgan, pix2pix, ugan
 from .base import GanModel, ModelSpec
 
 
@@ -98,6 +98,17 @@ _FAMILIES: dict[str, FamilyInfo] = {
         capabilities=frozenset({"class-transform", "2d"}),
         defaults=ugan.DEFAULTS,
         optimiser=ugan.OPTIMISER_DEFAULTS,
+        sizes=(32, 64, 128, 256),
+    ),
+    "inpaint": FamilyInfo(
+        name="inpaint",
+        model_class=inpaint.Inpaint,
+        summary="coarse-to-fine GAN inpainting (encoder–decoder + dilated refinement), "
+        "adversarial + L2 + L1",
+        reference="GAN inpainting with a combined loss (LITERATURE §5)",
+        capabilities=frozenset({"inpainting", "2d"}),
+        defaults=inpaint.DEFAULTS,
+        optimiser=inpaint.OPTIMISER_DEFAULTS,
         sizes=(32, 64, 128, 256),
     ),
 }

@@ -11,10 +11,12 @@ from .generate import (
     load_generator,
     synthesize_pairs,
 )
+from .inpainting import inpaint_region
 from .two_stage import iter_two_stage
 from .writing import write_pairs
 
 __all__ = [
+    "inpaint_region",
     "composite_under_mask",
     "transform_region",
     "images_for_masks",

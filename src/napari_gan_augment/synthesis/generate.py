@@ -105,6 +105,8 @@ def iter_synthesis(
         "mask-dcgan → pix2pix pipeline) instead",
         "class-transform": "transforms regions of your images; use transform_region (the "
         "Transform region widget) instead",
+        "inpaint": "fills painted regions of your images; use inpaint_region (the Inpaint "
+        "widget) instead",
     }
     if generator.model.conditioning != "noise":
         raise InputError(
