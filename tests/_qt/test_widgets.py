@@ -264,3 +264,37 @@ def test_transform_region_widget(make_napari_viewer, qtbot, tmp_path: Path):
     with qtbot.waitSignal(widget._worker.finished, timeout=60_000):
         pass
     assert widget._status.value == "failed" and len(viewer.layers) == 4
+
+
+def test_inpaint_widget(make_napari_viewer, qtbot, tmp_path: Path, sample_volumes):
+    from napari_gan_augment._qt.inpaint_widget import InpaintWidget
+    from napari_gan_augment.training import train
+
+    from ..conftest import tiny_config
+
+    train(tmp_path / "inp", tiny_config(family="inpaint", options={"base_filters": 4}, steps=2))
+    viewer = make_napari_viewer()
+    data = sample_volumes[0][50].copy()
+    image = viewer.add_image(data.copy(), name="t1", scale=(2, 2))
+    hole = viewer.add_labels(np.zeros(data.shape, np.uint8), name="hole", scale=(2, 2))
+    hole.data[40:60, 30:45] = 1
+    widget = InpaintWidget(viewer)
+    viewer.window.add_dock_widget(widget)
+    widget.reset_choices()
+    widget._image_layer.value, widget._hole_layer.value = image, hole
+    widget._run_dir.value = tmp_path / "inp"
+    widget._device.value = "cpu"
+    widget._run_button.clicked.emit()
+    with qtbot.waitSignal(widget._worker.finished, timeout=60_000):
+        pass
+    filled = viewer.layers["t1 inpainted"]
+    np.testing.assert_array_equal(filled.data[hole.data == 0], data[hole.data == 0])
+    assert not np.array_equal(filled.data, data)
+    np.testing.assert_array_equal(image.data, data)
+    assert filled.metadata["family"] == "inpaint"
+
+    hole.data[:] = 1  # the whole image: refused with a message, nothing added
+    widget._run_button.clicked.emit()
+    with qtbot.waitSignal(widget._worker.finished, timeout=60_000):
+        pass
+    assert widget._status.value == "failed" and len(viewer.layers) == 3
