@@ -97,6 +97,18 @@ def _cmd_transform(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_translate(args: argparse.Namespace) -> int:
+    from .data.io import read_image_file, write_nifti
+    from .synthesis import load_generator, translate_images
+
+    source = read_image_file(args.image)
+    generator = load_generator(args.run_dir, device=args.device)
+    image = translate_images(generator, source.data, args.direction)
+    written = write_nifti(args.out, image, source.spacing, source.origin)
+    print(f"wrote {written}")
+    return 0
+
+
 def _cmd_families(args: argparse.Namespace) -> int:
     from .models.registry import available_families, get_family
 
@@ -172,6 +184,21 @@ def build_parser() -> argparse.ArgumentParser:
     transform.add_argument("--out", required=True, help="new .nii.gz (a _mask file is added)")
     transform.add_argument("--device", choices=DEVICE_CHOICES, default="auto")
     transform.set_defaults(func=_cmd_transform)
+
+    translate = commands.add_parser(
+        "translate", help="turn an image into the other class with a cyclegan run"
+    )
+    translate.add_argument("--run-dir", required=True, help="a cyclegan run directory")
+    translate.add_argument("--image", required=True, help="2D image or 3D stack of slices")
+    translate.add_argument(
+        "--direction",
+        choices=("a2b", "b2a"),
+        default="a2b",
+        help="a2b: add the object class; b2a: remove it",
+    )
+    translate.add_argument("--out", required=True, help="new .nii.gz file")
+    translate.add_argument("--device", choices=DEVICE_CHOICES, default="auto")
+    translate.set_defaults(func=_cmd_translate)
 
     demo = commands.add_parser("demo", help="train on the bundled brain sample and report")
     demo.add_argument("--out", default="demo-out", help="new output folder")

@@ -9,7 +9,7 @@ from typing import Any
 import torch
 
 from ..errors import InputError
-from . import inpaint, mask_dcgan, pair_wgan, pix2pix, ugan
+from . import cyclegan, inpaint, mask_dcgan, pair_wgan, pix2pix, ugan
 from .base import GanModel, ModelSpec
 
 
@@ -109,6 +109,17 @@ _FAMILIES: dict[str, FamilyInfo] = {
         capabilities=frozenset({"inpainting", "2d"}),
         defaults=inpaint.DEFAULTS,
         optimiser=inpaint.OPTIMISER_DEFAULTS,
+        sizes=(32, 64, 128, 256),
+    ),
+    "cyclegan": FamilyInfo(
+        name="cyclegan",
+        model_class=cyclegan.CycleGAN,
+        summary="unpaired translation between images without (A) and with (B) the object "
+        "class: two U-Nets, two PatchGANs, LSGAN + cycle + identity losses",
+        reference="Zhu et al., ICCV 2017; medical use after Sobolev 2021",
+        capabilities=frozenset({"image-translation", "2d"}),
+        defaults=cyclegan.DEFAULTS,
+        optimiser=cyclegan.OPTIMISER_DEFAULTS,
         sizes=(32, 64, 128, 256),
     ),
 }

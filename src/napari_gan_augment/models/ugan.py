@@ -42,6 +42,29 @@ def empty_mask_flags(data: torch.Tensor, image_channels: int) -> torch.Tensor:
     return (data[:, image_channels:] <= 0).flatten(1).all(dim=1)
 
 
+def check_both_classes(data: torch.Tensor, image_channels: int, why: str) -> None:
+    """Refuse data without both class-0 (empty mask) and class-1 (object) images."""
+    empty = empty_mask_flags(data, image_channels)
+    if not empty.any() or empty.all():
+        raise InputError(
+            f"{why}: it needs images without an object (empty masks, here "
+            f"{int(empty.sum())}) and images with one (here {int((~empty).sum())}); for "
+            "volumes, keep a share of empty slices (empty_fraction)"
+        )
+
+
+def draw_both_classes(
+    data: torch.Tensor, batch_size: int, rng: torch.Generator, image_channels: int
+) -> torch.Tensor:
+    """``batch_size`` class-0 pairs, then ``batch_size`` class-1 pairs, drawn with ``rng``."""
+    empty = empty_mask_flags(data, image_channels).cpu()
+    halves = []
+    for pool in (torch.nonzero(empty)[:, 0], torch.nonzero(~empty)[:, 0]):
+        pick = torch.randint(len(pool), (batch_size,), generator=rng)
+        halves.append(data[pool[pick].to(data.device)])
+    return torch.cat(halves)
+
+
 def composite_tensor(
     inputs: torch.Tensor, generated: torch.Tensor, image_channels: int
 ) -> torch.Tensor:
@@ -68,22 +91,11 @@ class UGAN(GanModel):
         self.gp_weight = float(spec.options["gp_weight"])
 
     def check_data(self, data: torch.Tensor) -> None:
-        empty = empty_mask_flags(data, self.spec.image_channels)
-        if not empty.any() or empty.all():
-            raise InputError(
-                f"ugan learns to add objects: it needs images without an object (empty masks, "
-                f"here {int(empty.sum())}) and images with one (here {int((~empty).sum())}); "
-                "for volumes, keep a share of empty slices (empty_fraction)"
-            )
+        check_both_classes(data, self.spec.image_channels, "ugan learns to add objects")
 
     def draw_batch(self, data: torch.Tensor, batch_size: int, rng: torch.Generator) -> torch.Tensor:
         """``batch_size`` class-0 pairs (generator inputs), then ``batch_size`` class-1 pairs."""
-        empty = empty_mask_flags(data, self.spec.image_channels).cpu()
-        halves = []
-        for pool in (torch.nonzero(empty)[:, 0], torch.nonzero(~empty)[:, 0]):
-            pick = torch.randint(len(pool), (batch_size,), generator=rng)
-            halves.append(data[pool[pick].to(data.device)])
-        return torch.cat(halves)
+        return draw_both_classes(data, batch_size, rng, self.spec.image_channels)
 
     def generator_inputs(self, images: torch.Tensor, rng: torch.Generator) -> torch.Tensor:
         """Class-0 images with a stripe-noise channel appended."""

@@ -12,10 +12,12 @@ from .generate import (
     synthesize_pairs,
 )
 from .inpainting import inpaint_region
+from .translation import translate_images
 from .two_stage import iter_two_stage
 from .writing import write_pairs
 
 __all__ = [
+    "translate_images",
     "inpaint_region",
     "composite_under_mask",
     "transform_region",

@@ -105,6 +105,8 @@ def iter_synthesis(
         "mask-dcgan → pix2pix pipeline) instead",
         "class-transform": "transforms regions of your images; use transform_region (the "
         "Transform region widget) instead",
+        "image-translation": "translates your images to the other class; use "
+        "translate_images (gan-augment translate) instead",
         "inpaint": "fills painted regions of your images; use inpaint_region (the Inpaint "
         "widget) instead",
     }
