@@ -29,8 +29,15 @@ RUNS = {
     "pair-wgan": {"steps": 1500, "options": {"base_filters": 16}},
     "pix2pix": {"steps": 1500, "options": {"base_filters": 16}, "batch_size": 8},
     "mask-dcgan": {"steps": 1500, "options": {"base_filters": 16}},
+    "fastgan": {"steps": 1500, "options": {"base_filters": 8}, "batch_size": 8},
     "inpaint": {"steps": 1000, "options": {"base_filters": 16}, "batch_size": 8},
     # semi-synthetic lesions (benchmarks/_data.py): the sample has no pathology to add
+    "cyclegan": {
+        "steps": 600,
+        "options": {"base_filters": 16},
+        "batch_size": 4,
+        "lesions": True,
+    },
     "ugan": {"steps": 1000, "options": {"base_filters": 16}, "batch_size": 8, "lesions": True},
 }
 

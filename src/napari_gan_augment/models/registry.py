@@ -9,7 +9,7 @@ from typing import Any
 import torch
 
 from ..errors import InputError
-from . import cyclegan, inpaint, mask_dcgan, pair_wgan, pix2pix, ugan
+from . import cyclegan, fastgan, inpaint, mask_dcgan, pair_wgan, pix2pix, ugan
 from .base import GanModel, ModelSpec
 
 
@@ -120,6 +120,17 @@ _FAMILIES: dict[str, FamilyInfo] = {
         capabilities=frozenset({"image-translation", "2d"}),
         defaults=cyclegan.DEFAULTS,
         optimiser=cyclegan.OPTIMISER_DEFAULTS,
+        sizes=(32, 64, 128, 256),
+    ),
+    "fastgan": FamilyInfo(
+        name="fastgan",
+        model_class=fastgan.FastGAN,
+        summary="few-shot image + mask pairs: skip-layer excitation generator, "
+        "self-supervised discriminator with decoders, hinge + reconstruction loss",
+        reference="Liu et al., ICLR 2021; image+mask use after Sobolev 2021",
+        capabilities=frozenset({"unconditional-pairs", "2d"}),
+        defaults=fastgan.DEFAULTS,
+        optimiser=fastgan.OPTIMISER_DEFAULTS,
         sizes=(32, 64, 128, 256),
     ),
 }
