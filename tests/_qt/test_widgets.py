@@ -298,3 +298,34 @@ def test_inpaint_widget(make_napari_viewer, qtbot, tmp_path: Path, sample_volume
     with qtbot.waitSignal(widget._worker.finished, timeout=60_000):
         pass
     assert widget._status.value == "failed" and len(viewer.layers) == 3
+
+
+def test_translate_widget(make_napari_viewer, qtbot, tmp_path: Path):
+    from napari_gan_augment._qt.translate_widget import TranslateWidget
+    from napari_gan_augment.training import train
+
+    from ..conftest import tiny_config
+    from ..models.test_ugan import _toy_pairs
+
+    options = {"base_filters": 4, "pool_size": 2}
+    train(
+        tmp_path / "cg",
+        tiny_config(family="cyclegan", options=options, steps=2),
+        pairs=_toy_pairs(),
+    )
+    viewer = make_napari_viewer()
+    data = np.random.default_rng(0).integers(30, 90, (3, 40, 30)).astype(np.uint8)
+    image = viewer.add_image(data.copy(), name="scan", scale=(3, 1, 1))
+    widget = TranslateWidget(viewer)
+    viewer.window.add_dock_widget(widget)
+    widget.reset_choices()
+    widget._image_layer.value = image
+    widget._run_dir.value = tmp_path / "cg"
+    widget._device.value = "cpu"
+    widget._run_button.clicked.emit()
+    with qtbot.waitSignal(widget._worker.finished, timeout=60_000):
+        pass
+    out = viewer.layers["scan a2b"]
+    assert out.data.shape == data.shape and out.metadata["family"] == "cyclegan"
+    np.testing.assert_allclose(out.scale, (3, 1, 1))
+    np.testing.assert_array_equal(image.data, data)
