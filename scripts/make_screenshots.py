@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import napari
+import numpy as np
 from skimage import io as skio
 
 from napari_gan_augment._qt.synthesize_widget import SynthesizeWidget
@@ -126,6 +127,52 @@ def transform_screenshot() -> None:
         viewer.close()
 
 
+def inpaint_screenshot() -> None:
+    """An inpaint run on the sample, a painted hole over one hemisphere's cortex."""
+    from napari_gan_augment._qt.inpaint_widget import InpaintWidget
+    from napari_gan_augment.config import DataConfig, TrainConfig
+    from napari_gan_augment.training import train
+
+    app = napari.qt.get_qapp()
+    with tempfile.TemporaryDirectory() as tmp:
+        run_dir = Path(tmp) / "inpaint-brain"
+        data = DataConfig(source="sample", axis=0, min_foreground=0.05)
+        config = TrainConfig(
+            family="inpaint",
+            data=data,
+            image_size=64,
+            steps=1000,
+            batch_size=8,
+            options={"base_filters": 16},
+            device="cpu",
+        )
+        train(run_dir, config)
+        viewer = napari.Viewer(show=True)
+        viewer.window._qt_window.resize(1500, 950)
+        t1, _ = load_sample()
+        image = viewer.add_image(t1.data[50], name="T1 slice", scale=(2, 2))
+        hole = viewer.add_labels(
+            np.zeros(t1.data[50].shape, np.uint8), name="hole", scale=(2, 2), opacity=0.5
+        )
+        hole.data[45:70, 20:42] = 1
+        hole.refresh()
+        widget = InpaintWidget(viewer)
+        viewer.window.add_dock_widget(widget, name="Inpaint")
+        widget.reset_choices()
+        widget._image_layer.value, widget._hole_layer.value = image, hole
+        widget._run_dir.value = run_dir
+        widget._device.value = "cpu"
+        widget._run_button.clicked.emit()
+        pump(app, 60, until=lambda: "T1 slice inpainted" in viewer.layers)
+        viewer.layers.move(2, 0)
+        viewer.canvas.grid.enabled = True
+        viewer.canvas.grid.stride = 2
+        viewer.reset_view()
+        pump(app, 1)
+        skio.imsave(str(IMAGES / "inpaint_widget.png"), viewer.screenshot(canvas_only=False))
+        viewer.close()
+
+
 def main() -> None:
     import sys
 
@@ -133,10 +180,14 @@ def main() -> None:
     if "transform" in sys.argv:
         transform_screenshot()
         return
+    if "inpaint" in sys.argv:
+        inpaint_screenshot()
+        return
     paint_screenshot()
     if "paint" in sys.argv:
         return
     transform_screenshot()
+    inpaint_screenshot()
     app = napari.qt.get_qapp()
     viewer = napari.Viewer(show=True)
     viewer.window._qt_window.resize(1500, 950)
