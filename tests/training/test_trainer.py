@@ -146,3 +146,23 @@ def test_sigterm_saves_before_exit(tmp_path: Path) -> None:
 def test_training_size_larger_than_images(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="larger than the source images"):
         train(tmp_path / "run", tiny_config(image_size=256))
+
+
+def test_sample_scores_pick_a_best_checkpoint(trained_run: Path) -> None:
+    run = RunDirectory(trained_run)
+    samples = [e for e in run.read_events() if e["event"] == "sample"]
+    assert all(e["score"] >= 0 for e in samples) and samples[0]["best"]
+    best = min(samples, key=lambda e: e["score"])
+    assert load_checkpoint(run.checkpoints / "best.pt")["step"] == best["step"]
+    assert json.loads(run.summary_path.read_text())["best_score"] == best["score"]
+
+
+def test_sliced_wasserstein_orders_distributions() -> None:
+    from napari_gan_augment.training.scoring import sliced_wasserstein
+
+    generator = torch.Generator().manual_seed(0)
+    real = torch.randn(64, 1, 32, 32, generator=generator)
+    same = torch.randn(64, 1, 32, 32, generator=generator)
+    shifted = same + 1.0
+    assert sliced_wasserstein(real, real) == 0.0
+    assert sliced_wasserstein(same, real) < sliced_wasserstein(shifted, real)

@@ -80,6 +80,10 @@ class GanModel(ABC):
             ),
         }
 
+    def reference_images(self, data: torch.Tensor) -> torch.Tensor:
+        """Real images that generated ones are scored against (default: all)."""
+        return data[:, : self.spec.image_channels]
+
     def check_data(self, data: torch.Tensor) -> None:
         """Refuse training data this family cannot learn from (default: anything goes)."""
         return None

@@ -95,6 +95,11 @@ class CycleGAN(GanModel):
     def draw_batch(self, data: torch.Tensor, batch_size: int, rng: torch.Generator) -> torch.Tensor:
         return draw_both_classes(data, batch_size, rng, self.spec.image_channels)
 
+    def reference_images(self, data: torch.Tensor) -> torch.Tensor:
+        """Domain-B images: what an A → B translation should look like."""
+        empty = empty_mask_flags(data, self.spec.image_channels)
+        return data[~empty, : self.spec.image_channels]
+
     def translate(self, images: torch.Tensor, direction: str = "a2b") -> torch.Tensor:
         """Images of the other domain (``"a2b"``: add the class, ``"b2a"``: remove it)."""
         with torch.no_grad():

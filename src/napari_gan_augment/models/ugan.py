@@ -97,6 +97,11 @@ class UGAN(GanModel):
         """``batch_size`` class-0 pairs (generator inputs), then ``batch_size`` class-1 pairs."""
         return draw_both_classes(data, batch_size, rng, self.spec.image_channels)
 
+    def reference_images(self, data: torch.Tensor) -> torch.Tensor:
+        """Class-1 images: what a transformed image should look like."""
+        empty = empty_mask_flags(data, self.spec.image_channels)
+        return data[~empty, : self.spec.image_channels]
+
     def generator_inputs(self, images: torch.Tensor, rng: torch.Generator) -> torch.Tensor:
         """Class-0 images with a stripe-noise channel appended."""
         count, _, height, width = images.shape

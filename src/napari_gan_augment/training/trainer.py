@@ -32,6 +32,7 @@ from ..models.registry import get_family
 from .checkpoint import load_checkpoint, save_checkpoint
 from .grids import pair_grid
 from .run_dir import RunDirectory
+from .scoring import sliced_wasserstein
 
 
 @dataclass
@@ -132,8 +133,16 @@ def _prepare(
     return state, data
 
 
-def write_sample_grid(model: GanModel, inputs: torch.Tensor, path: Path) -> Path:
-    """Generate from the fixed preview inputs and save the pairs as one PNG."""
+def _best_so_far(run: RunDirectory) -> float:
+    """Lowest sample score logged by earlier sessions of this run (for resumed runs)."""
+    scores = [e["score"] for e in run.read_events() if e["event"] == "sample" and "score" in e]
+    return min(scores, default=math.inf)
+
+
+def write_sample_grid(
+    model: GanModel, inputs: torch.Tensor, path: Path, reference: torch.Tensor
+) -> float:
+    """Generate from the fixed preview inputs, save the pairs as one PNG, return their score."""
     model.eval()
     with torch.no_grad():
         pairs = model.render_pairs(inputs).cpu()
@@ -141,7 +150,7 @@ def write_sample_grid(model: GanModel, inputs: torch.Tensor, path: Path) -> Path
     images = pairs[:, 0].numpy()
     masks = decode_masks(pairs[:, model.spec.image_channels :])
     skio.imsave(str(path), pair_grid(images, masks), check_contrast=False)
-    return path
+    return sliced_wasserstein(pairs[:, : model.spec.image_channels], reference)
 
 
 def iter_training(
@@ -185,6 +194,8 @@ def iter_training(
 def _loop(run: RunDirectory, state: _TrainingState, data: torch.Tensor) -> Iterator[dict[str, Any]]:
     config, model = state.config, state.model
     start_step, started = state.step, time.perf_counter()
+    reference = model.reference_images(data).cpu()
+    best = _best_so_far(run)
     status, message = "running", ""
     yield run.log_event(
         "start",
@@ -213,9 +224,16 @@ def _loop(run: RunDirectory, state: _TrainingState, data: torch.Tensor) -> Itera
                 rate = (state.step - start_step) / (time.perf_counter() - started)
                 yield run.log_event("step", step=state.step, steps_per_second=rate, **losses)
             if state.step % config.sample_every == 0 or state.step == config.steps:
-                grid = write_sample_grid(model, state.preview_inputs, run.sample_path(state.step))
+                path = run.sample_path(state.step)
+                score = write_sample_grid(model, state.preview_inputs, path, reference)
                 save_checkpoint(state.payload(), run.last_checkpoint)
-                yield run.log_event("sample", step=state.step, path=str(grid))
+                is_best = score < best
+                if is_best:  # automatic checkpoint selection: lowest score so far
+                    best = score
+                    save_checkpoint(state.payload(), run.checkpoints / "best.pt")
+                yield run.log_event(
+                    "sample", step=state.step, path=str(path), score=score, best=is_best
+                )
             if state.step % config.checkpoint_every == 0:
                 path = save_checkpoint(
                     state.payload(), run.checkpoints / f"step_{state.step:06d}.pt"
@@ -240,6 +258,7 @@ def _loop(run: RunDirectory, state: _TrainingState, data: torch.Tensor) -> Itera
             "device": str(model.device),
             "seconds": time.perf_counter() - started,
             "checkpoint": str(run.last_checkpoint),
+            "best_score": None if math.isinf(best) else best,
         }
         run.summary_path.write_text(json.dumps(summary, indent=2))
         run.log_event("end", **summary)
