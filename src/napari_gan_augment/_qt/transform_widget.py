@@ -6,22 +6,11 @@ from typing import TYPE_CHECKING, Any
 
 import napari.layers
 import numpy as np
-from magicgui.widgets import (
-    ComboBox,
-    Container,
-    FileEdit,
-    FloatSpinBox,
-    Label,
-    PushButton,
-    SpinBox,
-    create_widget,
-)
-from napari.qt.threading import thread_worker
+from magicgui.widgets import FloatSpinBox, SpinBox, create_widget
 from napari.utils.notifications import show_error
 
-from ..devices import DEVICE_CHOICES
-from ..errors import GanAugmentError
 from ..synthesis import load_generator, transform_region
+from .model_tool import ModelToolWidget
 
 if TYPE_CHECKING:
     import napari
@@ -48,57 +37,38 @@ def transform_all(
     boxes: list[tuple[int, int, int, int]],
     seeds: list[int],
     feather_px: float,
-) -> tuple[np.ndarray, np.ndarray, dict[str, Any]] | str:
-    """One transformed image and mask per seed, every box applied; or a user-error message."""
-    try:
-        generator = load_generator(run_dir, device=device)
-        images, masks = [], []
-        for seed in seeds:
-            result, full_mask = image, np.zeros(image.shape, np.uint8)
-            for index, box in enumerate(boxes):
-                # each box gets its own draw, reproducible from (seed, box index)
-                result, mask = transform_region(
-                    generator, result, box, seed * 1000 + index, feather_px
-                )
-                full_mask = np.maximum(full_mask, mask)
-            images.append(result)
-            masks.append(full_mask)
-    except GanAugmentError as exc:
-        return str(exc)
+) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
+    """One transformed image and mask per seed, every box applied."""
+    generator = load_generator(run_dir, device=device)
+    images, masks = [], []
+    for seed in seeds:
+        result, full_mask = image, np.zeros(image.shape, np.uint8)
+        for index, box in enumerate(boxes):
+            # each box gets its own draw, reproducible from (seed, box index)
+            result, mask = transform_region(generator, result, box, seed * 1000 + index, feather_px)
+            full_mask = np.maximum(full_mask, mask)
+        images.append(result)
+        masks.append(full_mask)
     metadata = {**generator.metadata, "seeds": seeds, "boxes": boxes, "feather_px": feather_px}
     return np.stack(images), np.stack(masks), metadata
 
 
-class TransformRegionWidget(Container):
+class TransformRegionWidget(ModelToolWidget):
     """Image + rectangles (Shapes layer) + ugan run → new Image and Labels layers."""
 
+    run_label, button_text = "ugan run", "Transform"
+    hint = "draw rectangles in a Shapes layer"
+
     def __init__(self, napari_viewer: napari.Viewer) -> None:
-        super().__init__(labels=True)
-        self._viewer = napari_viewer
-        self._worker: Any = None
-        self._run_dir = FileEdit(label="ugan run", mode="d")
         self._image_layer = create_widget(annotation=napari.layers.Image, label="image")
         self._shapes_layer = create_widget(annotation=napari.layers.Shapes, label="regions")
         self._seed = SpinBox(label="seed", min=0, max=1_000_000, value=0)
         self._samples = SpinBox(label="samples", min=1, max=32, value=1)
         self._feather = FloatSpinBox(label="feather (px)", min=0, max=20, step=0.5, value=0)
-        self._device = ComboBox(label="device", choices=list(DEVICE_CHOICES), value="auto")
-        self._run_button = PushButton(text="Transform")
-        self._status = Label(label="status", value="draw rectangles in a Shapes layer")
-        self.extend(
-            [
-                self._run_dir,
-                self._image_layer,
-                self._shapes_layer,
-                self._seed,
-                self._samples,
-                self._feather,
-                self._device,
-                self._run_button,
-                self._status,
-            ]
+        super().__init__(
+            napari_viewer,
+            [self._image_layer, self._shapes_layer, self._seed, self._samples, self._feather],
         )
-        self._run_button.clicked.connect(self._on_run_clicked)
 
     def _on_run_clicked(self) -> None:
         image, shapes = self._image_layer.value, self._shapes_layer.value
@@ -110,26 +80,22 @@ class TransformRegionWidget(Container):
             show_error(f"{shapes.name} holds no rectangles; draw one around the region")
             return
         seeds = list(range(self._seed.value, self._seed.value + self._samples.value))
-        self._status.value = f"transforming {len(boxes)} region(s) × {len(seeds)} sample(s)…"
-        self._run_button.enabled = False
-        self._worker = thread_worker(transform_all)(
-            str(self._run_dir.value),
-            self._device.value,
+        self._start(
+            transform_all,
             np.asarray(image.data).copy(),
             boxes,
             seeds,
             self._feather.value,
+            on_result=lambda result: self._add_result(image, *result),
         )
-        self._worker.returned.connect(lambda result: self._on_returned(image, result))
-        self._worker.finished.connect(lambda: setattr(self._run_button, "enabled", True))
-        self._worker.start()
 
-    def _on_returned(self, source: napari.layers.Image, result: Any) -> None:
-        if isinstance(result, str):
-            self._status.value = "failed"
-            show_error(result)
-            return
-        images, masks, metadata = result
+    def _add_result(
+        self,
+        source: napari.layers.Image,
+        images: np.ndarray,
+        masks: np.ndarray,
+        metadata: dict[str, Any],
+    ) -> None:
         single = len(images) == 1
         scale = tuple(source.scale) if single else (1.0, *source.scale)
         translate = tuple(source.translate) if single else (0.0, *source.translate)
