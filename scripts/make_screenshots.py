@@ -164,7 +164,6 @@ def inpaint_screenshot() -> None:
         widget._device.value = "cpu"
         widget._run_button.clicked.emit()
         pump(app, 60, until=lambda: "T1 slice inpainted" in viewer.layers)
-        viewer.layers.move(2, 0)
         viewer.canvas.grid.enabled = True
         viewer.canvas.grid.stride = 2
         viewer.reset_view()

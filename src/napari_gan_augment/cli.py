@@ -109,6 +109,18 @@ def _cmd_translate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_inpaint(args: argparse.Namespace) -> int:
+    from .data.io import read_image_file, write_nifti
+    from .synthesis import inpaint_region, load_generator
+
+    source = read_image_file(args.image)
+    hole = read_image_file(args.hole)
+    generator = load_generator(args.run_dir, device=args.device)
+    filled = inpaint_region(generator, source.data, hole.data)
+    print(f"wrote {write_nifti(args.out, filled, source.spacing, source.origin)}")
+    return 0
+
+
 def _cmd_families(args: argparse.Namespace) -> int:
     from .models.registry import available_families, get_family
 
@@ -199,6 +211,14 @@ def build_parser() -> argparse.ArgumentParser:
     translate.add_argument("--out", required=True, help="new .nii.gz file")
     translate.add_argument("--device", choices=DEVICE_CHOICES, default="auto")
     translate.set_defaults(func=_cmd_translate)
+
+    inpaint = commands.add_parser("inpaint", help="fill a region of a 2D image (inpaint run)")
+    inpaint.add_argument("--run-dir", required=True, help="an inpaint run directory")
+    inpaint.add_argument("--image", required=True, help="2D NIfTI/TIFF/PNG image")
+    inpaint.add_argument("--hole", required=True, help="mask file of the region (non-zero)")
+    inpaint.add_argument("--out", required=True, help="new .nii.gz file")
+    inpaint.add_argument("--device", choices=DEVICE_CHOICES, default="auto")
+    inpaint.set_defaults(func=_cmd_inpaint)
 
     demo = commands.add_parser("demo", help="train on the bundled brain sample and report")
     demo.add_argument("--out", default="demo-out", help="new output folder")

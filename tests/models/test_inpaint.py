@@ -100,3 +100,48 @@ def test_other_uses_point_to_inpaint_region(inpaint_run: Path, trained_run: Path
         inpaint_region(
             load_generator(trained_run, device="cpu"), np.zeros((32, 32)), np.ones((32, 32))
         )
+
+
+def test_cli_inpaint(inpaint_run: Path, tmp_path: Path, sample_volumes) -> None:
+    from napari_gan_augment.cli import main
+    from napari_gan_augment.data.io import read_nifti, write_nifti
+
+    image = sample_volumes[0][50]
+    hole = np.zeros(image.shape, np.uint8)
+    hole[40:60, 30:45] = 1
+    write_nifti(tmp_path / "t1.nii.gz", image, (2.0, 2.0))
+    write_nifti(tmp_path / "t1_hole.nii.gz", hole, (2.0, 2.0))
+    code = main(
+        [
+            "inpaint",
+            "--run-dir",
+            str(inpaint_run),
+            "--image",
+            str(tmp_path / "t1.nii.gz"),
+            "--hole",
+            str(tmp_path / "t1_hole.nii.gz"),
+            "--out",
+            str(tmp_path / "filled.nii.gz"),
+            "--device",
+            "cpu",
+        ]
+    )
+    assert code == 0
+    filled = read_nifti(tmp_path / "filled.nii.gz").data
+    np.testing.assert_array_equal(filled[hole == 0], image[hole == 0])
+    assert (
+        main(
+            [
+                "inpaint",
+                "--run-dir",
+                str(inpaint_run),
+                "--image",
+                str(tmp_path / "t1.nii.gz"),
+                "--hole",
+                str(tmp_path / "t1_hole.nii.gz"),
+                "--out",
+                str(tmp_path / "filled.nii.gz"),
+            ]
+        )
+        == 2
+    )  # never overwrites
