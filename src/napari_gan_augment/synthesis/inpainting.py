@@ -6,6 +6,7 @@ import numpy as np
 import torch
 from skimage.transform import resize
 
+from ..data.pairset import pad_to_square
 from ..data.validation import check_grayscale, check_same_shape
 from ..errors import InputError
 from ..models.inpaint import Inpaint
@@ -15,11 +16,17 @@ from .generate import LoadedGenerator
 MAX_HOLE_FRACTION = 0.9
 
 
-def context_box(hole: np.ndarray) -> tuple[int, int, int, int]:
-    """A square-ish box around the hole with as much context again on each side."""
+def context_box(hole: np.ndarray, model_size: int) -> tuple[int, int, int, int]:
+    """A box around the hole with context, clipped to the image.
+
+    Its side is twice the hole's extent but at least the image's larger side up to four model
+    sizes: a model trained on whole slices sees a whole slice again (the same scale as in
+    training), while a small hole in a large image gets a local window.
+    """
     rows, cols = np.nonzero(hole)
     height, width = hole.shape
-    side = max(int(np.ptp(rows)) + 1, int(np.ptp(cols)) + 1) * 2
+    extent = max(int(np.ptp(rows)) + 1, int(np.ptp(cols)) + 1)
+    side = max(2 * extent, min(max(height, width), 4 * model_size))
     centre_row, centre_col = (rows.min() + rows.max()) // 2, (cols.min() + cols.max()) // 2
     row0 = int(np.clip(centre_row - side // 2, 0, max(0, height - side)))
     col0 = int(np.clip(centre_col - side // 2, 0, max(0, width - side)))
@@ -47,20 +54,23 @@ def inpaint_region(generator: LoadedGenerator, image: np.ndarray, hole: np.ndarr
             f"the hole covers {hole.mean():.0%} of the image; inpainting needs surrounding "
             "tissue to infer from: paint a smaller region"
         )
-    row0, col0, row1, col1 = context_box(hole)
-    crop, crop_hole = image[row0:row1, col0:col1], hole[row0:row1, col0:col1]
     size = generator.spec.image_size
-    small = resize(generator.normaliser.forward(crop), (size, size), order=1)
-    small_hole = resize(crop_hole.astype(np.float32), (size, size), order=0) > 0
-    filled = (
-        model.fill(
-            torch.from_numpy(small.astype(np.float32))[None, None],
-            torch.from_numpy(small_hole.astype(np.float32))[None, None],
-        )
-        .cpu()[0, 0]
-        .numpy()
+    row0, col0, row1, col1 = context_box(hole, size)
+    crop, crop_hole = image[row0:row1, col0:col1], hole[row0:row1, col0:col1]
+    # pad to a square as in training (image with its minimum, hole with "known")
+    square_image, square_hole = pad_to_square(generator.normaliser.forward(crop), crop_hole)
+    small = resize(square_image, (size, size), order=1)
+    small_hole = resize(square_hole.astype(np.float32), (size, size), order=0) > 0
+    filled = model.fill(
+        torch.from_numpy(small.astype(np.float32))[None, None],
+        torch.from_numpy(small_hole.astype(np.float32))[None, None],
     )
-    drawn = generator.normaliser.inverse(resize(filled, crop.shape, order=1))
+    side = square_image.shape[0]
+    top, left = (side - crop.shape[0]) // 2, (side - crop.shape[1]) // 2
+    unpadded = resize(filled.cpu()[0, 0].numpy(), (side, side), order=1)
+    drawn = generator.normaliser.inverse(
+        unpadded[top : top + crop.shape[0], left : left + crop.shape[1]]
+    )
     result = image.copy()
     result[row0:row1, col0:col1] = composite_under_mask(crop, drawn, crop_hole)
     return result
