@@ -20,6 +20,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from .base import PREVIEW_COUNT, GanModel, ModelSpec
+from .losses import bce_discriminator_update, bce_generator_loss
 from .pair_wgan import build_critic
 from .pix2pix import build_unet_generator
 
@@ -147,23 +148,19 @@ class Inpaint(GanModel):
         holes = random_holes(images.shape[0], self.spec.image_size, rng, self.max_hole)
         holes = holes.to(images.device)
         fake = self.generator(images, holes)
-        disc_opt, gen_opt = self.optimizers["discriminator"], self.optimizers["generator"]
-        ones = torch.ones(images.shape[0], 1, device=images.device)
-        disc_loss = F.binary_cross_entropy_with_logits(
-            self.discriminator(images), ones
-        ) + F.binary_cross_entropy_with_logits(self.discriminator(fake.detach()), 0 * ones)
-        disc_opt.zero_grad(set_to_none=True)
-        disc_loss.backward()
-        disc_opt.step()
-        adversarial = F.binary_cross_entropy_with_logits(self.discriminator(fake), ones)
+        disc_loss = bce_discriminator_update(
+            self.discriminator, self.optimizers["discriminator"], images, fake
+        )
+        adversarial = bce_generator_loss(self.discriminator, fake)
         l2, l1 = F.mse_loss(fake, images), F.l1_loss(fake, images)
         gen_loss = adversarial + self.l2_weight * l2 + self.l1_weight * l1
+        gen_opt = self.optimizers["generator"]
         gen_opt.zero_grad(set_to_none=True)
         gen_loss.backward()
         gen_opt.step()
         return {
             "loss_generator": float(gen_loss.detach()),
-            "loss_critic": float(disc_loss.detach()),
+            "loss_critic": float(disc_loss),
             "loss_l2": float(l2.detach()),
             "loss_l1": float(l1.detach()),
         }

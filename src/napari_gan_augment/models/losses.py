@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import torch
 from torch import nn
+from torch.nn import functional as F
 
 
 def gradient_penalty(
@@ -82,3 +83,26 @@ def wgan_gp_update(
         "wasserstein_distance": float(-wasserstein.detach()),
         "gradient_penalty": float(penalty.detach()),
     }
+
+
+def bce_discriminator_update(
+    discriminator: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    real: torch.Tensor,
+    fake: torch.Tensor,
+) -> torch.Tensor:
+    """One DCGAN discriminator update (BCE on logits: real → 1, fake → 0); returns its loss."""
+    real_logits, fake_logits = discriminator(real), discriminator(fake.detach())
+    loss = F.binary_cross_entropy_with_logits(
+        real_logits, torch.ones_like(real_logits)
+    ) + F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    optimizer.step()
+    return loss.detach()
+
+
+def bce_generator_loss(discriminator: nn.Module, fake: torch.Tensor) -> torch.Tensor:
+    """The non-saturating DCGAN generator loss: fakes should be called real."""
+    logits = discriminator(fake)
+    return F.binary_cross_entropy_with_logits(logits, torch.ones_like(logits))

@@ -11,9 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 import torch
-from torch.nn import functional as F
 
 from .base import ModelSpec, NoiseGanModel
+from .losses import bce_discriminator_update, bce_generator_loss
 from .pair_wgan import build_critic, build_generator
 
 # Sobolev 2021: 100-d noise, 5×5 transposed convs, Adam 1e-4; DCGAN β1 = 0.5.
@@ -46,21 +46,13 @@ class MaskDCGAN(NoiseGanModel):
 
     def train_step(self, real: torch.Tensor, rng: torch.Generator) -> dict[str, float]:
         masks = real[:, self.spec.image_channels :]
-        batch = masks.shape[0]
-        ones = torch.ones(batch, 1, device=self.device)
-        disc_opt, gen_opt = self.optimizers["discriminator"], self.optimizers["generator"]
-        fake = self.generator(self.sample_noise(batch, rng))
-        disc_loss = F.binary_cross_entropy_with_logits(
-            self.discriminator(masks), ones
-        ) + F.binary_cross_entropy_with_logits(self.discriminator(fake.detach()), 0 * ones)
-        disc_opt.zero_grad(set_to_none=True)
-        disc_loss.backward()
-        disc_opt.step()
-        gen_loss = F.binary_cross_entropy_with_logits(self.discriminator(fake), ones)
+        fake = self.generator(self.sample_noise(masks.shape[0], rng))
+        disc_loss = bce_discriminator_update(
+            self.discriminator, self.optimizers["discriminator"], masks, fake
+        )
+        gen_loss = bce_generator_loss(self.discriminator, fake)
+        gen_opt = self.optimizers["generator"]
         gen_opt.zero_grad(set_to_none=True)
         gen_loss.backward()
         gen_opt.step()
-        return {
-            "loss_generator": float(gen_loss.detach()),
-            "loss_critic": float(disc_loss.detach()),
-        }
+        return {"loss_generator": float(gen_loss.detach()), "loss_critic": float(disc_loss)}
