@@ -329,3 +329,30 @@ def test_translate_widget(make_napari_viewer, qtbot, tmp_path: Path):
     assert out.data.shape == data.shape and out.metadata["family"] == "cyclegan"
     np.testing.assert_allclose(out.scale, (3, 1, 1))
     np.testing.assert_array_equal(image.data, data)
+
+
+def test_compare_layers(make_napari_viewer):
+    from napari_gan_augment._qt.compare_widget import CompareLayersWidget
+    from napari_gan_augment.evaluation import segmentation_metrics
+
+    viewer = make_napari_viewer()
+    truth_data = np.zeros((30, 30), np.uint8)
+    truth_data[5:15, 5:15] = 1
+    pred_data = np.zeros_like(truth_data)
+    pred_data[8:18, 5:15] = 1
+    truth = viewer.add_labels(truth_data.copy(), name="truth", scale=(0.5, 2.0))
+    pred = viewer.add_labels(pred_data.copy(), name="pred", scale=(0.5, 2.0))
+    widget = CompareLayersWidget(viewer)
+    viewer.window.add_dock_widget(widget)
+    widget.reset_choices()
+    widget._prediction.value, widget._truth.value = pred, truth
+    widget._compare_button.clicked.emit()
+    table = {metric: value for metric, value in widget._table.value["data"]}
+    expected = segmentation_metrics(pred_data, truth_data, (0.5, 2.0))
+    assert float(table["dice_1"]) == pytest.approx(expected["dice_1"], rel=1e-3)
+    assert float(table["hd95_mm_1"]) == pytest.approx(expected["hd95_mm_1"], rel=1e-3)
+    errors = viewer.layers["pred vs truth errors"].data
+    assert int((errors == 1).sum()) == expected["fp_1"] == 30
+    assert int((errors == 2).sum()) == expected["fn_1"] == 30
+    np.testing.assert_array_equal(truth.data, truth_data)
+    np.testing.assert_array_equal(pred.data, pred_data)
