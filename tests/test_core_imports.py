@@ -28,3 +28,9 @@ def test_core_imports_load_neither_qt_nor_napari() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == ""
+
+
+def test_every_public_api_name_exists() -> None:
+    from napari_gan_augment import api
+
+    assert all(callable(getattr(api, name)) for name in api.__all__)

@@ -7,6 +7,12 @@ Example::
     config = api.TrainConfig(data=api.DataConfig(source="sample", axis=0), steps=800)
     api.train("runs/brain", config)
     images, masks = api.synthesize("runs/brain", count=32, seed=1)
+
+    # editing with other families (each takes a loaded generator)
+    ugan = api.load_generator("runs/lesions")
+    image, mask = api.transform_region(ugan, xray, box=(40, 60, 168, 188), seed=3)
+    filled = api.inpaint_region(api.load_generator("runs/inpaint"), t1_slice, hole)
+    print(api.segmentation_metrics(prediction, truth, spacing=(0.8, 0.8))["hd95_mm_1"])
 """
 
 from __future__ import annotations
@@ -19,14 +25,19 @@ from .config import DataConfig, SynthesisConfig, TrainConfig
 from .data.io import file_stem, has_supported_suffix, read_image_file, write_nifti
 from .data.pairset import PairSet, SliceSettings
 from .errors import InputError
+from .evaluation import compare_paired, segmentation_metrics, summarise
 from .jobs import follow_events, start_training_process
 from .models.registry import available_families, get_family
 from .synthesis import (
+    composite_under_mask,
     images_for_masks,
+    inpaint_region,
     iter_synthesis,
     iter_two_stage,
     load_generator,
     synthesize_pairs,
+    transform_region,
+    translate_images,
     write_pairs,
 )
 from .training import RunDirectory, iter_training, train
@@ -39,16 +50,27 @@ __all__ = [
     "SynthesisConfig",
     "TrainConfig",
     "available_families",
+    "compare_paired",
+    "composite_under_mask",
     "follow_events",
     "generate_to_folder",
     "get_family",
     "images_for_masks",
     "images_from_mask_folder",
+    "inpaint_region",
+    "iter_synthesis",
     "iter_training",
+    "iter_two_stage",
     "load_generator",
+    "segmentation_metrics",
     "start_training_process",
+    "summarise",
     "synthesize",
+    "synthesize_pairs",
     "train",
+    "transform_region",
+    "translate_images",
+    "write_pairs",
 ]
 
 
