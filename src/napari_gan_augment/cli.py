@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import signal
 import sys
 from collections.abc import Sequence
@@ -121,6 +122,34 @@ def _cmd_inpaint(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    from .evaluation.experiment import ExperimentConfig, iter_experiment
+
+    path = Path(args.config)
+    if not path.is_file():
+        raise GanAugmentError(f"experiment config {path} does not exist")
+    raw = yaml.safe_load(path.read_text())
+    if not isinstance(raw, dict):
+        raise GanAugmentError(f"experiment config {path} must hold a mapping of settings")
+    try:
+        config = ExperimentConfig.from_dict(raw)
+    except TypeError as exc:
+        raise GanAugmentError(f"experiment config {path}: {exc}") from exc
+    bar = None
+    for event in iter_experiment(config, args.run_dir):
+        if event["event"] == "arm":
+            bar = bar or _progress_bar(event["total"], 0, "arms × seeds")
+            bar.update(1)
+            bar.set_postfix(arm=event["arm"], seed=event["seed"])
+    if bar is not None:
+        bar.close()
+    summary = json.loads((Path(args.run_dir) / "summary.json").read_text())
+    for comparison in summary["comparisons"].values():
+        print(comparison["verdict"])
+    print(f"results: {Path(args.run_dir) / 'results.csv'}, {Path(args.run_dir) / 'summary.json'}")
+    return 0
+
+
 def _cmd_families(args: argparse.Namespace) -> int:
     from .models.registry import available_families, get_family
 
@@ -219,6 +248,13 @@ def build_parser() -> argparse.ArgumentParser:
     inpaint.add_argument("--out", required=True, help="new .nii.gz file")
     inpaint.add_argument("--device", choices=DEVICE_CHOICES, default="auto")
     inpaint.set_defaults(func=_cmd_inpaint)
+
+    evaluate = commands.add_parser(
+        "evaluate", help="segmentation experiment: real vs real+synthetic vs synthetic arms"
+    )
+    evaluate.add_argument("--config", required=True, help="ExperimentConfig YAML")
+    evaluate.add_argument("--run-dir", required=True, help="new directory for the results")
+    evaluate.set_defaults(func=_cmd_evaluate)
 
     demo = commands.add_parser("demo", help="train on the bundled brain sample and report")
     demo.add_argument("--out", default="demo-out", help="new output folder")
