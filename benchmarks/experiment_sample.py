@@ -43,8 +43,9 @@ def main() -> None:
         )
         summary = run_experiment(config, Path(tmp) / "experiment")
     minutes = (time.perf_counter() - started) / 60
+    shown = {k: v for k, v in vars(config).items() if k not in ("data", "synthetic_run")}
     lines = [
-        f"Settings: `{json.dumps({k: v for k, v in vars(config).items() if k != 'data'})}`, "
+        f"Settings: `{json.dumps(shown)}`, "
         f"data: 67 axial slices of the sample (grey/white matter), 20 % held out for testing; "
         f"synthetic pairs from an 800-step pair-wgan. {minutes:.1f} min on {machine()}.",
         "",
