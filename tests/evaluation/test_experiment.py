@@ -102,3 +102,10 @@ def test_cli_evaluate(trained_run, tmp_path, capsys):
         )
         == 2
     )
+
+
+def test_augmented_arms_are_named_and_compared(trained_run, tmp_path):
+    config = _config(trained_run, arms=("real",), augment=(False, True), epochs=1)
+    summary = run_experiment(config, tmp_path / "aug")
+    assert set(summary["arms"]) == {"real", "real+aug"}
+    assert summary["comparisons"]["real+aug vs real"]["n"] == 2

@@ -5,7 +5,10 @@ held-out test set. Arms (any subset):
 
 - ``real``: the real training pairs;
 - ``real+synthetic``: plus a fixed set of ``synthetic_count`` pairs from a generator run;
-- ``synthetic``: the synthetic pairs only.
+- ``synthetic``: the synthetic pairs only;
+
+each without and/or with standard augmentation (``augment: [false, true]``; see
+``augmentation.py``), named ``<arm>+aug`` when augmented.
 
 The seed drives the train/validation split and the initialisation, so arms are paired by
 seed; the test set never changes. Writes ``results.csv`` (one row per test image × arm ×
@@ -32,6 +35,7 @@ from ..data.sources import pairset_from_config
 from ..devices import resolve_device
 from ..errors import InputError
 from ..synthesis import load_generator, synthesize_pairs
+from .augmentation import augment_batch, standard_augmentation
 from .metrics import segmentation_metrics
 from .statistics import compare_paired, summarise
 
@@ -46,6 +50,7 @@ class ExperimentConfig:
     synthetic_run: str | None = None
     synthetic_count: int = 64
     arms: tuple[str, ...] = ("real", "real+synthetic")
+    augment: tuple[bool, ...] = (False,)
     seeds: int = 10
     image_size: int = 64
     epochs: int = 30
@@ -59,6 +64,9 @@ class ExperimentConfig:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "arms", tuple(self.arms))
+        object.__setattr__(self, "augment", tuple(bool(a) for a in self.augment))
+        if not self.augment:
+            raise InputError("augment must list at least one of false/true")
         unknown = set(self.arms) - set(ARMS)
         if unknown or not self.arms:
             raise InputError(f"arms must be a non-empty subset of {ARMS}, got {self.arms}")
@@ -76,6 +84,11 @@ class ExperimentConfig:
         if isinstance(values.get("data"), Mapping):
             values["data"] = DataConfig(**values["data"])
         return cls(**values)
+
+
+def arm_name(arm: str, augment: bool) -> str:
+    """``"real"``, ``"real+aug"``, ``"real+synthetic+aug"``…"""
+    return f"{arm}+aug" if augment else arm
 
 
 def _split(count: int, fraction: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -100,6 +113,7 @@ def _train_and_predict(
     classes: int,
     seed: int,
     device: torch.device,
+    augment: bool = False,
 ) -> tuple[np.ndarray, int]:
     """Train with early stopping on a seeded validation split; predict the test images."""
     rng = np.random.default_rng(seed)
@@ -110,14 +124,20 @@ def _train_and_predict(
     loss_fn = DiceCELoss(to_onehot_y=True, softmax=True)
     x = torch.from_numpy(images).to(device)
     y = torch.from_numpy(masks[:, None].astype(np.int64)).to(device)
+    transform = standard_augmentation(config.image_size, seed) if augment else None
     best_loss, best_state, best_epoch, waited = float("inf"), None, 0, 0
     for epoch in range(config.epochs):
         net.train()
         order = rng.permutation(train_index)
         for start in range(0, len(order), config.batch_size):
-            batch = torch.from_numpy(order[start : start + config.batch_size])
+            index = order[start : start + config.batch_size]
+            inputs, targets = x[index], y[index]
+            if transform is not None:
+                moved_images, moved_masks = augment_batch(transform, images[index], masks[index])
+                inputs = torch.from_numpy(moved_images).to(device)
+                targets = torch.from_numpy(moved_masks[:, None]).to(device)
             optimiser.zero_grad(set_to_none=True)
-            loss_fn(net(x[batch]), y[batch]).backward()
+            loss_fn(net(inputs), targets).backward()
             optimiser.step()
         net.eval()
         with torch.no_grad():
@@ -167,8 +187,9 @@ def iter_experiment(config: ExperimentConfig, run_dir: str | Path) -> Iterator[d
         synthetic_masks = raw_masks.astype(np.int32)
     device = resolve_device(config.device)
     rows: list[dict[str, Any]] = []
-    total = len(config.arms) * config.seeds
-    for number, (arm, seed) in enumerate((a, s) for s in range(config.seeds) for a in config.arms):
+    total = len(config.arms) * len(config.augment) * config.seeds
+    runs = [(a, g, s) for s in range(config.seeds) for a in config.arms for g in config.augment]
+    for number, (arm, augment, seed) in enumerate(runs):
         arm_images, arm_masks = images[train_index], masks[train_index]
         if arm != "real":
             assert synthetic_images is not None and synthetic_masks is not None
@@ -178,20 +199,21 @@ def iter_experiment(config: ExperimentConfig, run_dir: str | Path) -> Iterator[d
                 arm_images = np.concatenate([arm_images, synthetic_images])
                 arm_masks = np.concatenate([arm_masks, synthetic_masks])
         predictions, best_epoch = _train_and_predict(
-            config, arm_images, arm_masks, images[test_index], classes, seed, device
+            config, arm_images, arm_masks, images[test_index], classes, seed, device, augment
         )
+        name = arm_name(arm, augment)
         for index, prediction in zip(test_index, predictions, strict=True):
             scores = segmentation_metrics(prediction, masks[index], pairs.spacing, classes)
             rows.append(
                 {
-                    "arm": arm,
+                    "arm": name,
                     "seed": seed,
                     "image": pairs.provenance[index],
                     "best_epoch": best_epoch,
                     **scores,
                 }
             )
-        yield {"event": "arm", "arm": arm, "seed": seed, "done": number + 1, "total": total}
+        yield {"event": "arm", "arm": name, "seed": seed, "done": number + 1, "total": total}
     _write_results(run_dir, rows, config)
     yield {"event": "end", "run_dir": str(run_dir)}
 
@@ -202,7 +224,7 @@ def _write_results(run_dir: Path, rows: list[dict[str, Any]], config: Experiment
         writer.writeheader()
         writer.writerows(rows)
     per_seed: dict[str, list[float]] = {}
-    for arm in config.arms:
+    for arm in dict.fromkeys(row["arm"] for row in rows):
         per_seed[arm] = [
             float(np.nanmean([r["mean_dice"] for r in rows if r["arm"] == arm and r["seed"] == s]))
             for s in range(config.seeds)
@@ -213,7 +235,7 @@ def _write_results(run_dir: Path, rows: list[dict[str, Any]], config: Experiment
         "comparisons": {},
     }
     if "real" in per_seed and config.seeds >= 2:
-        for arm in config.arms:
+        for arm in per_seed:
             if arm != "real":
                 summary["comparisons"][f"{arm} vs real"] = asdict(
                     compare_paired(per_seed["real"], per_seed[arm], names=("real", arm))

@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+import numpy as np
+
+from napari_gan_augment.evaluation.augmentation import augment_batch, standard_augmentation
+
+
+def _batch() -> tuple[np.ndarray, np.ndarray]:
+    yy, xx = np.mgrid[:64, :64]
+    labels = np.zeros((4, 64, 64), np.int64)
+    labels[:, 20:44, 16:40] = 1
+    labels[:, 28:36, 24:32] = 2
+    images = (labels[:, None] * 0.6 - 0.8 + 0.01 * (yy + xx)[None, None]).astype(np.float32)
+    return images, labels
+
+
+def test_augmentation_moves_images_and_labels_together_and_keeps_labels_integer() -> None:
+    images, labels = _batch()
+    moved_images, moved_labels = augment_batch(standard_augmentation(64, 0), images, labels)
+    assert moved_images.shape == images.shape and moved_labels.shape == labels.shape
+    assert set(np.unique(moved_labels)) <= {0, 1, 2}  # nearest: no new label values
+    assert not np.array_equal(moved_labels, labels) and not np.allclose(moved_images, images)
+    # the object moved with its label: bright pixels sit where label 2 went
+    assert (
+        moved_images[:, 0][moved_labels == 2].mean() > moved_images[:, 0][moved_labels == 0].mean()
+    )
+
+
+def test_augmentation_is_seeded() -> None:
+    images, labels = _batch()
+    first = augment_batch(standard_augmentation(64, 5), images, labels)
+    again = augment_batch(standard_augmentation(64, 5), images, labels)
+    other = augment_batch(standard_augmentation(64, 6), images, labels)
+    np.testing.assert_array_equal(first[1], again[1])
+    np.testing.assert_allclose(first[0], again[0])
+    assert not np.array_equal(first[1], other[1])
