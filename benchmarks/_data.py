@@ -12,22 +12,15 @@ import numpy as np
 from skimage.transform import rescale
 
 from napari_gan_augment.config import DataConfig
-from napari_gan_augment.data.pairset import PairSet, SliceSettings
-from napari_gan_augment.data.sample import load_sample
+from napari_gan_augment.data.pairset import PairSet
+from napari_gan_augment.data.sources import pairset_from_config
 
 
 def benchmark_data(size: int, folder: Path) -> DataConfig:
     """A DataConfig whose pairs are at least ``size`` pixels wide."""
     if size <= 64:
         return DataConfig(source="sample", axis=0, min_foreground=0.05)
-    image, mask = load_sample()
-    pairs = PairSet.from_volume(
-        image.data,
-        mask.data,
-        image.spacing,
-        "sample",
-        SliceSettings(axis=0, step=2, min_foreground=0.05),
-    )
+    pairs = pairset_from_config(DataConfig(source="sample", axis=0, step=2, min_foreground=0.05))
     factor = int(np.ceil(size / 117))
     images = [rescale(i.astype(np.float32), factor, order=1) for i in pairs.images]
     masks = [
@@ -48,14 +41,7 @@ def lesion_demo_pairs(seed: int = 0) -> PairSet:
     """
     from skimage.draw import ellipse
 
-    image, mask = load_sample()
-    pairs = PairSet.from_volume(
-        image.data,
-        mask.data,
-        image.spacing,
-        "sample",
-        SliceSettings(axis=0, step=1, min_foreground=0.05),
-    )
+    pairs = pairset_from_config(DataConfig(source="sample", axis=0, min_foreground=0.05))
     rng = np.random.default_rng(seed)
     images, masks = [], []
     for index, (slice_image, tissue) in enumerate(zip(pairs.images, pairs.masks, strict=True)):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import napari
 import numpy as np
@@ -29,26 +30,32 @@ def pump(app, seconds: float, until=lambda: False) -> None:
         time.sleep(0.01)
 
 
+def train_small(run_dir: Path, family: str, steps: int, pairs: Any = None) -> None:
+    """A CPU-sized run on the sample's axial slices (or on ``pairs``): 64 px, 16 filters."""
+    from napari_gan_augment.config import DataConfig, TrainConfig
+    from napari_gan_augment.training import train
+
+    data = DataConfig(source="sample", axis=0, min_foreground=0.05)
+    config = TrainConfig(
+        family=family,
+        data=data,
+        image_size=64,
+        steps=steps,
+        batch_size=8,
+        options={"base_filters": 16},
+        device="cpu",
+    )
+    train(run_dir, config, pairs=pairs)
+
+
 def paint_screenshot() -> None:
     """A pix2pix run, a Labels layer seeded with one real slice's mask, and a painted blob."""
     from napari_gan_augment._qt.paint_widget import PaintToImageWidget
-    from napari_gan_augment.config import DataConfig, TrainConfig
-    from napari_gan_augment.training import train
 
     app = napari.qt.get_qapp()
     with tempfile.TemporaryDirectory() as tmp:
         run_dir = Path(tmp) / "pix2pix-brain"
-        data = DataConfig(source="sample", axis=0, min_foreground=0.05)
-        config = TrainConfig(
-            family="pix2pix",
-            data=data,
-            image_size=64,
-            steps=1500,
-            batch_size=8,
-            options={"base_filters": 16},
-            device="cpu",
-        )
-        train(run_dir, config)
+        train_small(run_dir, "pix2pix", steps=1500)
         viewer = napari.Viewer(show=True)
         viewer.window._qt_window.resize(1500, 950)
         _, mask = load_sample()
@@ -79,8 +86,6 @@ def transform_screenshot() -> None:
     import sys
 
     from napari_gan_augment._qt.transform_widget import TransformRegionWidget
-    from napari_gan_augment.config import TrainConfig
-    from napari_gan_augment.training import train
 
     sys.path.insert(0, str(IMAGES.parents[1] / "benchmarks"))
     from _data import lesion_demo_pairs
@@ -89,15 +94,7 @@ def transform_screenshot() -> None:
     pairs = lesion_demo_pairs()
     with tempfile.TemporaryDirectory() as tmp:
         run_dir = Path(tmp) / "ugan-lesions"
-        config = TrainConfig(
-            family="ugan",
-            image_size=64,
-            steps=1000,
-            batch_size=8,
-            options={"base_filters": 16},
-            device="cpu",
-        )
-        train(run_dir, config, pairs=pairs)
+        train_small(run_dir, "ugan", steps=1000, pairs=pairs)
         viewer = napari.Viewer(show=True)
         viewer.window._qt_window.resize(1500, 950)
         image = viewer.add_image(pairs.images[40], name="slice", scale=(2, 2))
@@ -130,23 +127,11 @@ def transform_screenshot() -> None:
 def inpaint_screenshot() -> None:
     """An inpaint run on the sample, a painted hole over one hemisphere's cortex."""
     from napari_gan_augment._qt.inpaint_widget import InpaintWidget
-    from napari_gan_augment.config import DataConfig, TrainConfig
-    from napari_gan_augment.training import train
 
     app = napari.qt.get_qapp()
     with tempfile.TemporaryDirectory() as tmp:
         run_dir = Path(tmp) / "inpaint-brain"
-        data = DataConfig(source="sample", axis=0, min_foreground=0.05)
-        config = TrainConfig(
-            family="inpaint",
-            data=data,
-            image_size=64,
-            steps=1000,
-            batch_size=8,
-            options={"base_filters": 16},
-            device="cpu",
-        )
-        train(run_dir, config)
+        train_small(run_dir, "inpaint", steps=1000)
         viewer = napari.Viewer(show=True)
         viewer.window._qt_window.resize(1500, 950)
         t1, _ = load_sample()

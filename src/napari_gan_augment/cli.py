@@ -82,59 +82,58 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_transform(args: argparse.Namespace) -> int:
-    from .data.io import read_image_file, write_nifti
-    from .synthesis import load_generator, transform_region
+def _image_and_generator(args: argparse.Namespace) -> tuple[Any, Any]:
+    """The ``--image`` file and the generator of ``--run-dir`` (editing commands)."""
+    from .data.io import read_image_file
+    from .synthesis import load_generator
 
-    source = read_image_file(args.image)
-    generator = load_generator(args.run_dir, device=args.device)
+    return read_image_file(args.image), load_generator(args.run_dir, device=args.device)
+
+
+def _write_like(path: str | Path, data: Any, source: Any) -> Path:
+    """Write a new NIfTI file with the source image's spacing and origin."""
+    from .data.io import write_nifti
+
+    written = write_nifti(path, data, source.spacing, source.origin)
+    print(f"wrote {written}")
+    return written
+
+
+def _cmd_transform(args: argparse.Namespace) -> int:
+    from .synthesis import transform_region
+
+    source, generator = _image_and_generator(args)
     out = Path(args.out)
     for seed in range(args.seed, args.seed + args.samples):
         image, mask = transform_region(generator, source.data, args.box, seed, args.feather)
         stem = out.name.removesuffix(".nii.gz") + (f"_seed{seed}" if args.samples > 1 else "")
-        write_nifti(out.with_name(f"{stem}.nii.gz"), image, source.spacing, source.origin)
-        write_nifti(out.with_name(f"{stem}_mask.nii.gz"), mask, source.spacing, source.origin)
-        print(f"wrote {out.with_name(stem + '.nii.gz')} and its _mask")
+        _write_like(out.with_name(f"{stem}.nii.gz"), image, source)
+        _write_like(out.with_name(f"{stem}_mask.nii.gz"), mask, source)
     return 0
 
 
 def _cmd_translate(args: argparse.Namespace) -> int:
-    from .data.io import read_image_file, write_nifti
-    from .synthesis import load_generator, translate_images
+    from .synthesis import translate_images
 
-    source = read_image_file(args.image)
-    generator = load_generator(args.run_dir, device=args.device)
-    image = translate_images(generator, source.data, args.direction)
-    written = write_nifti(args.out, image, source.spacing, source.origin)
-    print(f"wrote {written}")
+    source, generator = _image_and_generator(args)
+    _write_like(args.out, translate_images(generator, source.data, args.direction), source)
     return 0
 
 
 def _cmd_inpaint(args: argparse.Namespace) -> int:
-    from .data.io import read_image_file, write_nifti
-    from .synthesis import inpaint_region, load_generator
+    from .data.io import read_image_file
+    from .synthesis import inpaint_region
 
-    source = read_image_file(args.image)
+    source, generator = _image_and_generator(args)
     hole = read_image_file(args.hole)
-    generator = load_generator(args.run_dir, device=args.device)
-    filled = inpaint_region(generator, source.data, hole.data)
-    print(f"wrote {write_nifti(args.out, filled, source.spacing, source.origin)}")
+    _write_like(args.out, inpaint_region(generator, source.data, hole.data), source)
     return 0
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     from .evaluation.experiment import ExperimentConfig, iter_experiment
 
-    path = Path(args.config)
-    if not path.is_file():
-        raise GanAugmentError(f"experiment config {path} does not exist")
-    raw = yaml.safe_load(path.read_text())
-    if not isinstance(raw, dict):
-        raise GanAugmentError(f"experiment config {path} must hold a mapping of settings")
-    try:
-        config = ExperimentConfig.from_dict(raw)
-    except TypeError as exc:
-        raise GanAugmentError(f"experiment config {path}: {exc}") from exc
+    config = ExperimentConfig.load(args.config)
     bar = None
     for event in iter_experiment(config, args.run_dir):
         if event["event"] == "arm":

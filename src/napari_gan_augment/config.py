@@ -20,6 +20,20 @@ from .errors import InputError
 DATA_SOURCES = ("sample", "folder", "volume", "pairs")
 
 
+def read_settings(path: str | Path) -> Mapping[str, Any]:
+    """The mapping a YAML or JSON config file holds, or a clear error."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"config file {path} does not exist")
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        raise InputError(f"config file {path} is not valid YAML/JSON: {exc}") from exc
+    if not isinstance(raw, Mapping):
+        raise InputError(f"config file {path} must hold a mapping of settings")
+    return raw
+
+
 @dataclass(frozen=True)
 class DataConfig:
     """Where the training pairs come from.
@@ -143,16 +157,7 @@ class TrainConfig:
     @classmethod
     def load(cls, path: str | Path) -> TrainConfig:
         """Read a YAML or JSON config file."""
-        path = Path(path)
-        if not path.is_file():
-            raise InputError(f"config file {path} does not exist")
-        try:
-            raw = yaml.safe_load(path.read_text())
-        except yaml.YAMLError as exc:
-            raise InputError(f"config file {path} is not valid YAML/JSON: {exc}") from exc
-        if not isinstance(raw, Mapping):
-            raise InputError(f"config file {path} must hold a mapping of settings")
-        return cls.from_dict(raw)
+        return cls.from_dict(read_settings(path))
 
     def replace(self, **changes: Any) -> TrainConfig:
         """A copy with some fields changed (configs are frozen)."""

@@ -122,10 +122,3 @@ class PaintToImageWidget(Container):
         self._busy = False
         if self._dirty:
             self._on_debounced()
-
-    def close_follow(self) -> None:
-        """Stop following the Labels layer."""
-        if self._followed is not None:
-            self._followed.events.paint.disconnect(self._on_paint)
-            self._followed = None
-            self._status.value = "stopped"

@@ -20,7 +20,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterator, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,7 @@ import torch
 from monai.losses import DiceCELoss
 from monai.networks.nets import UNet
 
-from ..config import DataConfig
+from ..config import DataConfig, read_settings
 from ..data.pairset import PairSet
 from ..data.sources import pairset_from_config
 from ..devices import resolve_device
@@ -81,9 +81,22 @@ class ExperimentConfig:
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> ExperimentConfig:
         values = dict(raw)
+        known = {f.name for f in fields(cls)}
+        if set(values) - known:
+            raise InputError(
+                f"unknown experiment keys {sorted(set(values) - known)}; known: {sorted(known)}"
+            )
         if isinstance(values.get("data"), Mapping):
-            values["data"] = DataConfig(**values["data"])
+            try:
+                values["data"] = DataConfig(**values["data"])
+            except TypeError as exc:
+                raise InputError(f"experiment data settings: {exc}") from exc
         return cls(**values)
+
+    @classmethod
+    def load(cls, path: str | Path) -> ExperimentConfig:
+        """Read an experiment config (YAML or JSON)."""
+        return cls.from_dict(read_settings(path))
 
 
 def arm_name(arm: str, augment: bool) -> str:

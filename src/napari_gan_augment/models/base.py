@@ -14,6 +14,12 @@ from torch import nn
 PREVIEW_COUNT = 16
 
 
+def preview_indices(candidates: torch.Tensor) -> torch.Tensor:
+    """Up to ``PREVIEW_COUNT`` of the candidate indices, evenly spread (first and last kept)."""
+    count = min(PREVIEW_COUNT, len(candidates))
+    return candidates[torch.linspace(0, len(candidates) - 1, count).long()]
+
+
 @dataclass(frozen=True)
 class ModelSpec:
     """Enough to rebuild a family's networks, stored in every checkpoint.
@@ -130,17 +136,21 @@ class GanModel(ABC):
 
 
 class NoiseGanModel(GanModel):
-    """A family whose generator draws whole image–mask pairs from noise."""
+    """A family whose ``self.generator`` draws whole image–mask pairs from a latent vector
+    of ``options["latent_dim"]`` standard-normal values."""
 
     conditioning: ClassVar[str] = "noise"
+    generator: nn.Module
 
-    @abstractmethod
     def sample_noise(self, count: int, rng: torch.Generator) -> torch.Tensor:
-        """Generator inputs for ``count`` samples, drawn from ``rng``."""
+        """Generator inputs for ``count`` samples, drawn from ``rng`` (on its device)."""
+        dim = int(self.spec.options["latent_dim"])
+        return torch.randn(count, dim, generator=rng, device=rng.device).to(self.device)
 
-    @abstractmethod
     def generate(self, noise: torch.Tensor) -> torch.Tensor:
         """Pairs in [-1, 1], ``(N, pair_channels, S, S)``, without gradients."""
+        with torch.no_grad():  # not inference_mode: callers may feed results to a critic
+            return self.generator(noise.to(self.device))
 
     def preview_inputs(self, data: torch.Tensor, rng: torch.Generator) -> torch.Tensor:
         return self.sample_noise(PREVIEW_COUNT, rng)
@@ -159,8 +169,8 @@ class MaskToImageModel(GanModel):
         """Images ``(N, image_channels, S, S)`` for mask channels ``(N, K-1, S, S)``."""
 
     def preview_inputs(self, data: torch.Tensor, rng: torch.Generator) -> torch.Tensor:
-        index = torch.linspace(0, data.shape[0] - 1, min(PREVIEW_COUNT, data.shape[0]))
-        return data[index.long(), self.spec.image_channels :].clone()
+        index = preview_indices(torch.arange(data.shape[0]))
+        return data[index, self.spec.image_channels :].clone()
 
     def render_pairs(self, inputs: torch.Tensor) -> torch.Tensor:
         return torch.cat([self.translate(inputs), inputs.to(self.device)], dim=1)

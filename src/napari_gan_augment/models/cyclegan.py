@@ -16,10 +16,10 @@ from monai.losses import PatchAdversarialLoss
 from torch import nn
 from torch.nn import functional as F
 
-from .base import PREVIEW_COUNT, GanModel, ModelSpec
+from .base import GanModel, ModelSpec
 from .patchgan import MultiScalePatchGAN
 from .pix2pix import build_unet_generator
-from .ugan import check_both_classes, draw_both_classes, empty_mask_flags
+from .ugan import check_both_classes, class0_preview_images, class1_images, draw_both_classes
 
 # CycleGAN: λ_cycle 10, identity 0.5·λ, pool 50, Adam 2e-4 β (0.5, 0.999). U-Net generators
 # (CycleGAN's paper offers both U-Net and ResNet; MONAI has the U-Net). 22 px PatchGAN: the
@@ -97,8 +97,7 @@ class CycleGAN(GanModel):
 
     def reference_images(self, data: torch.Tensor) -> torch.Tensor:
         """Domain-B images: what an A → B translation should look like."""
-        empty = empty_mask_flags(data, self.spec.image_channels)
-        return data[~empty, : self.spec.image_channels]
+        return class1_images(data, self.spec.image_channels)
 
     def translate(self, images: torch.Tensor, direction: str = "a2b") -> torch.Tensor:
         """Images of the other domain (``"a2b"``: add the class, ``"b2a"``: remove it)."""
@@ -106,9 +105,7 @@ class CycleGAN(GanModel):
             return self.generator[direction](images.to(self.device))
 
     def preview_inputs(self, data: torch.Tensor, rng: torch.Generator) -> torch.Tensor:
-        empty = torch.nonzero(empty_mask_flags(data, self.spec.image_channels))[:, 0]
-        pick = empty[torch.linspace(0, len(empty) - 1, min(PREVIEW_COUNT, len(empty))).long()]
-        return data[pick, : self.spec.image_channels].clone()
+        return class0_preview_images(data, self.spec.image_channels).clone()
 
     def render_pairs(self, inputs: torch.Tensor) -> torch.Tensor:
         """Grid cells: the A → B translation | no mask (CycleGAN draws none)."""

@@ -147,14 +147,6 @@ class FastGAN(NoiseGanModel):
         self.use_adam(self.generator, self.discriminator, "discriminator")
         self.reconstruction_weight = float(opts["reconstruction_weight"])
 
-    def sample_noise(self, count: int, rng: torch.Generator) -> torch.Tensor:
-        dim = int(self.spec.options["latent_dim"])
-        return torch.randn(count, dim, generator=rng, device=rng.device).to(self.device)
-
-    def generate(self, noise: torch.Tensor) -> torch.Tensor:
-        with torch.no_grad():
-            return self.generator(noise.to(self.device))
-
     def train_step(self, real: torch.Tensor, rng: torch.Generator) -> dict[str, float]:
         quarter = int(torch.randint(4, (1,), generator=rng))
         fake = self.generator(self.sample_noise(real.shape[0], rng))

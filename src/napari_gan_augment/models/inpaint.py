@@ -19,7 +19,7 @@ from skimage.draw import line
 from torch import nn
 from torch.nn import functional as F
 
-from .base import PREVIEW_COUNT, GanModel, ModelSpec
+from .base import GanModel, ModelSpec, preview_indices
 from .losses import bce_discriminator_update, bce_generator_loss
 from .pair_wgan import build_critic
 from .pix2pix import build_unet_generator
@@ -129,7 +129,7 @@ class Inpaint(GanModel):
             return self.generator(images.to(self.device), holes.to(self.device))
 
     def preview_inputs(self, data: torch.Tensor, rng: torch.Generator) -> torch.Tensor:
-        pick = torch.linspace(0, data.shape[0] - 1, min(PREVIEW_COUNT, data.shape[0])).long()
+        pick = preview_indices(torch.arange(data.shape[0]))
         images = data[pick, : self.spec.image_channels]
         holes = random_holes(len(pick), self.spec.image_size, rng, self.max_hole)
         return torch.cat([images, holes.to(images.device)], 1).clone()

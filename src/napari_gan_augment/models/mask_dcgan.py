@@ -33,10 +33,6 @@ class MaskDCGAN(NoiseGanModel):
         ).to(device)
         self.use_adam(self.generator, self.discriminator, "discriminator")
 
-    def sample_noise(self, count: int, rng: torch.Generator) -> torch.Tensor:
-        dim = int(self.spec.options["latent_dim"])
-        return torch.randn(count, dim, generator=rng, device=rng.device).to(self.device)
-
     def generate(self, noise: torch.Tensor) -> torch.Tensor:
         """Pairs with a blank image channel (-1) and the generated mask channels."""
         with torch.no_grad():

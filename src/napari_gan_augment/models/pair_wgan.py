@@ -102,14 +102,6 @@ class PairWGAN(NoiseGanModel):
                 f"{self.critic_steps} and {self.gp_weight}"
             )
 
-    def sample_noise(self, count: int, rng: torch.Generator) -> torch.Tensor:
-        dim = int(self.spec.options["latent_dim"])
-        return torch.randn(count, dim, generator=rng, device=rng.device).to(self.device)
-
-    def generate(self, noise: torch.Tensor) -> torch.Tensor:
-        with torch.no_grad():  # not inference_mode: callers may feed results to a critic
-            return self.generator(noise.to(self.device))
-
     def train_step(self, real: torch.Tensor, rng: torch.Generator) -> dict[str, float]:
         """``critic_steps`` critic updates on the same real batch, then one generator update."""
         return wgan_gp_update(

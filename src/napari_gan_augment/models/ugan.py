@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 import torch
 
 from ..errors import InputError
-from .base import PREVIEW_COUNT, GanModel, ModelSpec
+from .base import GanModel, ModelSpec, preview_indices
 from .losses import wgan_gp_update
 from .pair_wgan import build_critic
 from .pix2pix import build_unet_generator
@@ -65,6 +65,17 @@ def draw_both_classes(
     return torch.cat(halves)
 
 
+def class0_preview_images(data: torch.Tensor, image_channels: int) -> torch.Tensor:
+    """Evenly spread images without an object: what the grids show being transformed."""
+    empty = torch.nonzero(empty_mask_flags(data, image_channels))[:, 0]
+    return data[preview_indices(empty), :image_channels]
+
+
+def class1_images(data: torch.Tensor, image_channels: int) -> torch.Tensor:
+    """Images with an object: what a transformed image should look like."""
+    return data[~empty_mask_flags(data, image_channels), :image_channels]
+
+
 def composite_tensor(
     inputs: torch.Tensor, generated: torch.Tensor, image_channels: int
 ) -> torch.Tensor:
@@ -98,9 +109,7 @@ class UGAN(GanModel):
         return draw_both_classes(data, batch_size, rng, self.spec.image_channels)
 
     def reference_images(self, data: torch.Tensor) -> torch.Tensor:
-        """Class-1 images: what a transformed image should look like."""
-        empty = empty_mask_flags(data, self.spec.image_channels)
-        return data[~empty, : self.spec.image_channels]
+        return class1_images(data, self.spec.image_channels)
 
     def generator_inputs(self, images: torch.Tensor, rng: torch.Generator) -> torch.Tensor:
         """Class-0 images with a stripe-noise channel appended."""
@@ -114,9 +123,8 @@ class UGAN(GanModel):
             return self.generator(inputs.to(self.device))
 
     def preview_inputs(self, data: torch.Tensor, rng: torch.Generator) -> torch.Tensor:
-        empty = torch.nonzero(empty_mask_flags(data, self.spec.image_channels))[:, 0]
-        pick = empty[torch.linspace(0, len(empty) - 1, min(PREVIEW_COUNT, len(empty))).long()]
-        return self.generator_inputs(data[pick, : self.spec.image_channels], rng).clone()
+        images = class0_preview_images(data, self.spec.image_channels)
+        return self.generator_inputs(images, rng).clone()
 
     def render_pairs(self, inputs: torch.Tensor) -> torch.Tensor:
         inputs = inputs.to(self.device)
