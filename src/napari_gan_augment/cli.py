@@ -137,7 +137,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     bar = None
     for event in iter_experiment(config, args.run_dir):
         if event["event"] == "arm":
-            bar = bar or _progress_bar(event["total"], 0, "arms × seeds")
+            bar = bar or _progress_bar(event["total"], 0, "arms × seeds × folds")
             bar.update(1)
             bar.set_postfix(arm=event["arm"], seed=event["seed"])
     if bar is not None:
@@ -145,7 +145,9 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     summary = json.loads((Path(args.run_dir) / "summary.json").read_text())
     for comparison in summary["comparisons"].values():
         print(comparison["verdict"])
-    print(f"results: {Path(args.run_dir) / 'results.csv'}, {Path(args.run_dir) / 'summary.json'}")
+    run_dir = Path(args.run_dir)
+    print(f"results: {run_dir / 'results.csv'}, {run_dir / 'summary.json'}")
+    print(f"report: {run_dir / 'report.html'} (and report.md, plots/)")
     return 0
 
 
@@ -249,7 +251,7 @@ def build_parser() -> argparse.ArgumentParser:
     inpaint.set_defaults(func=_cmd_inpaint)
 
     evaluate = commands.add_parser(
-        "evaluate", help="segmentation experiment: real vs real+synthetic vs synthetic arms"
+        "evaluate", help="segmentation/classification experiment: arms × seeds, statistics, report"
     )
     evaluate.add_argument("--config", required=True, help="ExperimentConfig YAML")
     evaluate.add_argument("--run-dir", required=True, help="new directory for the results")

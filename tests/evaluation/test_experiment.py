@@ -2,13 +2,20 @@ from __future__ import annotations
 
 import csv
 import json
+from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
+import torch
 
 from napari_gan_augment.config import DataConfig
 from napari_gan_augment.errors import InputError
-from napari_gan_augment.evaluation.experiment import ExperimentConfig, run_experiment
+from napari_gan_augment.evaluation.experiment import (
+    ExperimentConfig,
+    iter_experiment,
+    run_experiment,
+)
 from napari_gan_augment.training import train
 
 from ..conftest import tiny_config
@@ -109,3 +116,119 @@ def test_augmented_arms_are_named_and_compared(trained_run, tmp_path):
     summary = run_experiment(config, tmp_path / "aug")
     assert set(summary["arms"]) == {"real", "real+aug"}
     assert summary["comparisons"]["real+aug vs real"]["n"] == 2
+
+
+def test_mixing_folds_and_options_write_a_full_run_directory(trained_run, tmp_path):
+    config = _config(
+        trained_run,
+        arms=("real", "mix:2-2", "mix:0-4"),
+        folds=3,
+        epochs=2,
+        steps_per_epoch=2,
+        loss="jaccard",
+        largest_component=True,
+    )
+    run_dir = tmp_path / "mix"
+    events = list(iter_experiment(config, run_dir))
+    epochs = [e for e in events if e["event"] == "epoch"]
+    assert {e["arm"] for e in epochs} == {"real", "mix:2-2", "mix:0-4"}
+    assert all(np.isfinite(e["train_loss"]) and np.isfinite(e["val_loss"]) for e in epochs)
+    assert events[-1] == {"event": "end", "run_dir": str(run_dir)}
+    with open(run_dir / "results.csv") as handle:
+        rows = list(csv.DictReader(handle))
+    # k-fold: every image is tested exactly once per arm and seed
+    per_run = {(r["arm"], r["seed"]) for r in rows}
+    images = [r["image"] for r in rows if (r["arm"], r["seed"]) == ("real", "0")]
+    assert len(per_run) == 6 and len(images) == len(set(images)) >= 17
+    assert {r["fold"] for r in rows} == {"0", "1", "2"}
+    with np.load(run_dir / "predictions.npz") as saved:
+        assert saved["mix:2-2/seed1"].shape == saved["masks"].shape
+        assert set(np.unique(saved["real/seed0"])) <= {0, 1, 2}
+    for name in ("report.md", "report.html", "plots/arms.png", "plots/curves.png"):
+        assert (run_dir / name).stat().st_size > 0
+    assert len(list((run_dir / "models").rglob("*.pt"))) == 3 * 2 * 3
+    assert "mix:0-4 vs real" in (run_dir / "report.md").read_text()
+
+
+def test_largest_component_keeps_one_blob_per_class():
+    from napari_gan_augment.evaluation.networks import predict_labels
+
+    class Fixed(torch.nn.Module):
+        def forward(self, x):
+            logits = torch.zeros(len(x), 2, 16, 16)
+            logits[:, 1, 2:5, 2:5] = 5  # big blob
+            logits[:, 1, 10:12, 10:12] = 5  # small blob
+            return logits
+
+    images = np.zeros((2, 1, 16, 16), np.float32)
+    kept = predict_labels(Fixed(), images, torch.device("cpu"), largest_component=True)
+    raw = predict_labels(Fixed(), images, torch.device("cpu"))
+    assert raw[0].sum() == 13 and kept[0].sum() == 9 and kept[0, 2:5, 2:5].all()
+
+
+@pytest.mark.parametrize("network, loss", [("basicunet", "dice"), ("flexibleunet", "dicece")])
+def test_other_networks_and_losses_train(network, loss, tmp_path):
+    config = ExperimentConfig(
+        data=DATA,
+        arms=("real",),
+        seeds=1,
+        image_size=32,
+        epochs=1,
+        batch_size=4,
+        base_filters=4,
+        network=network,
+        loss=loss,
+        device="cpu",
+    )
+    summary = run_experiment(config, tmp_path / network)
+    assert 0 <= summary["arms"]["real"]["mean"] <= 1
+
+
+def test_classification_arm_with_a_class_transform_run(trained_run, tmp_path):
+    from napari_gan_augment.config import DataConfig as Data
+
+    from ..models.test_ugan import _toy_pairs
+
+    pairs = _toy_pairs(24)
+    pairs.save(tmp_path / "toy.npz")
+    ugan = tmp_path / "ugan"
+    options = {"base_filters": 4, "critic_steps": 1}
+    train(ugan, tiny_config(family="ugan", options=options, steps=2, data=Data()), pairs=pairs)
+    config = ExperimentConfig(
+        data=Data(source="pairs", path=str(tmp_path / "toy.npz")),
+        task="classification",
+        synthetic_run=str(ugan),
+        synthetic_count=6,
+        arms=("real", "real+synthetic"),
+        seeds=2,
+        image_size=32,
+        epochs=1,
+        batch_size=4,
+        device="cpu",
+    )
+    summary = run_experiment(config, tmp_path / "cls")
+    with open(tmp_path / "cls" / "results.csv") as handle:
+        rows = list(csv.DictReader(handle))
+    assert {r["label"] for r in rows} == {"0", "1"}
+    assert all(r["correct"] == str(int(r["label"] == r["prediction"])) for r in rows)
+    assert set(summary["secondary"]) >= {"sensitivity", "specificity", "fp", "fn"}
+    assert "accuracy points" in summary["comparisons"]["real+synthetic vs real"]["verdict"]
+    with pytest.raises(InputError, match="needs a ugan or cyclegan run"):
+        run_experiment(replace(config, synthetic_run=str(trained_run)), tmp_path / "x")
+
+
+def test_experiment_input_errors(trained_run, tmp_path):
+    with pytest.raises(InputError, match="mix:R-S"):
+        ExperimentConfig(arms=("mix:8",), synthetic_run="x")
+    with pytest.raises(InputError, match="at least one pair"):
+        ExperimentConfig(arms=("mix:0-0",), synthetic_run="x")
+    with pytest.raises(InputError, match="network must be one of"):
+        ExperimentConfig(arms=("real",), network="resnet")
+    with pytest.raises(InputError, match="at least 2 test and 4 training pairs"):
+        run_experiment(_config(trained_run, folds=40), tmp_path / "few")
+    with pytest.raises(InputError, match="only non-empty masks"):
+        run_experiment(_config(trained_run, task="classification", arms=("real",)), tmp_path / "c")
+    assert not (tmp_path / "few").exists() and not (tmp_path / "c").exists()
+    run_experiment(_config(trained_run, arms=("real",), seeds=1, epochs=1), tmp_path / "once")
+    with pytest.raises(InputError, match="already holds an experiment"):
+        run_experiment(_config(trained_run), tmp_path / "once")

@@ -18,10 +18,13 @@ def encode_masks(masks: np.ndarray, num_classes: int) -> np.ndarray:
     return np.where(masks[:, None] == classes, 1.0, -1.0).astype(np.float32)
 
 
-def decode_masks(channels: torch.Tensor | np.ndarray) -> np.ndarray:
-    """``(N, K-1, H, W)`` generator mask channels → ``(N, H, W)`` uint8/uint16 labels."""
+def decode_masks(channels: torch.Tensor | np.ndarray, threshold: float = 0.0) -> np.ndarray:
+    """``(N, K-1, H, W)`` generator mask channels → ``(N, H, W)`` uint8/uint16 labels.
+
+    A pixel gets its strongest class where that channel exceeds ``threshold`` (channels are
+    in [-1, 1]; 0 is the midpoint, higher keeps only confident pixels)."""
     values = torch.as_tensor(channels)
     best, index = values.max(dim=1)
-    labels = torch.where(best > 0, index + 1, torch.zeros_like(index)).numpy()
+    labels = torch.where(best > threshold, index + 1, torch.zeros_like(index)).numpy()
     dtype = np.uint8 if values.shape[1] < 255 else np.uint16
     return labels.astype(dtype)

@@ -1,45 +1,73 @@
-"""Segmentation experiments: does synthetic data help a segmentation network?
+"""Downstream experiments: does synthetic data make a network better, and by how much?
 
-One job trains a MONAI ``UNet`` per arm and seed on 2D pairs and scores it on one fixed,
-held-out test set. Arms (any subset):
+One job trains a network per arm, seed (and fold) and scores it on held-out test images.
+
+``task: segmentation`` (MONAI UNet/BasicUNet/FlexibleUNet, see ``networks.py``), arms:
 
 - ``real``: the real training pairs;
-- ``real+synthetic``: plus a fixed set of ``synthetic_count`` pairs from a generator run;
-- ``synthetic``: the synthetic pairs only;
+- ``real+synthetic``: plus one fixed set of ``synthetic_count`` generated pairs;
+- ``synthetic``: the fixed synthetic set only;
+- ``mix:R-S``: every minibatch holds R real and S freshly generated pairs (Neff et al.'s
+  16-0 / 8-8 / 0-16 are ``mix:16-0``, ``mix:8-8``, ``mix:0-16``).
 
-each without and/or with standard augmentation (``augment: [false, true]``; see
-``augmentation.py``), named ``<arm>+aug`` when augmented.
+``task: classification`` (DenseNet121; class = mask not empty) for the class-transform
+families (ugan, cyclegan): ``real`` vs ``real+synthetic``, where the synthetic images are
+real object-free training images turned into the object class by the generator.
 
-The seed drives the train/validation split and the initialisation, so arms are paired by
-seed; the test set never changes. Writes ``results.csv`` (one row per test image × arm ×
-seed) and ``summary.json`` (per-arm summaries and paired comparisons with a verdict).
+Every arm runs without and/or with standard augmentation (``augment: [false, true]``; named
+``<arm>+aug``). The seed drives the train/validation split, the initialisation, the batch
+order and the augmentation draws, so arms are paired by seed. The test set is fixed
+(``test_fraction``) or rotates over ``folds`` (k-fold cross-validation; each image is then
+tested once per seed). See ``docs/evaluation.md`` for the files a run writes.
 """
 
 from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator, Mapping
+import math
+import re
+from collections.abc import Generator, Iterator, Mapping
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
-from monai.losses import DiceCELoss
-from monai.networks.nets import UNet
+from skimage.transform import resize
 
 from ..config import DataConfig, read_settings
-from ..data.pairset import PairSet
+from ..data.normalise import IntensityNormaliser
 from ..data.sources import pairset_from_config
 from ..devices import resolve_device
 from ..errors import InputError
-from ..synthesis import load_generator, synthesize_pairs
+from ..synthesis import load_generator, synthesize_pairs, transform_region, translate_images
+from ..synthesis.generate import LoadedGenerator
+from ..training.checkpoint import save_checkpoint
 from .augmentation import augment_batch, standard_augmentation
 from .metrics import segmentation_metrics
+from .networks import (
+    LOSSES,
+    SEGMENTERS,
+    Batches,
+    FitResult,
+    classification_network,
+    fit,
+    predict_labels,
+    segmentation_loss,
+    segmentation_network,
+)
 from .statistics import compare_paired, summarise
 
-ARMS = ("real", "real+synthetic", "synthetic")
+TASKS = ("segmentation", "classification")
+FIXED_ARMS = ("real", "real+synthetic", "synthetic")
+MIX = re.compile(r"^mix:(\d+)-(\d+)$")
+#: The per-seed score each task is judged by (mean over that seed's test images).
+PRIMARY = {"segmentation": "mean_dice", "classification": "accuracy"}
+SECONDARY = {
+    "segmentation": ("mean_iou", "hd95_mm", "accuracy"),
+    "classification": ("sensitivity", "specificity", "fp", "fn"),
+}
 
 
 @dataclass(frozen=True)
@@ -47,13 +75,20 @@ class ExperimentConfig:
     """What to compare. Defaults follow Neff et al. (U-Net, Adam 1e-4) at CPU scale."""
 
     data: DataConfig = field(default_factory=DataConfig)
+    task: str = "segmentation"
     synthetic_run: str | None = None
     synthetic_count: int = 64
+    synthetic_mask_threshold: float = 0.0
     arms: tuple[str, ...] = ("real", "real+synthetic")
     augment: tuple[bool, ...] = (False,)
     seeds: int = 10
+    folds: int = 1
+    network: str = "unet"
+    loss: str = "dicece"
+    largest_component: bool = False
     image_size: int = 64
     epochs: int = 30
+    steps_per_epoch: int | None = None
     batch_size: int = 8
     learning_rate: float = 1e-4
     patience: int = 5
@@ -65,18 +100,41 @@ class ExperimentConfig:
     def __post_init__(self) -> None:
         object.__setattr__(self, "arms", tuple(self.arms))
         object.__setattr__(self, "augment", tuple(bool(a) for a in self.augment))
+        if self.task not in TASKS:
+            raise InputError(f"task must be one of {TASKS}, got {self.task!r}")
         if not self.augment:
             raise InputError("augment must list at least one of false/true")
-        unknown = set(self.arms) - set(ARMS)
-        if unknown or not self.arms:
-            raise InputError(f"arms must be a non-empty subset of {ARMS}, got {self.arms}")
+        allowed = ("real", "real+synthetic") if self.task == "classification" else FIXED_ARMS
+        bad = [
+            a
+            for a in self.arms
+            if a not in allowed and not (MIX.match(a) and self.task == "segmentation")
+        ]
+        if bad or not self.arms:
+            raise InputError(
+                f"arms must be a non-empty subset of {allowed}"
+                + (" or mix:R-S (e.g. mix:8-8)" if self.task == "segmentation" else "")
+                + f"; got {list(self.arms)}"
+            )
+        for arm in self.arms:
+            match = MIX.match(arm)
+            if match and int(match[1]) + int(match[2]) == 0:
+                raise InputError(f"{arm}: a minibatch needs at least one pair")
         if self.seeds < 1:
             raise InputError(f"seeds must be at least 1, got {self.seeds}")
+        if self.folds < 1:
+            raise InputError(f"folds must be at least 1, got {self.folds}")
         if any(a != "real" for a in self.arms) and not self.synthetic_run:
             raise InputError(
                 f"arms {[a for a in self.arms if a != 'real']} need synthetic_run: the run "
-                "directory of a trained generator of pairs"
+                "directory of a trained generator"
             )
+        if self.network not in SEGMENTERS:
+            raise InputError(f"network must be one of {SEGMENTERS}, got {self.network!r}")
+        if self.loss not in LOSSES:
+            raise InputError(f"loss must be one of {LOSSES}, got {self.loss!r}")
+        if self.patience < 1 or self.epochs < 1 or self.batch_size < 1:
+            raise InputError("epochs, patience and batch_size must be at least 1")
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> ExperimentConfig:
@@ -100,160 +158,459 @@ class ExperimentConfig:
 
 
 def arm_name(arm: str, augment: bool) -> str:
-    """``"real"``, ``"real+aug"``, ``"real+synthetic+aug"``…"""
+    """``"real"``, ``"real+aug"``, ``"mix:8-8+aug"``…"""
     return f"{arm}+aug" if augment else arm
 
 
-def _split(count: int, fraction: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    order = rng.permutation(count)
-    held = max(1, int(round(fraction * count)))
+def seed_of(*parts: int) -> int:
+    """A 32-bit seed that depends on every part (and on nothing else)."""
+    return int(np.random.SeedSequence(list(parts)).generate_state(1)[0])
+
+
+def test_folds(count: int, config: ExperimentConfig) -> list[np.ndarray]:
+    """The test indices of each fold; fixed (seed 0) so every arm and seed sees them."""
+    order = np.random.default_rng(0).permutation(count)
+    if config.folds == 1:
+        held = max(1, int(round(config.test_fraction * count)))
+        folds = [np.sort(order[:held])]
+    else:
+        folds = [np.sort(part) for part in np.array_split(order, config.folds)]
+    smallest_test = min(len(f) for f in folds)
+    smallest_train = count - max(len(f) for f in folds)
+    if smallest_test < 2 or smallest_train < 4:
+        raise InputError(
+            f"{count} pairs give {smallest_test} test and {smallest_train} training pairs per "
+            "fold; an experiment needs at least 2 test and 4 training pairs: add pairs (e.g. "
+            "a smaller slice step), raise test_fraction, or use fewer folds"
+        )
+    return folds
+
+
+def _split(
+    indices: np.ndarray, fraction: float, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    order = rng.permutation(indices)
+    held = max(1, int(round(fraction * len(order))))
     return order[held:], order[:held]
 
 
-def _network(config: ExperimentConfig, classes: int) -> torch.nn.Module:
-    nf = config.base_filters
-    # Neff et al.: a U-Net of 3 levels (64 filters at full size); no batch norm in segmentation
-    return UNet(
-        2, 1, classes, (nf, 2 * nf, 4 * nf, 8 * nf), (2, 2, 2), num_res_units=1, norm="INSTANCE"
+def _cycle(indices: np.ndarray, size: int, rng: np.random.Generator) -> Iterator[np.ndarray]:
+    """Endless full minibatches of ``size`` indices, reshuffled after every pass (a short
+    last batch is dropped: batch norm, e.g. in DenseNet121, fails on a single sample)."""
+    if size == 0:
+        while True:
+            yield indices[:0]
+    while True:
+        order = rng.permutation(indices)
+        if len(order) <= size:
+            yield order
+            continue
+        for start in range(0, len(order) - size + 1, size):
+            yield order[start : start + size]
+
+
+@dataclass
+class _Data:
+    """Normalised arrays of the real pairs and, when asked for, the synthetic ones."""
+
+    images: np.ndarray
+    masks: np.ndarray
+    names: list[str]
+    spacing: tuple[float, ...]
+    classes: int
+    normaliser: IntensityNormaliser
+    generator: LoadedGenerator | None = None
+    synthetic: tuple[np.ndarray, np.ndarray] | None = None
+
+    def generated(
+        self, config: ExperimentConfig, count: int, seed: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """``count`` pairs from the generator, normalised and sized like the real ones."""
+        assert self.generator is not None
+        raw_images, raw_masks = synthesize_pairs(
+            self.generator, count, seed=seed, mask_threshold=config.synthetic_mask_threshold
+        )
+        return self.to_experiment(raw_images, raw_masks, config.image_size)
+
+    def to_experiment(
+        self, raw_images: np.ndarray, raw_masks: np.ndarray, size: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        images = self.normaliser.forward(raw_images).astype(np.float32)
+        masks = raw_masks.astype(np.int32)
+        if images.shape[-1] != size:
+            images = resize(images, (len(images), size, size), order=1).astype(np.float32)
+            masks = resize(
+                masks, (len(masks), size, size), order=0, preserve_range=True, anti_aliasing=False
+            ).astype(np.int32)
+        return images[:, None], masks
+
+
+def _load_data(config: ExperimentConfig) -> _Data:
+    pairs = pairset_from_config(config.data)
+    normaliser = pairs.fit_normaliser()
+    images, masks = pairs.training_arrays(config.image_size, normaliser)
+    data = _Data(
+        images, masks, list(pairs.provenance), pairs.spacing, pairs.num_classes, normaliser
     )
+    if config.task == "classification":
+        present = {bool(m.any()) for m in masks}
+        if present != {False, True}:
+            raise InputError(
+                "classification needs images with and without the object class (empty and "
+                "non-empty masks); this data has only "
+                + ("non-empty" if True in present else "empty")
+                + " masks"
+            )
+    if config.synthetic_run and any(a != "real" for a in config.arms):
+        data.generator = load_generator(config.synthetic_run, device=config.device)
+        spec = data.generator.spec
+        conditioning = data.generator.model.conditioning
+        if config.task == "classification" and conditioning not in (
+            "class-transform",
+            "image-translation",
+        ):
+            raise InputError(
+                f"a classification experiment needs a ugan or cyclegan run, not {spec.family!r}"
+            )
+        if spec.num_classes != data.classes:
+            raise InputError(
+                f"the synthetic run draws {spec.num_classes} classes but the real data has "
+                f"{data.classes}; train the generator on the same kind of masks"
+            )
+        if config.task == "segmentation":
+            if conditioning != "noise":
+                raise InputError(
+                    f"segmentation arms need a generator of image–mask pairs (pair-wgan, "
+                    f"fastgan…), not {spec.family!r}"
+                )
+            if any(a in ("real+synthetic", "synthetic") for a in config.arms):
+                data.synthetic = data.generated(config, config.synthetic_count, seed=0)
+    return data
 
 
-def _train_and_predict(
+def _transformed(data: _Data, config: ExperimentConfig, sources: np.ndarray) -> np.ndarray:
+    """Object-class images made by the generator from object-free images ``(N, 1, S, S)``."""
+    assert data.generator is not None
+    raw = data.normaliser.inverse(sources[:, 0])
+    if data.generator.model.conditioning == "image-translation":
+        moved = translate_images(data.generator, raw)
+    else:
+        size = raw.shape[-1]
+        moved = np.stack(
+            [
+                transform_region(data.generator, image, (0, 0, size, size), seed=i)[0]
+                for i, image in enumerate(raw)
+            ]
+        )
+    return data.normaliser.forward(moved).astype(np.float32)[:, None]
+
+
+def _batches(
+    data: _Data,
     config: ExperimentConfig,
-    images: np.ndarray,
-    masks: np.ndarray,
-    test_images: np.ndarray,
-    classes: int,
+    arm: str,
+    train: np.ndarray,
+    labels: np.ndarray,
     seed: int,
-    device: torch.device,
-    augment: bool = False,
-) -> tuple[np.ndarray, int]:
-    """Train with early stopping on a seeded validation split; predict the test images."""
-    rng = np.random.default_rng(seed)
-    train_index, val_index = _split(len(images), config.validation_fraction, rng)
-    torch.manual_seed(seed)
-    net = _network(config, classes).to(device)
-    optimiser = torch.optim.Adam(net.parameters(), lr=config.learning_rate)
-    loss_fn = DiceCELoss(to_onehot_y=True, softmax=True)
-    x = torch.from_numpy(images).to(device)
-    y = torch.from_numpy(masks[:, None].astype(np.int64)).to(device)
+    augment: bool,
+    extra: tuple[np.ndarray, np.ndarray] | None,
+) -> tuple[Batches, int]:
+    """The arm's endless minibatch stream and its number of minibatches per epoch."""
+    rng = np.random.default_rng(seed_of(seed, 1))
     transform = standard_augmentation(config.image_size, seed) if augment else None
-    best_loss, best_state, best_epoch, waited = float("inf"), None, 0, 0
-    for epoch in range(config.epochs):
-        net.train()
-        order = rng.permutation(train_index)
-        for start in range(0, len(order), config.batch_size):
-            index = order[start : start + config.batch_size]
-            inputs, targets = x[index], y[index]
-            if transform is not None:
-                moved_images, moved_masks = augment_batch(transform, images[index], masks[index])
-                inputs = torch.from_numpy(moved_images).to(device)
-                targets = torch.from_numpy(moved_masks[:, None]).to(device)
-            optimiser.zero_grad(set_to_none=True)
-            loss_fn(net(inputs), targets).backward()
-            optimiser.step()
-        net.eval()
-        with torch.no_grad():
-            val_loss = float(loss_fn(net(x[val_index]), y[val_index]))
-        if val_loss < best_loss:
-            best_loss, best_epoch, waited = val_loss, epoch, 0
-            best_state = {k: v.clone() for k, v in net.state_dict().items()}
+    images, targets = data.images[train], labels[train]
+    match = MIX.match(arm)
+    if extra is not None and arm in ("real+synthetic", "synthetic"):
+        if arm == "synthetic":
+            images, targets = extra
         else:
-            waited += 1
-            if waited >= config.patience:
-                break
-    assert best_state is not None
-    net.load_state_dict(best_state)
-    net.eval()
-    with torch.no_grad():
-        logits = net(torch.from_numpy(test_images).to(device))
-    return logits.argmax(1).cpu().numpy(), best_epoch
+            images, targets = (
+                np.concatenate([images, extra[0]]),
+                np.concatenate([targets, extra[1]]),
+            )
+    real_size, fresh = (int(match[1]), int(match[2])) if match else (config.batch_size, 0)
+    natural = max(1, len(images) // (real_size or config.batch_size))
+    steps = config.steps_per_epoch or natural
+
+    def stream() -> Batches:
+        chunks = _cycle(np.arange(len(images)), real_size, rng)
+        for step in range(10**12):
+            index = next(chunks)
+            batch_images, batch_targets = images[index], targets[index]
+            if fresh:
+                new_images, new_masks = data.generated(config, fresh, seed=seed_of(seed, step, 7))
+                batch_images = np.concatenate([batch_images, new_images])
+                batch_targets = np.concatenate([batch_targets, new_masks])
+            if transform is not None:
+                masks = (
+                    batch_targets
+                    if batch_targets.ndim == 3
+                    else np.zeros((len(batch_images),) + batch_images.shape[2:], np.int32)
+                )
+                batch_images, moved = augment_batch(transform, batch_images, masks)
+                if batch_targets.ndim == 3:
+                    batch_targets = moved
+            yield batch_images.astype(np.float32), _targets(batch_targets, config)
+
+    return stream(), steps
+
+
+def _targets(labels: np.ndarray, config: ExperimentConfig) -> np.ndarray:
+    if config.task == "classification":
+        return labels.astype(np.int64)
+    return labels[:, None].astype(np.int64)
+
+
+class _Writer:
+    """results.csv row by row (so a stopped job keeps what it finished) and curves.jsonl."""
+
+    def __init__(self, run_dir: Path) -> None:
+        self.run_dir = run_dir
+        self.rows: list[dict[str, Any]] = []
+
+    def add(self, rows: list[dict[str, Any]]) -> None:
+        path = self.run_dir / "results.csv"
+        with open(path, "a", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+            if not self.rows:
+                writer.writeheader()
+            writer.writerows(rows)
+        self.rows.extend(rows)
+
+    def curve(self, point: dict[str, Any]) -> None:
+        with open(self.run_dir / "curves.jsonl", "a") as handle:
+            handle.write(json.dumps(point) + "\n")
+
+
+def _score_segmentation(
+    data: _Data, test: np.ndarray, predictions: np.ndarray, common: dict[str, Any]
+) -> list[dict[str, Any]]:
+    return [
+        {
+            **common,
+            "image": data.names[i],
+            **segmentation_metrics(p, data.masks[i], data.spacing, data.classes),
+        }
+        for i, p in zip(test, predictions, strict=True)
+    ]
+
+
+def _score_classification(
+    data: _Data,
+    test: np.ndarray,
+    predictions: np.ndarray,
+    labels: np.ndarray,
+    common: dict[str, Any],
+) -> list[dict[str, Any]]:
+    return [
+        {
+            **common,
+            "image": data.names[i],
+            "label": int(labels[i]),
+            "prediction": int(p),
+            "correct": int(p == labels[i]),
+        }
+        for i, p in zip(test, predictions, strict=True)
+    ]
+
+
+def _epoch_events(
+    fitting: Generator[dict[str, float], None, FitResult],
+    common: dict[str, Any],
+    writer: _Writer,
+) -> Generator[dict[str, Any], None, FitResult]:
+    """Pass the fit's epochs on as events (and to curves.jsonl); return its result."""
+    while True:
+        try:
+            point = next(fitting)
+        except StopIteration as end:
+            return end.value  # type: ignore[no-any-return]
+        writer.curve({**common, **point})
+        yield {"event": "epoch", **common, **point}
 
 
 def iter_experiment(config: ExperimentConfig, run_dir: str | Path) -> Iterator[dict[str, Any]]:
-    """Run every arm × seed; yields progress events; writes results.csv and summary.json."""
+    """Run every arm × seed × fold; yields progress events; writes the run directory.
+
+    Events: ``{"event": "epoch", arm, seed, fold, epoch, train_loss, val_loss}``,
+    ``{"event": "arm", arm, seed, fold, done, total}``, ``{"event": "end", run_dir}``.
+    Closing the iterator stops the job after the current epoch; results.csv keeps the
+    finished arms.
+    """
     run_dir = Path(run_dir)
-    if (run_dir / "results.csv").exists():
-        raise InputError(f"{run_dir} already holds results; choose a new run directory")
+    if (run_dir / "results.csv").exists() or (run_dir / "experiment.json").exists():
+        raise InputError(f"{run_dir} already holds an experiment; choose a new run directory")
+    data = _load_data(config)
+    folds = test_folds(len(data.images), config)
     run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / "experiment.json").write_text(json.dumps(asdict(config), indent=2))
-    pairs: PairSet = pairset_from_config(config.data)
-    normaliser = pairs.fit_normaliser()
-    images, masks = pairs.training_arrays(config.image_size, normaliser)
-    train_index, test_index = _split(len(pairs), config.test_fraction, np.random.default_rng(0))
-    if len(train_index) < 4:
-        raise InputError(
-            f"only {len(pairs)} pairs: too few to split into train, validation and test; add "
-            "pairs or lower test_fraction"
-        )
-    classes = pairs.num_classes
-    synthetic_images = synthetic_masks = None
-    if config.synthetic_run:
-        generator = load_generator(config.synthetic_run, device=config.device)
-        if generator.spec.num_classes != classes:
-            raise InputError(
-                f"the synthetic run draws {generator.spec.num_classes} classes but the real "
-                f"data has {classes}; train the generator on the same kind of masks"
-            )
-        raw_images, raw_masks = synthesize_pairs(generator, config.synthetic_count, seed=0)
-        synthetic_images = normaliser.forward(raw_images)[:, None]
-        synthetic_masks = raw_masks.astype(np.int32)
     device = resolve_device(config.device)
-    rows: list[dict[str, Any]] = []
-    total = len(config.arms) * len(config.augment) * config.seeds
-    runs = [(a, g, s) for s in range(config.seeds) for a in config.arms for g in config.augment]
-    for number, (arm, augment, seed) in enumerate(runs):
-        arm_images, arm_masks = images[train_index], masks[train_index]
-        if arm != "real":
-            assert synthetic_images is not None and synthetic_masks is not None
-            if arm == "synthetic":
-                arm_images, arm_masks = synthetic_images, synthetic_masks
-            else:
-                arm_images = np.concatenate([arm_images, synthetic_images])
-                arm_masks = np.concatenate([arm_masks, synthetic_masks])
-        predictions, best_epoch = _train_and_predict(
-            config, arm_images, arm_masks, images[test_index], classes, seed, device, augment
-        )
+    labels: np.ndarray = (
+        np.asarray(data.masks.reshape(len(data.masks), -1).any(axis=1), np.int64)
+        if config.task == "classification"
+        else data.masks
+    )
+    writer = _Writer(run_dir)
+    predictions: dict[str, np.ndarray] = {}
+    test_order = np.concatenate(folds)
+    position = {int(index): place for place, index in enumerate(test_order)}
+    runs = [
+        (seed, fold, arm, augment)
+        for seed in range(config.seeds)
+        for fold in range(len(folds))
+        for arm in config.arms
+        for augment in config.augment
+    ]
+    transformed: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
+    for number, (seed, fold, arm, augment) in enumerate(runs):
         name = arm_name(arm, augment)
-        for index, prediction in zip(test_index, predictions, strict=True):
-            scores = segmentation_metrics(prediction, masks[index], pairs.spacing, classes)
-            rows.append(
-                {
-                    "arm": name,
-                    "seed": seed,
-                    "image": pairs.provenance[index],
-                    "best_epoch": best_epoch,
-                    **scores,
-                }
+        pool = np.setdiff1d(np.arange(len(data.images)), folds[fold])
+        train, validation = _split(
+            pool, config.validation_fraction, np.random.default_rng(seed_of(seed, fold))
+        )
+        extra = data.synthetic
+        if config.task == "classification" and arm == "real+synthetic":
+            if (seed, fold) not in transformed:
+                free = train[labels[train] == 0]
+                picks = np.resize(free, config.synthetic_count)
+                transformed[(seed, fold)] = (
+                    _transformed(data, config, data.images[picks]),
+                    np.ones(len(picks), np.int64),
+                )
+            extra = transformed[(seed, fold)]
+        batches, steps = _batches(data, config, arm, train, labels, seed, augment, extra)
+        torch.manual_seed(seed_of(seed, fold, 3))
+        if config.task == "classification":
+            network = classification_network().to(device)
+            loss_fn: Any = torch.nn.CrossEntropyLoss()
+        else:
+            network = segmentation_network(config.network, data.classes, config.base_filters).to(
+                device
             )
-        yield {"event": "arm", "arm": name, "seed": seed, "done": number + 1, "total": total}
-    _write_results(run_dir, rows, config)
+            loss_fn = segmentation_loss(config.loss)
+        common = {"arm": name, "seed": seed, "fold": fold}
+        fitting = fit(
+            network,
+            loss_fn,
+            batches,
+            steps,
+            (data.images[validation], _targets(labels[validation], config)),
+            config.epochs,
+            config.patience,
+            config.learning_rate,
+            device,
+        )
+        result = yield from _epoch_events(fitting, common, writer)
+        test = folds[fold]
+        save_checkpoint(
+            {
+                "network": network.state_dict(),
+                "experiment": json.dumps(asdict(config)),
+                "classes": data.classes,
+            },
+            run_dir / "models" / name.replace(":", "_") / f"seed{seed}_fold{fold}.pt",
+        )
+        common["best_epoch"] = result.best_epoch
+        if config.task == "classification":
+            with torch.no_grad():
+                logits = network(torch.from_numpy(data.images[test]).to(device))
+            predicted = logits.argmax(1).cpu().numpy()
+            writer.add(_score_classification(data, test, predicted, labels, common))
+        else:
+            predicted = predict_labels(network, data.images[test], device, config.largest_component)
+            writer.add(_score_segmentation(data, test, predicted, common))
+            key = f"{name}/seed{seed}"
+            predictions.setdefault(
+                key, np.zeros((len(test_order),) + data.masks.shape[1:], np.int32)
+            )
+            predictions[key][[position[i] for i in test]] = predicted
+        yield {
+            "event": "arm",
+            "arm": name,
+            "seed": seed,
+            "fold": fold,
+            "done": number + 1,
+            "total": len(runs),
+        }
+    if predictions:
+        arrays: dict[str, Any] = {
+            "images": data.images[test_order, 0],
+            "masks": data.masks[test_order],
+            "names": np.array([data.names[i] for i in test_order]),
+            **predictions,
+        }
+        np.savez_compressed(run_dir / "predictions.npz", **arrays)
+    summary = summarise_results(writer.rows, config)
+    (run_dir / "summary.json").write_text(json.dumps(summary, indent=2))
+    from .report import write_report
+
+    write_report(run_dir)
     yield {"event": "end", "run_dir": str(run_dir)}
 
 
-def _write_results(run_dir: Path, rows: list[dict[str, Any]], config: ExperimentConfig) -> None:
-    with open(run_dir / "results.csv", "w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    per_seed: dict[str, list[float]] = {}
-    for arm in dict.fromkeys(row["arm"] for row in rows):
-        per_seed[arm] = [
-            float(np.nanmean([r["mean_dice"] for r in rows if r["arm"] == arm and r["seed"] == s]))
-            for s in range(config.seeds)
-        ]
+def per_seed_scores(rows: list[dict[str, Any]], task: str) -> dict[str, dict[str, list[float]]]:
+    """``{metric: {arm: [score of seed 0, seed 1, …]}}`` — each seed's mean over its test
+    images (classification: accuracy, sensitivity, specificity, FP and FN counts)."""
+    arms = list(dict.fromkeys(str(r["arm"]) for r in rows))
+    seeds = sorted({int(r["seed"]) for r in rows})
+    scores: dict[str, dict[str, list[float]]] = {}
+    for arm in arms:
+        for seed in seeds:
+            mine = [r for r in rows if r["arm"] == arm and int(r["seed"]) == seed]
+            if not mine:
+                continue
+            for metric, value in _seed_metrics(mine, task).items():
+                scores.setdefault(metric, {}).setdefault(arm, []).append(value)
+    return scores
+
+
+def _seed_metrics(rows: list[dict[str, Any]], task: str) -> dict[str, float]:
+    if task == "classification":
+        label = np.array([int(r["label"]) for r in rows])
+        guess = np.array([int(r["prediction"]) for r in rows])
+        positives, negatives = label == 1, label == 0
+        return {
+            "accuracy": float((label == guess).mean()),
+            "sensitivity": float(guess[positives].mean()) if positives.any() else math.nan,
+            "specificity": float(1 - guess[negatives].mean()) if negatives.any() else math.nan,
+            "fp": float((guess[negatives] == 1).sum()),
+            "fn": float((guess[positives] == 0).sum()),
+        }
+    out = {}
+    for metric in (PRIMARY[task], *SECONDARY[task]):
+        columns = [k for k in rows[0] if k == metric or k.startswith(metric + "_")]
+        values = np.array([[float(r[c]) for c in columns] for r in rows], dtype=float)
+        finite = values[np.isfinite(values)]
+        out[metric] = float(finite.mean()) if finite.size else math.nan
+    return out
+
+
+def summarise_results(rows: list[dict[str, Any]], config: ExperimentConfig) -> dict[str, Any]:
+    """Per-arm summaries of every per-seed metric and each arm's paired comparison with
+    ``real`` (or the first arm) on the primary metric."""
+    scores = per_seed_scores(rows, config.task)
+    primary = PRIMARY[config.task]
+    per_arm = scores[primary]
+    reference = "real" if "real" in per_arm else next(iter(per_arm))
     summary: dict[str, Any] = {
-        "metric": "mean Dice per seed (mean over test images)",
-        "arms": {arm: asdict(summarise(values)) for arm, values in per_seed.items()},
+        "task": config.task,
+        "metric": f"{primary} per seed (mean over test images)",
+        "arms": {arm: asdict(summarise(values)) for arm, values in per_arm.items()},
+        "secondary": {
+            metric: {arm: asdict(summarise(v)) for arm, v in arms.items() if np.isfinite(v).any()}
+            for metric, arms in scores.items()
+            if metric != primary
+        },
+        "per_seed": scores,
         "comparisons": {},
     }
-    if "real" in per_seed and config.seeds >= 2:
-        for arm in per_seed:
-            if arm != "real":
-                summary["comparisons"][f"{arm} vs real"] = asdict(
-                    compare_paired(per_seed["real"], per_seed[arm], names=("real", arm))
-                )
-    (run_dir / "summary.json").write_text(json.dumps(summary, indent=2))
+    label = "Dice" if primary == "mean_dice" else "accuracy"
+    for arm, values in per_arm.items():
+        if arm != reference and len(values) >= 2 and len(values) == len(per_arm[reference]):
+            summary["comparisons"][f"{arm} vs {reference}"] = asdict(
+                compare_paired(per_arm[reference], values, metric=label, names=(reference, arm))
+            )
+    return summary
 
 
 def run_experiment(config: ExperimentConfig, run_dir: str | Path) -> dict[str, Any]:

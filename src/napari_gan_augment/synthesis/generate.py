@@ -93,9 +93,16 @@ def pair_noise(model: NoiseGanModel, seed: int, start: int, count: int) -> torch
 
 
 def iter_synthesis(
-    generator: LoadedGenerator, count: int, seed: int = 0, batch_size: int = 64
+    generator: LoadedGenerator,
+    count: int,
+    seed: int = 0,
+    batch_size: int = 64,
+    mask_threshold: float = 0.0,
 ) -> Iterator[SyntheticBatch]:
-    """Generate ``count`` pairs in batches (memory bounded by ``batch_size``, not ``count``)."""
+    """Generate ``count`` pairs in batches (memory bounded by ``batch_size``, not ``count``).
+
+    ``mask_threshold`` (in the generator's [-1, 1] mask range) decides which pixels are
+    labelled; raise it to keep only confident mask pixels."""
     if count < 1:
         raise InputError(f"count must be a positive number of pairs, got {count}")
     if batch_size < 1:
@@ -122,14 +129,18 @@ def iter_synthesis(
         assert isinstance(model, NoiseGanModel)
         pairs = model.generate(pair_noise(model, seed, start, size)).cpu()
         images = generator.normaliser.inverse(pairs[:, :channels].numpy())
-        yield SyntheticBatch(start, images[:, 0], decode_masks(pairs[:, channels:]))
+        yield SyntheticBatch(start, images[:, 0], decode_masks(pairs[:, channels:], mask_threshold))
 
 
 def synthesize_pairs(
-    generator: LoadedGenerator, count: int, seed: int = 0, batch_size: int = 64
+    generator: LoadedGenerator,
+    count: int,
+    seed: int = 0,
+    batch_size: int = 64,
+    mask_threshold: float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """All ``count`` pairs: images ``(N, S, S)`` in the source dtype, masks ``(N, S, S)``."""
-    batches = list(iter_synthesis(generator, count, seed, batch_size))
+    batches = list(iter_synthesis(generator, count, seed, batch_size, mask_threshold))
     return (
         np.concatenate([b.images for b in batches]),
         np.concatenate([b.masks for b in batches]),

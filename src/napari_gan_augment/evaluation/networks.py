@@ -1,0 +1,134 @@
+"""The downstream networks of the experiments, their losses, and the fit loop they share.
+
+Segmentation: MONAI ``UNet`` (default, Neff et al.'s 3-level U-Net at CPU scale),
+``BasicUNet`` or ``FlexibleUNet`` with a ResNet-34 encoder (the dental-fillings study),
+always from scratch: no weights can be downloaded here. Classification: MONAI
+``DenseNet121`` from scratch. The fit loop is ours because it must follow one seeded batch
+stream per arm (fixed sets, on-the-fly mixing) and report per-epoch curves; MONAI's
+``SupervisedTrainer`` would need an Ignite engine and data loaders for the same.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator, Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from monai.losses import DiceCELoss, DiceLoss
+from monai.networks.nets import BasicUNet, DenseNet121, FlexibleUNet, UNet
+from monai.transforms import KeepLargestConnectedComponent
+
+from ..errors import InputError
+
+SEGMENTERS = ("unet", "basicunet", "flexibleunet")
+LOSSES = ("dicece", "dice", "jaccard")
+
+Batches = Iterator[tuple[np.ndarray, np.ndarray]]
+
+
+def segmentation_network(name: str, classes: int, base_filters: int) -> torch.nn.Module:
+    """A 2D segmentation network with one input channel and ``classes`` outputs (with 0)."""
+    nf = base_filters
+    if name == "unet":
+        # no batch norm: tiny batches of mixed real/synthetic pairs; instance norm per sample
+        return UNet(
+            2, 1, classes, (nf, 2 * nf, 4 * nf, 8 * nf), (2, 2, 2), num_res_units=1, norm="INSTANCE"
+        )
+    if name == "basicunet":
+        return BasicUNet(2, 1, classes, features=(nf, nf, 2 * nf, 4 * nf, 8 * nf, nf))
+    if name == "flexibleunet":
+        return FlexibleUNet(1, classes, "resnet34", pretrained=False, spatial_dims=2)
+    raise InputError(f"network must be one of {SEGMENTERS}, got {name!r}")
+
+
+def classification_network(classes: int = 2) -> torch.nn.Module:
+    return DenseNet121(spatial_dims=2, in_channels=1, out_channels=classes)
+
+
+def segmentation_loss(name: str) -> torch.nn.Module:
+    if name == "dicece":
+        return DiceCELoss(to_onehot_y=True, softmax=True)
+    if name in ("dice", "jaccard"):
+        return DiceLoss(to_onehot_y=True, softmax=True, jaccard=name == "jaccard")
+    raise InputError(f"loss must be one of {LOSSES}, got {name!r}")
+
+
+@dataclass
+class FitResult:
+    best_epoch: int
+    curve: list[dict[str, float]] = field(default_factory=list)
+
+
+def fit(
+    network: torch.nn.Module,
+    loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+    batches: Batches,
+    steps_per_epoch: int,
+    validation: tuple[np.ndarray, np.ndarray],
+    epochs: int,
+    patience: int,
+    learning_rate: float,
+    device: torch.device,
+) -> Generator[dict[str, float], None, FitResult]:
+    """Adam with early stopping on the validation loss; ends holding the best weights.
+
+    Yields ``{"epoch", "train_loss", "val_loss"}`` after each epoch (so callers can show
+    progress and stop between epochs) and returns the :class:`FitResult`."""
+    optimiser = torch.optim.Adam(network.parameters(), lr=learning_rate)
+    val_x = torch.from_numpy(validation[0]).to(device)
+    val_y = torch.from_numpy(validation[1]).to(device)
+    result = FitResult(best_epoch=0)
+    best_loss, best_state, waited = float("inf"), None, 0
+    for epoch in range(epochs):
+        network.train()
+        total = 0.0
+        for _ in range(steps_per_epoch):
+            inputs, targets = next(batches)
+            optimiser.zero_grad(set_to_none=True)
+            loss = loss_fn(
+                network(torch.from_numpy(inputs).to(device)), torch.from_numpy(targets).to(device)
+            )
+            loss.backward()
+            optimiser.step()
+            total += float(loss.detach())
+        network.eval()
+        with torch.no_grad():
+            val_loss = float(loss_fn(network(val_x), val_y))
+        point = {"epoch": epoch, "train_loss": total / steps_per_epoch, "val_loss": val_loss}
+        result.curve.append(point)
+        yield point
+        if val_loss < best_loss:
+            best_loss, result.best_epoch, waited = val_loss, epoch, 0
+            best_state = {k: v.detach().clone() for k, v in network.state_dict().items()}
+        else:
+            waited += 1
+            if waited >= patience:
+                break
+    assert best_state is not None
+    network.load_state_dict(best_state)
+    network.eval()
+    return result
+
+
+def predict_labels(
+    network: torch.nn.Module,
+    images: np.ndarray,
+    device: torch.device,
+    largest_component: bool = False,
+    batch_size: int = 32,
+) -> np.ndarray:
+    """``(N, 1, S, S)`` images → ``(N, S, S)`` int labels (argmax), optionally keeping only
+    the largest connected component of each foreground class (MONAI's transform)."""
+    parts = []
+    with torch.no_grad():
+        for start in range(0, len(images), batch_size):
+            chunk = torch.from_numpy(images[start : start + batch_size]).to(device)
+            parts.append(network(chunk).argmax(1).cpu())
+    labels = torch.cat(parts)
+    if largest_component:
+        classes = [int(c) for c in torch.unique(labels) if c > 0]
+        if classes:
+            keep = KeepLargestConnectedComponent(applied_labels=classes, independent=True)
+            labels = torch.stack([torch.as_tensor(keep(label[None]))[0] for label in labels])
+    return labels.numpy().astype(np.int64)

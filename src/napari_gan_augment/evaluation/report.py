@@ -1,0 +1,239 @@
+"""Pictures and a one-page report of an experiment run directory.
+
+The ``draw_*`` functions paint onto a Matplotlib ``Axes`` so the Evaluate widget shows the
+same plots as the PNG files; figures are built without pyplot (thread-safe, headless).
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+#: Metrics drawn per arm, as in the dental study's figure (Dice, IoU, HD95).
+BOX_METRICS = {
+    "segmentation": (("mean_dice", "Dice"), ("mean_iou", "IoU"), ("hd95_mm", "HD95 (mm)")),
+    "classification": (
+        ("accuracy", "accuracy"),
+        ("sensitivity", "sensitivity"),
+        ("specificity", "specificity"),
+    ),
+}
+
+
+def read_results(run_dir: str | Path) -> list[dict[str, Any]]:
+    with open(Path(run_dir) / "results.csv", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def read_curves(run_dir: str | Path) -> list[dict[str, Any]]:
+    path = Path(run_dir) / "curves.jsonl"
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def draw_arm_distribution(axes: Any, per_arm: dict[str, list[float]], label: str) -> None:
+    """Box plot per arm with each seed's value as a dot (the paired unit of the statistics)."""
+    axes.clear()
+    arms = list(per_arm)
+    values = [[v for v in per_arm[a] if np.isfinite(v)] for a in arms]
+    if not any(values):
+        axes.set_title(f"{label}: undefined for every seed")
+        return
+    axes.boxplot([v or [np.nan] for v in values], widths=0.5, showfliers=False)
+    jitter = np.random.default_rng(0)
+    for position, arm_values in enumerate(values, start=1):
+        x = position + jitter.uniform(-0.12, 0.12, len(arm_values))
+        axes.scatter(x, arm_values, s=14, alpha=0.7, zorder=3)
+    axes.set_xticks(range(1, len(arms) + 1), arms, rotation=20, ha="right", fontsize="small")
+    axes.set_ylabel(f"{label} per seed")
+    axes.grid(axis="y", alpha=0.3)
+
+
+def draw_curves(axes: Any, curves: Sequence[dict[str, Any]]) -> None:
+    """Validation loss per epoch: one thin line per seed, one colour per arm."""
+    axes.clear()
+    colours: dict[str, Any] = {}
+    for key in dict.fromkeys((p["arm"], p["seed"], p.get("fold", 0)) for p in curves):
+        arm = key[0]
+        points = [p for p in curves if (p["arm"], p["seed"], p.get("fold", 0)) == key]
+        line = axes.plot(
+            [p["epoch"] + 1 for p in points],
+            [p["val_loss"] for p in points],
+            color=colours.get(arm),
+            linewidth=1,
+            alpha=0.7,
+            label=None if arm in colours else arm,
+        )[0]
+        colours.setdefault(arm, line.get_color())
+    axes.set_xlabel("epoch")
+    axes.set_ylabel("validation loss")
+    axes.grid(alpha=0.3)
+    if colours:
+        axes.legend(fontsize="small")
+
+
+def save_figure(draw: Any, path: Path, size: tuple[float, float]) -> Path:
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=size, dpi=100, layout="tight")
+    draw(figure)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(str(path))
+    return path
+
+
+def _prediction_grid(figure: Any, predictions: Any, arms: list[str], count: int = 4) -> None:
+    """Rows: test images; columns: image, ground truth, seed-0 prediction of each arm."""
+    images, masks = predictions["images"], predictions["masks"]
+    count = min(count, len(images))
+    columns = ["image", "truth", *arms]
+    top = max(1, int(masks.max()))
+    for row in range(count):
+        for column, title in enumerate(columns):
+            axes = figure.add_subplot(count, len(columns), row * len(columns) + column + 1)
+            if title == "image":
+                axes.imshow(images[row], cmap="gray")
+            else:
+                labels = masks[row] if title == "truth" else predictions[f"{title}/seed0"][row]
+                axes.imshow(labels, cmap="viridis", vmin=0, vmax=top, interpolation="nearest")
+            axes.set_xticks([])
+            axes.set_yticks([])
+            if row == 0:
+                axes.set_title(title, fontsize="small")
+
+
+def write_plots(run_dir: Path, summary: dict[str, Any]) -> list[Path]:
+    task = summary["task"]
+    per_seed = summary["per_seed"]
+    metrics = [(m, label) for m, label in BOX_METRICS[task] if m in per_seed]
+    written = []
+
+    def boxes(figure: Any) -> None:
+        for number, (metric, label) in enumerate(metrics, start=1):
+            draw_arm_distribution(
+                figure.add_subplot(1, len(metrics), number), per_seed[metric], label
+            )
+
+    written.append(save_figure(boxes, run_dir / "plots" / "arms.png", (4 * len(metrics), 3.8)))
+    curves = read_curves(run_dir)
+    if curves:
+        written.append(
+            save_figure(
+                lambda f: draw_curves(f.add_subplot(), curves),
+                run_dir / "plots" / "curves.png",
+                (6, 3.5),
+            )
+        )
+    if (run_dir / "predictions.npz").exists():
+        with np.load(run_dir / "predictions.npz") as predictions:
+            arms = [a for a in per_seed[metrics[0][0]] if f"{a}/seed0" in predictions]
+            written.append(
+                save_figure(
+                    lambda f: _prediction_grid(f, predictions, arms),
+                    run_dir / "plots" / "predictions.png",
+                    (1.6 * (len(arms) + 2), 6.6),
+                )
+            )
+    return written
+
+
+def summary_table(summary: dict[str, Any]) -> list[str]:
+    """Markdown table rows of the primary metric per arm."""
+    lines = [
+        "| arm | seeds | mean | sd | median | 95 % CI |",
+        "|---|---|---|---|---|---|",
+    ]
+    for arm, s in summary["arms"].items():
+        lines.append(
+            f"| {arm} | {s['n']} | {s['mean']:.3f} | {s['sd']:.3f} | {s['median']:.3f} "
+            f"| [{s['ci_low']:.3f}, {s['ci_high']:.3f}] |"
+        )
+    return lines
+
+
+def report_markdown(run_dir: Path, summary: dict[str, Any], config: dict[str, Any]) -> str:
+    settings = {k: v for k, v in config.items() if k != "data"}
+    lines = [
+        f"# Experiment report: {run_dir.name}",
+        "",
+        f"Task: {summary['task']}; score: {summary['metric']}.",
+        f"Data: `{json.dumps(config['data'])}`.",
+        f"Settings: `{json.dumps(settings)}`.",
+        "",
+        *summary_table(summary),
+        "",
+    ]
+    for metric, arms in summary["secondary"].items():
+        cells = ", ".join(f"{arm} {s['mean']:.3f} ± {s['sd']:.3f}" for arm, s in arms.items())
+        lines.append(f"- {metric} (mean ± sd over seeds): {cells}")
+    lines.append("")
+    for comparison in summary["comparisons"].values():
+        lines.append(f"**{comparison['verdict']}**  ")
+    lines.append("")
+    for name, caption in (
+        ("arms.png", "Per-seed scores of each arm"),
+        ("curves.png", "Validation loss per epoch (one line per seed)"),
+        ("predictions.png", "Test images, ground truth and each arm's seed-0 prediction"),
+    ):
+        if (run_dir / "plots" / name).exists():
+            lines += [f"![{caption}](plots/{name})", ""]
+    lines.append(
+        "Files: `results.csv` (one row per test image × arm × seed), `summary.json`, "
+        "`curves.jsonl`, `models/`, `predictions.npz`."
+    )
+    return "\n".join(lines) + "\n"
+
+
+def _markdown_to_html(markdown: str) -> str:
+    """Just enough Markdown for our own report (headings, tables, images, bold, lists)."""
+    out = [
+        "<!doctype html><meta charset='utf-8'><title>experiment report</title>",
+        "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto}"
+        "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .6em}"
+        "img{max-width:100%}</style>",
+    ]
+    table: list[str] = []
+    for line in markdown.splitlines():
+        if line.startswith("|"):
+            if not set(line) <= set("|-"):
+                cells = [html.escape(c.strip()) for c in line.strip("|").split("|")]
+                tag = "th" if not table else "td"
+                table.append("<tr>" + "".join(f"<{tag}>{c}</{tag}>" for c in cells) + "</tr>")
+            continue
+        if table:
+            out.append("<table>" + "".join(table) + "</table>")
+            table = []
+        if line.startswith("# "):
+            out.append(f"<h1>{html.escape(line[2:])}</h1>")
+        elif line.startswith("!["):
+            caption, source = line[2:].split("](")
+            image = f"<img src='{html.escape(source[:-1])}'>"
+            out.append(f"<figure>{image}<figcaption>{html.escape(caption)}</figcaption></figure>")
+        elif line.startswith("**"):
+            out.append(f"<p><b>{html.escape(line.strip().strip('*'))}</b></p>")
+        elif line.startswith("- "):
+            out.append(f"<li>{html.escape(line[2:])}</li>")
+        elif line.strip():
+            out.append(f"<p>{html.escape(line).replace('`', '')}</p>")
+    if table:
+        out.append("<table>" + "".join(table) + "</table>")
+    return "\n".join(out) + "\n"
+
+
+def write_report(run_dir: str | Path) -> Path:
+    """Plots under ``plots/``, ``report.md`` and ``report.html``; returns the HTML path."""
+    run_dir = Path(run_dir)
+    summary = json.loads((run_dir / "summary.json").read_text())
+    config = json.loads((run_dir / "experiment.json").read_text())
+    write_plots(run_dir, summary)
+    markdown = report_markdown(run_dir, summary, config)
+    (run_dir / "report.md").write_text(markdown)
+    (run_dir / "report.html").write_text(_markdown_to_html(markdown))
+    return run_dir / "report.html"
