@@ -69,7 +69,7 @@ def main() -> None:
     run_for(app, 5)
     idle = meter.stop()
     with tempfile.TemporaryDirectory() as tmp:
-        widget._source.value = "sample"
+        widget._data.source.value = "sample"
         widget._steps.value = args.steps
         widget._device.value = "cpu"
         widget._run_dir.value = Path(tmp) / "run"

@@ -184,8 +184,8 @@ def main() -> None:
     pump(app, 1)
     with tempfile.TemporaryDirectory() as tmp:
         run_dir = Path(tmp) / "brain-demo"
-        train._image_layer.value = viewer.layers["MNI152 T1"]
-        train._labels_layer.value = viewer.layers["MNI152 tissue"]
+        train._data.image_layer.value = viewer.layers["MNI152 T1"]
+        train._data.labels_layer.value = viewer.layers["MNI152 tissue"]
         train._steps.value = 800
         train._device.value = "cpu"
         train._run_dir.value = run_dir

@@ -13,6 +13,10 @@ Example::
     image, mask = api.transform_region(ugan, xray, box=(40, 60, 168, 188), seed=3)
     filled = api.inpaint_region(api.load_generator("runs/inpaint"), t1_slice, hole)
     print(api.segmentation_metrics(prediction, truth, spacing=(0.8, 0.8))["hd95_mm_1"])
+
+    # evidence: does synthetic data help, and how good and how private is it?
+    api.run_experiment(api.ExperimentConfig.load("exp.yaml"), "runs/exp")
+    api.evaluate_quality(api.QualityConfig(synthetic_run="runs/brain"), "runs/brain-quality")
 """
 
 from __future__ import annotations
@@ -25,7 +29,17 @@ from .config import DataConfig, SynthesisConfig, TrainConfig
 from .data.io import file_stem, has_supported_suffix, read_image_file, write_nifti
 from .data.pairset import PairSet, SliceSettings
 from .errors import InputError
-from .evaluation import compare_paired, segmentation_metrics, summarise
+from .evaluation import (
+    ExperimentConfig,
+    QualityConfig,
+    compare_paired,
+    evaluate_quality,
+    iter_experiment,
+    run_experiment,
+    segmentation_metrics,
+    summarise,
+    write_report,
+)
 from .jobs import follow_events, start_training_process
 from .models.registry import available_families, get_family
 from .synthesis import (
@@ -44,6 +58,12 @@ from .training import RunDirectory, iter_training, train
 
 __all__ = [
     "DataConfig",
+    "ExperimentConfig",
+    "QualityConfig",
+    "evaluate_quality",
+    "iter_experiment",
+    "run_experiment",
+    "write_report",
     "PairSet",
     "RunDirectory",
     "SliceSettings",

@@ -151,6 +151,23 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_quality(args: argparse.Namespace) -> int:
+    from .evaluation.quality import QualityConfig, evaluate_quality
+
+    config = QualityConfig.load(args.config)
+    print(f"measuring {config.synthetic_run} against the real pairs (this trains small networks)")
+    report = evaluate_quality(config, args.out)
+    for name, values in report["distances"].items():
+        shown = ", ".join(
+            f"{k} {v:.4g}" for k, v in values.items() if not k.endswith(("_sd", "_se"))
+        )
+        print(f"{name}: {shown}")
+    if "memorisation" in report:
+        print(f"near-copies: {report['memorisation']['pixel']['near_copy_share']:.1%} of samples")
+    print(f"report: {Path(args.out) / 'quality.md'}")
+    return 0
+
+
 def _cmd_families(args: argparse.Namespace) -> int:
     from .models.registry import available_families, get_family
 
@@ -256,6 +273,15 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--config", required=True, help="ExperimentConfig YAML")
     evaluate.add_argument("--run-dir", required=True, help="new directory for the results")
     evaluate.set_defaults(func=_cmd_evaluate)
+
+    quality = commands.add_parser(
+        "quality", help="FD/KID on in-domain features, diversity, mask fidelity, privacy audit"
+    )
+    quality.add_argument(
+        "--config", required=True, help="QualityConfig YAML (synthetic_run, data…)"
+    )
+    quality.add_argument("--out", required=True, help="new folder for quality.json/.md and plots")
+    quality.set_defaults(func=_cmd_quality)
 
     demo = commands.add_parser("demo", help="train on the bundled brain sample and report")
     demo.add_argument("--out", default="demo-out", help="new output folder")

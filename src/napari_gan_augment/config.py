@@ -34,6 +34,23 @@ def read_settings(path: str | Path) -> Mapping[str, Any]:
     return raw
 
 
+def settings_with_data(cls: type, raw: Mapping[str, Any], what: str) -> dict[str, Any]:
+    """Keyword arguments for a job config dataclass ``cls`` that holds a ``data`` field:
+    unknown keys are refused by name and a nested ``data`` mapping becomes a DataConfig."""
+    values = dict(raw)
+    known = {f.name for f in fields(cls)}
+    if set(values) - known:
+        raise InputError(
+            f"unknown {what} keys {sorted(set(values) - known)}; known: {sorted(known)}"
+        )
+    if isinstance(values.get("data"), Mapping):
+        try:
+            values["data"] = DataConfig(**values["data"])
+        except TypeError as exc:
+            raise InputError(f"{what} data settings: {exc}") from exc
+    return values
+
+
 @dataclass(frozen=True)
 class DataConfig:
     """Where the training pairs come from.

@@ -34,8 +34,8 @@ def test_train_from_layers_in_a_child_process(viewer_with_sample, qtbot, tmp_pat
     widget = TrainWidget(viewer)
     viewer.window.add_dock_widget(widget)
     widget.reset_choices()
-    widget._image_layer.value = viewer.layers["t1"]
-    widget._labels_layer.value = viewer.layers["tissue"]
+    widget._data.image_layer.value = viewer.layers["t1"]
+    widget._data.labels_layer.value = viewer.layers["tissue"]
     widget._size.value = 32
     widget._steps.value = 6
     widget._batch.value = 4
@@ -61,7 +61,7 @@ def test_stop_then_resume(viewer_with_sample, qtbot, tmp_path: Path):
     viewer = viewer_with_sample
     widget = TrainWidget(viewer)
     viewer.window.add_dock_widget(widget)
-    widget._source.value = "sample"
+    widget._data.source.value = "sample"
     widget._size.value = 32
     widget._steps.value = 100_000
     widget._batch.value = 2
@@ -118,8 +118,8 @@ def test_a_failing_job_reports_its_error(make_napari_viewer, qtbot, tmp_path: Pa
     viewer = make_napari_viewer()
     widget = TrainWidget(viewer)
     viewer.window.add_dock_widget(widget)
-    widget._source.value = "folder"
-    widget._folder.value = tmp_path / "no-such-folder"
+    widget._data.source.value = "folder"
+    widget._data.folder.value = tmp_path / "no-such-folder"
     widget._run_dir.value = tmp_path / "run"
     widget._start_button.clicked.emit()
     _wait_for_job(qtbot, widget)
@@ -356,3 +356,70 @@ def test_compare_layers(make_napari_viewer):
     assert int((errors == 2).sum()) == expected["fn_1"] == 30
     np.testing.assert_array_equal(truth.data, truth_data)
     np.testing.assert_array_equal(pred.data, pred_data)
+
+
+def test_evaluate_widget_runs_and_reads_an_experiment(
+    viewer_with_sample, qtbot, tmp_path: Path, trained_run: Path
+):
+    from napari_gan_augment._qt.evaluate_widget import EvaluateWidget
+
+    viewer = viewer_with_sample
+    labels_before = viewer.layers["tissue"].data.copy()
+    widget = EvaluateWidget(viewer)
+    viewer.window.add_dock_widget(widget)
+    widget.reset_choices()
+    widget._data.source.value = "layers"
+    widget._data.image_layer.value = viewer.layers["t1"]
+    widget._data.labels_layer.value = viewer.layers["tissue"]
+    widget._data.axis.value = 1
+    widget._data.step.value = 4
+    widget._synthetic_run.value = trained_run
+    widget._arms.value = ["real", "real+synthetic", "mix:8-8"]
+    widget._seeds.value, widget._epochs.value, widget._size.value = 2, 1, 32
+    widget._count.value = 8
+    widget._device.value = "cpu"
+    widget._run_dir.value = tmp_path / "exp"
+    widget._start_button.clicked.emit()
+    assert widget._stop_button.enabled
+    with qtbot.waitSignal(widget._worker.finished, timeout=300_000):
+        pass
+    assert widget._status.value.startswith("done"), widget._status.value
+    table = widget._table.to_dict("list")
+    assert sorted(set(table["arm"])) == ["mix:8-8", "real", "real+synthetic"]
+    assert len(table["mean_dice"]) == 6 and all(0 <= v <= 1 for v in table["mean_dice"])
+    assert "vs real:" in widget._verdict.value and widget._curves
+    assert widget._table.native.isSortingEnabled()
+    exported = widget.export_table(tmp_path / "table.csv")
+    assert exported.read_text().splitlines()[0].startswith("arm,seed,mean_dice")
+    widget._plot_metric.value = "hd95_mm"
+    assert widget._arm_axes.get_ylabel() == "HD95 (mm) per seed"
+    widget.add_prediction_layers()
+    prediction = viewer.layers["exp mix:8-8 prediction"]
+    assert prediction.data.shape == viewer.layers["exp ground truth"].data.shape
+    np.testing.assert_array_equal(viewer.layers["tissue"].data, labels_before)
+    # a second start into the same folder is refused, the first run is untouched
+    before = (tmp_path / "exp" / "results.csv").read_text()
+    worker = widget._worker
+    widget._start_button.clicked.emit()
+    assert widget._worker is worker and not widget._stop_button.enabled
+    assert (tmp_path / "exp" / "results.csv").read_text() == before
+
+
+def test_evaluate_widget_stop_keeps_finished_arms(viewer_with_sample, qtbot, tmp_path: Path):
+    from napari_gan_augment._qt.evaluate_widget import EvaluateWidget
+
+    widget = EvaluateWidget(viewer_with_sample)
+    widget._data.step.value = 4
+    widget._arms.value = ["real"]
+    widget._seeds.value, widget._epochs.value, widget._size.value = 50, 3, 32
+    widget._device.value = "cpu"
+    widget._run_dir.value = tmp_path / "stopped"
+    widget._start_button.clicked.emit()
+    qtbot.waitUntil(lambda: widget._progress.value >= 1, timeout=120_000)
+    widget._stop_button.clicked.emit()
+    with qtbot.waitSignal(widget._worker.finished, timeout=120_000):
+        pass
+    assert widget._status.value.startswith("stopped")
+    assert widget._start_button.enabled and not widget._stop_button.enabled
+    rows = (tmp_path / "stopped" / "results.csv").read_text().splitlines()
+    assert len(rows) > 1 and not (tmp_path / "stopped" / "summary.json").exists()

@@ -16,30 +16,23 @@ from magicgui.widgets import (
     ProgressBar,
     PushButton,
     SpinBox,
-    create_widget,
 )
 from napari.qt.threading import thread_worker
 from napari.utils.notifications import show_error, show_info
 from skimage import io as skio
 
-from ..config import DataConfig, TrainConfig
-from ..data.pairset import PairSet, SliceSettings
+from ..config import TrainConfig
 from ..devices import DEVICE_CHOICES
 from ..errors import GanAugmentError
 from ..jobs import TrainingProcess, follow_events, start_training_process
 from ..models.registry import available_families, get_family
 from ..training.run_dir import RunDirectory, read_events
+from .data_source import DataSourcePicker
 from .loss_plot import LossPlotWidget
 
 if TYPE_CHECKING:
     import napari
 
-SOURCES = {
-    "layers": "Image + Labels layers",
-    "folder": "folder (images/ + masks/)",
-    "volume": "3D volume files",
-    "sample": "bundled MNI152 sample",
-}
 REDRAW_EVERY_S = 0.5
 
 
@@ -62,20 +55,7 @@ class TrainWidget(Container):
         self._pending: list[dict[str, Any]] = []
         self._last_redraw = 0.0
 
-        self._source = ComboBox(
-            label="source", choices=[(v, k) for k, v in SOURCES.items()], value="layers"
-        )
-        self._image_layer = create_widget(annotation=napari.layers.Image, label="image")
-        self._labels_layer = create_widget(annotation=napari.layers.Labels, label="labels")
-        self._folder = FileEdit(label="folder", mode="d")
-        self._volume_image = FileEdit(label="volume", filter="*.nii *.nii.gz *.tif *.tiff")
-        self._volume_mask = FileEdit(label="volume mask", filter="*.nii *.nii.gz *.tif *.tiff")
-        self._axis = SpinBox(label="slice axis", min=0, max=2, value=0)
-        self._step = SpinBox(label="slice step", min=1, max=100, value=1)
-        self._min_foreground = FloatSpinBox(
-            label="min foreground", min=0, max=1, step=0.01, value=0.05
-        )
-        self._empty_fraction = FloatSpinBox(label="empty share", min=0, max=1, step=0.05, value=0.0)
+        self._data = DataSourcePicker()
         self._family = ComboBox(label="family", choices=available_families(), value="pair-wgan")
         self._size = ComboBox(label="size", choices=[32, 64, 128, 256], value=64)
         self._steps = SpinBox(label="steps", min=1, max=1_000_000, value=800)
@@ -97,16 +77,7 @@ class TrainWidget(Container):
         self._status = Label(label="status", value="idle")
         self.extend(
             [
-                self._source,
-                self._image_layer,
-                self._labels_layer,
-                self._folder,
-                self._volume_image,
-                self._volume_mask,
-                self._axis,
-                self._step,
-                self._min_foreground,
-                self._empty_fraction,
+                self._data,
                 self._family,
                 self._size,
                 self._steps,
@@ -127,56 +98,23 @@ class TrainWidget(Container):
         self._loss_plot = LossPlotWidget()
         self.native.layout().addWidget(self._loss_plot)
 
-        self._source.changed.connect(self._on_source_changed)
         self._family.changed.connect(self._on_family_changed)
         self._start_button.clicked.connect(self._on_start_clicked)
         self._stop_button.clicked.connect(self._on_stop_clicked)
         self._resume_button.clicked.connect(self._on_resume_clicked)
-        self._on_source_changed(self._source.value)
         self._on_family_changed(self._family.value)
 
     # ----------------------------------------------------------------- building inputs
-    def _on_source_changed(self, source: str) -> None:
-        self._image_layer.visible = self._labels_layer.visible = source == "layers"
-        self._folder.visible = source == "folder"
-        self._volume_image.visible = self._volume_mask.visible = source == "volume"
-        for widget in (self._axis, self._step, self._min_foreground, self._empty_fraction):
-            widget.visible = source in ("layers", "volume", "sample")
-
     def _on_family_changed(self, name: str) -> None:
         optimiser = get_family(name).optimiser
         self._lr_generator.value = optimiser["lr_generator"]
         self._lr_critic.value = optimiser["lr_critic"]
 
-    def _slice_settings(self) -> SliceSettings:
-        return SliceSettings(
-            self._axis.value,
-            self._step.value,
-            self._min_foreground.value,
-            self._empty_fraction.value,
-        )
-
-    def _data_config(self) -> DataConfig:
-        source = self._source.value
-        slicing = {
-            "axis": self._axis.value,
-            "step": self._step.value,
-            "min_foreground": self._min_foreground.value,
-            "empty_fraction": self._empty_fraction.value,
-        }
-        if source == "folder":
-            return DataConfig("folder", str(self._folder.value))
-        if source == "volume":
-            return DataConfig(
-                "volume", str(self._volume_image.value), str(self._volume_mask.value), **slicing
-            )
-        return DataConfig("sample", **slicing)
-
     def build_config(self) -> TrainConfig:
         """The TrainConfig the current settings describe."""
         return TrainConfig(
             family=self._family.value,
-            data=self._data_config(),
+            data=self._data.data_config(),
             image_size=self._size.value,
             steps=self._steps.value,
             batch_size=self._batch.value,
@@ -187,25 +125,11 @@ class TrainWidget(Container):
             log_every=max(1, min(5, self._steps.value // 100)),
         )
 
-    def _layer_pairs(self) -> PairSet:
-        image, labels = self._image_layer.value, self._labels_layer.value
-        if image is None or labels is None:
-            raise GanAugmentError("choose an Image layer and a Labels layer (or another source)")
-        # Copies: the user's layers are read, never modified.
-        return PairSet.from_arrays(
-            image.data.copy(),
-            labels.data.copy(),
-            tuple(image.scale),
-            image.name,
-            labels.name,
-            self._slice_settings(),
-        )
-
     # ----------------------------------------------------------------- job control
     def _on_start_clicked(self) -> None:
         try:
             config = self.build_config()
-            pairs = self._layer_pairs() if self._source.value == "layers" else None
+            pairs = self._data.layer_pairs() if self._data.source.value == "layers" else None
             if pairs is not None:
                 pairs.check_training_size(config.image_size)
             self._process = start_training_process(self._run_dir.value, config, pairs=pairs)

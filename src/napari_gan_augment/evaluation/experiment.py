@@ -28,7 +28,7 @@ import json
 import math
 import re
 from collections.abc import Generator, Iterator, Mapping
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +36,7 @@ import numpy as np
 import torch
 from skimage.transform import resize
 
-from ..config import DataConfig, read_settings
+from ..config import DataConfig, read_settings, settings_with_data
 from ..data.normalise import IntensityNormaliser
 from ..data.sources import pairset_from_config
 from ..devices import resolve_device
@@ -138,18 +138,7 @@ class ExperimentConfig:
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> ExperimentConfig:
-        values = dict(raw)
-        known = {f.name for f in fields(cls)}
-        if set(values) - known:
-            raise InputError(
-                f"unknown experiment keys {sorted(set(values) - known)}; known: {sorted(known)}"
-            )
-        if isinstance(values.get("data"), Mapping):
-            try:
-                values["data"] = DataConfig(**values["data"])
-            except TypeError as exc:
-                raise InputError(f"experiment data settings: {exc}") from exc
-        return cls(**values)
+        return cls(**settings_with_data(cls, raw, "experiment"))
 
     @classmethod
     def load(cls, path: str | Path) -> ExperimentConfig:

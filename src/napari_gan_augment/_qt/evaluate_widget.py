@@ -1,0 +1,308 @@
+"""Plugins ▸ GAN Augment ▸ Evaluate: configure, run, follow and read an experiment.
+
+The experiment runs in a napari ``thread_worker`` (the networks are small; torch releases
+the GIL in its kernels); Stop ends it after the current epoch and keeps the finished arms.
+Results of a run made from the CLI can be opened here too.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from magicgui.widgets import (
+    CheckBox,
+    ComboBox,
+    Container,
+    FileEdit,
+    Label,
+    ProgressBar,
+    PushButton,
+    Select,
+    SpinBox,
+    Table,
+)
+from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
+from matplotlib.figure import Figure
+from napari.qt.threading import thread_worker
+from napari.utils.notifications import show_error, show_info
+
+from ..devices import DEVICE_CHOICES
+from ..errors import GanAugmentError
+from ..evaluation.experiment import PRIMARY, ExperimentConfig, iter_experiment
+from ..evaluation.networks import LOSSES, SEGMENTERS
+from ..evaluation.report import BOX_METRICS, draw_arm_distribution, draw_curves, read_curves
+from .data_source import DataSourcePicker
+
+if TYPE_CHECKING:
+    import napari
+
+ARM_CHOICES = ("real", "real+synthetic", "synthetic", "mix:8-8", "mix:4-12", "mix:0-16")
+AUGMENT = {"without": (False,), "with": (True,), "both": (False, True)}
+REDRAW_EVERY_S = 0.5
+
+
+class EvaluateWidget(Container):
+    """Arms × seeds experiments with a live curve plot, a results table and a verdict."""
+
+    def __init__(self, napari_viewer: napari.Viewer) -> None:
+        super().__init__(labels=True)
+        self._viewer = napari_viewer
+        self._worker: Any = None
+        self._curves: list[dict[str, Any]] = []
+        self._summary: dict[str, Any] | None = None
+        self._last_redraw = 0.0
+
+        self._data = DataSourcePicker(default="sample")
+        self._task = ComboBox(label="task", choices=["segmentation", "classification"])
+        self._synthetic_run = FileEdit(label="synthetic run", mode="d")
+        self._arms = Select(label="arms", choices=ARM_CHOICES, value=["real", "real+synthetic"])
+        self._augment = ComboBox(label="augmentation", choices=list(AUGMENT), value="without")
+        self._seeds = SpinBox(label="seeds", min=1, max=50, value=10)
+        self._folds = SpinBox(label="folds (1 = fixed test set)", min=1, max=10, value=1)
+        self._epochs = SpinBox(label="max epochs", min=1, max=1000, value=30)
+        self._patience = SpinBox(label="patience", min=1, max=100, value=5)
+        self._count = SpinBox(label="synthetic pairs", min=1, max=100_000, value=64)
+        self._size = ComboBox(label="size", choices=[32, 64, 128, 256], value=64)
+        self._network = ComboBox(label="network", choices=list(SEGMENTERS), value="unet")
+        self._loss = ComboBox(label="loss", choices=list(LOSSES), value="dicece")
+        self._largest = CheckBox(text="keep largest component", value=False)
+        self._device = ComboBox(label="device", choices=list(DEVICE_CHOICES), value="auto")
+        self._run_dir = FileEdit(
+            label="run dir",
+            mode="d",
+            value=Path.cwd() / "runs" / time.strftime("experiment-%Y%m%d-%H%M%S"),
+        )
+        self._start_button = PushButton(text="Start")
+        self._stop_button = PushButton(text="Stop", enabled=False)
+        self._open_button = PushButton(text="Open results")
+        self._progress = ProgressBar(label="progress", min=0, max=1, value=0)
+        self._status = Label(label="status", value="idle")
+        self._verdict = Label(label="verdict", value="")
+        self._plot_metric = ComboBox(label="plot", choices=[], nullable=True)
+        self._table = Table(value={"arm": [], "seed": []})
+        self._export_button = PushButton(text="Export table (CSV)…")
+        self._predictions_button = PushButton(text="Add predictions as layers")
+        self.extend(
+            [
+                self._data,
+                self._task,
+                self._synthetic_run,
+                self._arms,
+                self._augment,
+                self._seeds,
+                self._folds,
+                self._epochs,
+                self._patience,
+                self._count,
+                self._size,
+                self._network,
+                self._loss,
+                self._largest,
+                self._device,
+                self._run_dir,
+                Container(
+                    widgets=[self._start_button, self._stop_button, self._open_button],
+                    layout="horizontal",
+                    labels=False,
+                ),
+                self._progress,
+                self._status,
+                self._verdict,
+                self._plot_metric,
+            ]
+        )
+        self._figure = Figure(figsize=(4.5, 5), dpi=90, layout="tight")
+        self._arm_axes = self._figure.add_subplot(2, 1, 1)
+        self._curve_axes = self._figure.add_subplot(2, 1, 2)
+        self._canvas = FigureCanvasQTAgg(self._figure)
+        self._canvas.setMinimumHeight(380)
+        self.native.layout().addWidget(self._canvas)
+        self._table.native.setSortingEnabled(True)
+        self._table.native.setMinimumHeight(180)
+        self.extend([self._table, self._export_button, self._predictions_button])
+
+        self._task.changed.connect(self._on_task_changed)
+        self._start_button.clicked.connect(self._on_start_clicked)
+        self._stop_button.clicked.connect(self._on_stop_clicked)
+        self._open_button.clicked.connect(self._on_open_clicked)
+        self._export_button.clicked.connect(self._on_export_clicked)
+        self._predictions_button.clicked.connect(self.add_prediction_layers)
+        self._plot_metric.changed.connect(lambda _: self._draw_arms())
+
+    # ----------------------------------------------------------------- configuration
+    def _on_task_changed(self, task: str) -> None:
+        segmentation = task == "segmentation"
+        self._arms.choices = ARM_CHOICES if segmentation else ("real", "real+synthetic")
+        for widget in (self._network, self._loss, self._largest):
+            widget.visible = segmentation
+        if not segmentation:
+            self._data.empty_fraction.value = max(self._data.empty_fraction.value, 0.5)
+
+    def build_config(self, run_dir: Path) -> ExperimentConfig:
+        """The ExperimentConfig the current settings describe (layers saved into run_dir)."""
+        synthetic = str(self._synthetic_run.value)
+        needs_run = any(arm != "real" for arm in self._arms.value)
+        return ExperimentConfig(
+            data=self._data.data_config_in(run_dir),
+            task=self._task.value,
+            synthetic_run=synthetic if needs_run and synthetic not in ("", ".") else None,
+            synthetic_count=self._count.value,
+            arms=tuple(self._arms.value),
+            augment=AUGMENT[self._augment.value],
+            seeds=self._seeds.value,
+            folds=self._folds.value,
+            network=self._network.value,
+            loss=self._loss.value,
+            largest_component=self._largest.value,
+            image_size=self._size.value,
+            epochs=self._epochs.value,
+            patience=self._patience.value,
+            device=self._device.value,
+        )
+
+    # ----------------------------------------------------------------- job control
+    def _on_start_clicked(self) -> None:
+        run_dir = Path(self._run_dir.value)
+        if (run_dir / "experiment.json").exists():
+            show_error(f"{run_dir} already holds an experiment; choose a new run directory")
+            return
+        try:
+            config = self.build_config(run_dir)
+        except GanAugmentError as exc:
+            show_error(str(exc))
+            return
+        self._curves, self._summary = [], None
+        self._table.value = {"arm": [], "seed": []}
+        self._verdict.value = ""
+        self._progress.value = 0
+        self._set_running(True)
+        self._status.value = "loading data and the generator…"
+        self._worker = thread_worker(iter_experiment)(config, run_dir)
+        self._worker.yielded.connect(self._on_event)
+        self._worker.errored.connect(self._on_error)
+        self._worker.finished.connect(self._on_finished)
+        self._worker.start()
+
+    def _on_stop_clicked(self) -> None:
+        if self._worker is not None:
+            self._worker.quit()
+            self._status.value = "stopping after the current epoch…"
+
+    def _set_running(self, running: bool) -> None:
+        self._start_button.enabled = self._open_button.enabled = not running
+        self._stop_button.enabled = running
+
+    def _on_event(self, event: dict[str, Any]) -> None:
+        kind = event["event"]
+        if kind == "epoch":
+            self._curves.append(event)
+            self._status.value = (
+                f"{event['arm']} · seed {event['seed']} · fold {event['fold']} · "
+                f"epoch {event['epoch'] + 1} · val loss {event['val_loss']:.3f}"
+            )
+            now = time.monotonic()
+            if now - self._last_redraw > REDRAW_EVERY_S:
+                draw_curves(self._curve_axes, self._curves)
+                self._canvas.draw_idle()
+                self._last_redraw = now
+        elif kind == "arm":
+            self._progress.max = event["total"]
+            self._progress.value = event["done"]
+        elif kind == "end":
+            self.load_results(Path(event["run_dir"]))
+
+    def _on_error(self, exc: Exception) -> None:
+        self._status.value = f"failed: {exc}"
+        show_error(str(exc))
+
+    def _on_finished(self) -> None:
+        self._set_running(False)
+        if self._summary is None and not self._status.value.startswith("failed"):
+            self._status.value = "stopped; finished arms are in results.csv"
+        draw_curves(self._curve_axes, self._curves)
+        self._canvas.draw_idle()
+
+    # ----------------------------------------------------------------- reading results
+    def _on_open_clicked(self) -> None:
+        try:
+            self.load_results(Path(self._run_dir.value))
+        except (OSError, KeyError, ValueError) as exc:
+            show_error(f"{self._run_dir.value} holds no finished experiment ({exc})")
+
+    def load_results(self, run_dir: Path) -> None:
+        """Show a finished run: per-seed table, plots, verdict."""
+        summary = json.loads((run_dir / "summary.json").read_text())
+        self._summary = summary
+        self._results_dir = run_dir
+        per_seed = summary["per_seed"]
+        metrics = list(per_seed)
+        arms = list(per_seed[metrics[0]])
+        rows: dict[str, list[Any]] = {"arm": [], "seed": []} | {m: [] for m in metrics}
+        for arm in arms:
+            for seed in range(len(per_seed[metrics[0]][arm])):
+                rows["arm"].append(arm)
+                rows["seed"].append(seed)
+                for metric in metrics:
+                    rows[metric].append(round(per_seed[metric][arm][seed], 4))
+        self._table.native.setSortingEnabled(False)
+        self._table.value = rows
+        self._table.native.setSortingEnabled(True)
+        verdicts = [c["verdict"] for c in summary["comparisons"].values()]
+        self._verdict.value = "\n".join(verdicts) or "one arm or one seed: nothing to compare"
+        self._plot_metric.choices = [m for m, _ in BOX_METRICS[summary["task"]] if m in per_seed]
+        self._plot_metric.value = PRIMARY[summary["task"]]
+        self._curves = read_curves(run_dir)
+        self._draw_arms()
+        draw_curves(self._curve_axes, self._curves)
+        self._canvas.draw_idle()
+        self._status.value = f"done: {run_dir / 'report.html'}"
+
+    def _draw_arms(self) -> None:
+        if self._summary is None or self._plot_metric.value is None:
+            return
+        labels = dict(BOX_METRICS[self._summary["task"]])
+        metric = self._plot_metric.value
+        draw_arm_distribution(self._arm_axes, self._summary["per_seed"][metric], labels[metric])
+        self._canvas.draw_idle()
+
+    def export_table(self, path: str | Path) -> Path:
+        """Write the per-seed table as CSV."""
+        table = self._table.to_dict("list")
+        columns = list(table)
+        with open(path, "w", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(columns)
+            writer.writerows(zip(*(table[c] for c in columns), strict=True))
+        return Path(path)
+
+    def _on_export_clicked(self) -> None:
+        from qtpy.QtWidgets import QFileDialog
+
+        path, _ = QFileDialog.getSaveFileName(self.native, "Export results", "", "CSV (*.csv)")
+        if path:
+            show_info(f"wrote {self.export_table(path)}")
+
+    def add_prediction_layers(self) -> None:
+        """Test images, ground truth and each arm's seed-0 predictions as new layers."""
+        run_dir = getattr(self, "_results_dir", None)
+        if run_dir is None or not (run_dir / "predictions.npz").exists():
+            show_error("no segmentation predictions yet: run or open a segmentation experiment")
+            return
+        name = run_dir.name
+        with np.load(run_dir / "predictions.npz") as saved:
+            self._viewer.add_image(saved["images"], name=f"{name} test images", colormap="gray")
+            self._viewer.add_labels(saved["masks"], name=f"{name} ground truth")
+            for key in saved.files:
+                if key.endswith("/seed0"):
+                    arm = key.removesuffix("/seed0")
+                    self._viewer.add_labels(
+                        saved[key],
+                        name=f"{name} {arm} prediction",
+                        metadata={"run_dir": str(run_dir), "arm": arm, "seed": 0},
+                        visible=False,
+                    )
