@@ -2,7 +2,8 @@
 
 Run: ``xvfb-run -a python scripts/make_screenshots.py`` (trains the demo-sized job, ~3 minutes).
 Writes ``docs/images/train_widget.png``, ``docs/images/synthesize_widget.png`` and
-``docs/images/paint_widget.png`` (``--only paint`` for the last one alone).
+``docs/images/paint_widget.png`` (``--only paint`` for the last one alone); ``evaluate``
+writes ``docs/images/evaluate.png`` from the experiment benchmarks/experiment_sample.py left.
 """
 
 from __future__ import annotations
@@ -157,10 +158,40 @@ def inpaint_screenshot() -> None:
         viewer.close()
 
 
+def evaluate_screenshot() -> None:
+    """The Evaluate widget showing the full sample experiment (benchmarks/experiment_sample.py
+    must have run: it leaves its run directory in benchmarks/out/experiment)."""
+    from napari_gan_augment._qt.evaluate_widget import EvaluateWidget
+
+    run_dir = IMAGES.parents[1] / "benchmarks" / "out" / "experiment"
+    if not (run_dir / "summary.json").exists():
+        raise SystemExit("run benchmarks/experiment_sample.py first")
+    app = napari.qt.get_qapp()
+    viewer = napari.Viewer(show=True)
+    viewer.window._qt_window.resize(1600, 1200)
+    widget = EvaluateWidget(viewer)
+    viewer.window.add_dock_widget(widget, name="Evaluate", area="right")
+    widget._run_dir.value = run_dir
+    widget._open_button.clicked.emit()
+    widget.add_prediction_layers()
+    for layer in viewer.layers:
+        layer.visible = layer.name.endswith(("test images", "mix:8-8 prediction"))
+    viewer.layers["experiment mix:8-8 prediction"].opacity = 0.5
+    viewer.reset_view()
+    pump(app, 2)
+    widget.native.parentWidget().parentWidget().setMinimumWidth(560)
+    pump(app, 1)
+    skio.imsave(str(IMAGES / "evaluate.png"), viewer.screenshot(canvas_only=False))
+    viewer.close()
+
+
 def main() -> None:
     import sys
 
     IMAGES.mkdir(parents=True, exist_ok=True)
+    if "evaluate" in sys.argv:
+        evaluate_screenshot()
+        return
     if "transform" in sys.argv:
         transform_screenshot()
         return

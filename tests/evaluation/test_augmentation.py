@@ -34,3 +34,42 @@ def test_augmentation_is_seeded() -> None:
     np.testing.assert_array_equal(first[1], again[1])
     np.testing.assert_allclose(first[0], again[0])
     assert not np.array_equal(first[1], other[1])
+
+
+def test_augmentation_settings_switch_transforms_and_flip() -> None:
+    from napari_gan_augment.evaluation.augmentation import AugmentationSettings
+
+    images, labels = _batch()
+    off = AugmentationSettings(intensity_shift=0, intensity_scale=0, translate_px=0, elastic_px=0)
+    same = augment_batch(standard_augmentation(64, 0, off), images, labels)
+    np.testing.assert_array_equal(same[1], labels)
+    np.testing.assert_allclose(same[0], images)
+    flips = augment_batch(
+        standard_augmentation(
+            64,
+            1,
+            AugmentationSettings(
+                intensity_shift=0, intensity_scale=0, translate_px=0, elastic_px=0, flip=True
+            ),
+        ),
+        images,
+        labels,
+    )
+    flipped = [
+        any(np.array_equal(f, op(lab)) for op in (np.flipud, np.fliplr, lambda a: a[::-1, ::-1]))
+        for f, lab in zip(flips[1], labels, strict=True)
+    ]
+    unchanged = [np.array_equal(f, lab) for f, lab in zip(flips[1], labels, strict=True)]
+    assert all(a or b for a, b in zip(flipped, unchanged, strict=True)) and any(flipped)
+
+
+def test_experiment_config_reads_augmentation_settings() -> None:
+    import pytest
+
+    from napari_gan_augment.errors import InputError
+    from napari_gan_augment.evaluation.experiment import ExperimentConfig
+
+    config = ExperimentConfig.from_dict({"arms": ["real"], "augmentation": {"flip": True}})
+    assert config.augmentation.flip and config.augmentation.translate_px == 10
+    with pytest.raises(InputError, match="unknown augmentation keys"):
+        ExperimentConfig.from_dict({"arms": ["real"], "augmentation": {"rotate": 5}})

@@ -66,6 +66,8 @@ class EvaluateWidget(Container):
         self._folds = SpinBox(label="folds (1 = fixed test set)", min=1, max=10, value=1)
         self._epochs = SpinBox(label="max epochs", min=1, max=1000, value=30)
         self._patience = SpinBox(label="patience", min=1, max=100, value=5)
+        self._batch = SpinBox(label="batch", min=2, max=256, value=8)
+        self._steps = SpinBox(label="batches/epoch (0 = one pass)", min=0, max=10_000, value=0)
         self._count = SpinBox(label="synthetic pairs", min=1, max=100_000, value=64)
         self._size = ComboBox(label="size", choices=[32, 64, 128, 256], value=64)
         self._network = ComboBox(label="network", choices=list(SEGMENTERS), value="unet")
@@ -98,6 +100,8 @@ class EvaluateWidget(Container):
                 self._folds,
                 self._epochs,
                 self._patience,
+                self._batch,
+                self._steps,
                 self._count,
                 self._size,
                 self._network,
@@ -162,6 +166,8 @@ class EvaluateWidget(Container):
             image_size=self._size.value,
             epochs=self._epochs.value,
             patience=self._patience.value,
+            batch_size=self._batch.value,
+            steps_per_epoch=self._steps.value or None,
             device=self._device.value,
         )
 

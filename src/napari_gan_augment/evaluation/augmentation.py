@@ -1,48 +1,89 @@
 """Standard augmentation for the segmentation arms, from MONAI transforms.
 
 After Neff et al. (2018): intensity shift and scale (σ 0.05), translation (10 px at 256 px,
-scaled to the training size) and elastic deformation; images are in [-1, 1], so a shift of
-0.1 is 0.05 of the intensity range. Every transform applies to each sample (``prob=1``;
-MONAI's default of 0.1 would leave most samples untouched). Labels move with nearest
-interpolation and zero padding.
+scaled to the training size) and elastic deformation; plus optional flips. Images are in
+[-1, 1], so a shift of 0.1 is 0.05 of the intensity range. Every transform applies to each
+sample (``prob=1``; MONAI's default of 0.1 would leave most samples untouched); flips have
+probability 0.5 per axis. Labels move with nearest interpolation and zero padding. Every
+parameter can be changed with :class:`AugmentationSettings` (``augmentation:`` in an
+experiment config).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Any
 
 import numpy as np
 from monai.transforms import (
     Compose,
     Rand2DElasticd,
     RandAffined,
+    RandFlipd,
     RandScaleIntensityd,
     RandShiftIntensityd,
 )
 
+from ..errors import InputError
 
-def standard_augmentation(image_size: int, seed: int) -> Compose:
+
+@dataclass(frozen=True)
+class AugmentationSettings:
+    """Strengths; 0 (or false) switches a transform off. Sizes are in pixels at 256 px."""
+
+    intensity_shift: float = 0.1
+    intensity_scale: float = 0.05
+    translate_px: float = 10.0
+    elastic_px: float = 10.0
+    flip: bool = False
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> AugmentationSettings:
+        known = {f.name for f in fields(cls)}
+        if set(raw) - known:
+            raise InputError(
+                f"unknown augmentation keys {sorted(set(raw) - known)}; known: {sorted(known)}"
+            )
+        return cls(**raw)
+
+
+def standard_augmentation(
+    image_size: int, seed: int, settings: AugmentationSettings | None = None
+) -> Compose:
     """The augmentation pipeline for ``{"image": (1, S, S), "label": (1, S, S)}`` samples."""
-    shift = 10 * image_size / 256
-    transform = Compose(
-        [
-            RandShiftIntensityd(keys="image", offsets=0.1, prob=1.0),
-            RandScaleIntensityd(keys="image", factors=0.05, prob=1.0),
+    s = settings or AugmentationSettings()
+    scale = image_size / 256
+    keys, modes = ("image", "label"), ("bilinear", "nearest")
+    steps: list[Any] = []
+    if s.intensity_shift:
+        steps.append(RandShiftIntensityd(keys="image", offsets=s.intensity_shift, prob=1.0))
+    if s.intensity_scale:
+        steps.append(RandScaleIntensityd(keys="image", factors=s.intensity_scale, prob=1.0))
+    if s.flip:
+        steps += [RandFlipd(keys=keys, prob=0.5, spatial_axis=axis) for axis in (0, 1)]
+    if s.translate_px:
+        shift = s.translate_px * scale
+        steps.append(
             RandAffined(
-                keys=("image", "label"),
+                keys=keys,
                 translate_range=(shift, shift),
                 prob=1.0,
-                mode=("bilinear", "nearest"),
+                mode=modes,
                 padding_mode="zeros",
-            ),
+            )
+        )
+    if s.elastic_px:
+        steps.append(
             Rand2DElasticd(
-                keys=("image", "label"),
+                keys=keys,
                 spacing=(image_size / 4,) * 2,
-                magnitude_range=(0.0, 10 * image_size / 256),
+                magnitude_range=(0.0, s.elastic_px * scale),
                 prob=1.0,
-                mode=("bilinear", "nearest"),
+                mode=modes,
                 padding_mode="zeros",
-            ),
-        ]
-    )
+            )
+        )
+    transform = Compose(steps)
     transform.set_random_state(seed)
     return transform
 

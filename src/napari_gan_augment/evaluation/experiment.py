@@ -44,7 +44,7 @@ from ..errors import InputError
 from ..synthesis import load_generator, synthesize_pairs, transform_region, translate_images
 from ..synthesis.generate import LoadedGenerator
 from ..training.checkpoint import save_checkpoint
-from .augmentation import augment_batch, standard_augmentation
+from .augmentation import AugmentationSettings, augment_batch, standard_augmentation
 from .metrics import segmentation_metrics
 from .networks import (
     LOSSES,
@@ -81,6 +81,7 @@ class ExperimentConfig:
     synthetic_mask_threshold: float = 0.0
     arms: tuple[str, ...] = ("real", "real+synthetic")
     augment: tuple[bool, ...] = (False,)
+    augmentation: AugmentationSettings = field(default_factory=AugmentationSettings)
     seeds: int = 10
     folds: int = 1
     network: str = "unet"
@@ -100,6 +101,9 @@ class ExperimentConfig:
     def __post_init__(self) -> None:
         object.__setattr__(self, "arms", tuple(self.arms))
         object.__setattr__(self, "augment", tuple(bool(a) for a in self.augment))
+        if isinstance(self.augmentation, Mapping):
+            settings = AugmentationSettings.from_dict(dict(self.augmentation))
+            object.__setattr__(self, "augmentation", settings)
         if self.task not in TASKS:
             raise InputError(f"task must be one of {TASKS}, got {self.task!r}")
         if not self.augment:
@@ -306,7 +310,9 @@ def _batches(
 ) -> tuple[Batches, int]:
     """The arm's endless minibatch stream and its number of minibatches per epoch."""
     rng = np.random.default_rng(seed_of(seed, 1))
-    transform = standard_augmentation(config.image_size, seed) if augment else None
+    transform = (
+        standard_augmentation(config.image_size, seed, config.augmentation) if augment else None
+    )
     images, targets = data.images[train], labels[train]
     match = MIX.match(arm)
     if extra is not None and arm in ("real+synthetic", "synthetic"):
