@@ -176,7 +176,9 @@ def evaluate_screenshot() -> None:
     widget.add_prediction_layers()
     for layer in viewer.layers:
         layer.visible = layer.name.endswith(("test images", "mix:8-8 prediction"))
-    viewer.layers["experiment mix:8-8 prediction"].opacity = 0.5
+    viewer.layers["experiment mix:8-8 prediction"].opacity = 0.4
+    viewer.layers.selection.active = viewer.layers["experiment test images"]
+    viewer.dims.set_point(0, 6)
     viewer.reset_view()
     pump(app, 2)
     widget.native.parentWidget().parentWidget().setMinimumWidth(560)

@@ -374,6 +374,7 @@ def test_evaluate_widget_runs_and_reads_an_experiment(
     widget._data.axis.value = 1
     widget._data.step.value = 4
     widget._synthetic_run.value = trained_run
+    widget._other_run.value = trained_run  # a second generator: its arms get "@tiny"
     widget._arms.value = ["real", "real+synthetic", "mix:8-8"]
     widget._seeds.value, widget._epochs.value, widget._size.value = 2, 1, 32
     widget._count.value = 8
@@ -385,8 +386,9 @@ def test_evaluate_widget_runs_and_reads_an_experiment(
         pass
     assert widget._status.value.startswith("done"), widget._status.value
     table = widget._table.to_dict("list")
-    assert sorted(set(table["arm"])) == ["mix:8-8", "real", "real+synthetic"]
-    assert len(table["mean_dice"]) == 6 and all(0 <= v <= 1 for v in table["mean_dice"])
+    arms = ["mix:8-8", "mix:8-8@tiny", "real", "real+synthetic", "real+synthetic@tiny"]
+    assert sorted(set(table["arm"])) == arms
+    assert len(table["mean_dice"]) == 10 and all(0 <= v <= 1 for v in table["mean_dice"])
     assert "vs real:" in widget._verdict.value and widget._curves
     assert widget._table.native.isSortingEnabled()
     exported = widget.export_table(tmp_path / "table.csv")

@@ -217,6 +217,21 @@ def test_classification_arm_with_a_class_transform_run(trained_run, tmp_path):
         run_experiment(replace(config, synthetic_run=str(trained_run)), tmp_path / "x")
 
 
+def test_arms_from_several_runs_are_compared_on_the_same_seeds(trained_run, tmp_path):
+    config = _config(
+        trained_run,
+        synthetic_run=None,
+        synthetic_runs={"a": str(trained_run), "b": str(trained_run)},
+        arms=("real", "real+synthetic@a", "mix:2-2@b"),
+        epochs=1,
+    )
+    summary = run_experiment(config, tmp_path / "runs")
+    assert set(summary["comparisons"]) == {"real+synthetic@a vs real", "mix:2-2@b vs real"}
+    assert (tmp_path / "runs" / "models" / "mix_2-2@b" / "seed1_fold0.pt").exists()
+    with pytest.raises(InputError, match="names run 'c', which synthetic_runs does not list"):
+        ExperimentConfig(arms=("real+synthetic@c",), synthetic_runs={"a": "x"})
+
+
 def test_experiment_input_errors(trained_run, tmp_path):
     with pytest.raises(InputError, match="mix:R-S"):
         ExperimentConfig(arms=("mix:8",), synthetic_run="x")

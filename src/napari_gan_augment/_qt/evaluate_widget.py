@@ -60,6 +60,7 @@ class EvaluateWidget(Container):
         self._data = DataSourcePicker(default="sample")
         self._task = ComboBox(label="task", choices=["segmentation", "classification"])
         self._synthetic_run = FileEdit(label="synthetic run", mode="d")
+        self._other_run = FileEdit(label="compare with run (optional)", mode="d")
         self._arms = Select(label="arms", choices=ARM_CHOICES, value=["real", "real+synthetic"])
         self._augment = ComboBox(label="augmentation", choices=list(AUGMENT), value="without")
         self._seeds = SpinBox(label="seeds", min=1, max=50, value=10)
@@ -85,7 +86,9 @@ class EvaluateWidget(Container):
         self._progress = ProgressBar(label="progress", min=0, max=1, value=0)
         self._status = Label(label="status", value="idle")
         self._verdict = Label(label="verdict", value="")
-        self._plot_metric = ComboBox(label="plot", choices=[], nullable=True)
+        self._plot_metric = ComboBox(
+            label="plot", choices=[m for m, _ in BOX_METRICS["segmentation"]], value="mean_dice"
+        )
         self._table = Table(value={"arm": [], "seed": []})
         self._export_button = PushButton(text="Export table (CSV)…")
         self._predictions_button = PushButton(text="Add predictions as layers")
@@ -94,6 +97,7 @@ class EvaluateWidget(Container):
                 self._data,
                 self._task,
                 self._synthetic_run,
+                self._other_run,
                 self._arms,
                 self._augment,
                 self._seeds,
@@ -148,15 +152,26 @@ class EvaluateWidget(Container):
             self._data.empty_fraction.value = max(self._data.empty_fraction.value, 0.5)
 
     def build_config(self, run_dir: Path) -> ExperimentConfig:
-        """The ExperimentConfig the current settings describe (layers saved into run_dir)."""
-        synthetic = str(self._synthetic_run.value)
+        """The ExperimentConfig the current settings describe (layers saved into run_dir).
+
+        With a second run, every synthetic arm is run for both generators, named
+        ``<arm>@<folder name>``, on the same seeds and test set."""
+        chosen = lambda edit: str(edit.value) not in ("", ".")  # noqa: E731
+        synthetic = str(self._synthetic_run.value) if chosen(self._synthetic_run) else None
         needs_run = any(arm != "real" for arm in self._arms.value)
+        arms = list(self._arms.value)
+        others: dict[str, str] = {}
+        if chosen(self._other_run) and needs_run:
+            other = Path(self._other_run.value)
+            others[other.name] = str(other)
+            arms += [f"{arm}@{other.name}" for arm in self._arms.value if arm != "real"]
         return ExperimentConfig(
             data=self._data.data_config_in(run_dir),
             task=self._task.value,
-            synthetic_run=synthetic if needs_run and synthetic not in ("", ".") else None,
+            synthetic_run=synthetic if needs_run else None,
+            synthetic_runs=others,
             synthetic_count=self._count.value,
-            arms=tuple(self._arms.value),
+            arms=tuple(arms),
             augment=AUGMENT[self._augment.value],
             seeds=self._seeds.value,
             folds=self._folds.value,
@@ -263,6 +278,7 @@ class EvaluateWidget(Container):
         self._plot_metric.choices = [m for m, _ in BOX_METRICS[summary["task"]] if m in per_seed]
         self._plot_metric.value = PRIMARY[summary["task"]]
         self._curves = read_curves(run_dir)
+        self._progress.max, self._progress.value = 1, 1
         self._draw_arms()
         draw_curves(self._curve_axes, self._curves)
         self._canvas.draw_idle()

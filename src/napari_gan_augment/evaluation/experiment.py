@@ -14,6 +14,10 @@ One job trains a network per arm, seed (and fold) and scores it on held-out test
 families (ugan, cyclegan): ``real`` vs ``real+synthetic``, where the synthetic images are
 real object-free training images turned into the object class by the generator.
 
+Arms can come from several generators: ``synthetic_runs: {wgan: runs/a, fastgan: runs/b}``
+and ``real+synthetic@wgan``, ``mix:8-8@fastgan``… (an arm without ``@`` uses
+``synthetic_run``), so one experiment compares families on the same seeds and test set.
+
 Every arm runs without and/or with standard augmentation (``augment: [false, true]``; named
 ``<arm>+aug``). The seed drives the train/validation split, the initialisation, the batch
 order and the augmentation draws, so arms are paired by seed. The test set is fixed
@@ -77,6 +81,7 @@ class ExperimentConfig:
     data: DataConfig = field(default_factory=DataConfig)
     task: str = "segmentation"
     synthetic_run: str | None = None
+    synthetic_runs: dict[str, str] = field(default_factory=dict)
     synthetic_count: int = 64
     synthetic_mask_threshold: float = 0.0
     arms: tuple[str, ...] = ("real", "real+synthetic")
@@ -109,29 +114,37 @@ class ExperimentConfig:
         if not self.augment:
             raise InputError("augment must list at least one of false/true")
         allowed = ("real", "real+synthetic") if self.task == "classification" else FIXED_ARMS
+        object.__setattr__(self, "synthetic_runs", dict(self.synthetic_runs))
+        bases = [split_arm(a)[0] for a in self.arms]
         bad = [
             a
-            for a in self.arms
+            for a in bases
             if a not in allowed and not (MIX.match(a) and self.task == "segmentation")
         ]
         if bad or not self.arms:
             raise InputError(
                 f"arms must be a non-empty subset of {allowed}"
                 + (" or mix:R-S (e.g. mix:8-8)" if self.task == "segmentation" else "")
-                + f"; got {list(self.arms)}"
+                + f", optionally @name of a synthetic_runs entry; got {list(self.arms)}"
             )
         for arm in self.arms:
-            match = MIX.match(arm)
+            match = MIX.match(split_arm(arm)[0])
             if match and int(match[1]) + int(match[2]) == 0:
                 raise InputError(f"{arm}: a minibatch needs at least one pair")
+            run = split_arm(arm)[1]
+            if run and run not in self.synthetic_runs:
+                raise InputError(
+                    f"arm {arm!r} names run {run!r}, which synthetic_runs does not list "
+                    f"(it lists {sorted(self.synthetic_runs)})"
+                )
         if self.seeds < 1:
             raise InputError(f"seeds must be at least 1, got {self.seeds}")
         if self.folds < 1:
             raise InputError(f"folds must be at least 1, got {self.folds}")
-        if any(a != "real" for a in self.arms) and not self.synthetic_run:
+        unnamed = [a for a in self.arms if a != "real" and not split_arm(a)[1]]
+        if unnamed and not self.synthetic_run:
             raise InputError(
-                f"arms {[a for a in self.arms if a != 'real']} need synthetic_run: the run "
-                "directory of a trained generator"
+                f"arms {unnamed} need synthetic_run: the run directory of a trained generator"
             )
         if self.network not in SEGMENTERS:
             raise InputError(f"network must be one of {SEGMENTERS}, got {self.network!r}")
@@ -148,6 +161,12 @@ class ExperimentConfig:
     def load(cls, path: str | Path) -> ExperimentConfig:
         """Read an experiment config (YAML or JSON)."""
         return cls.from_dict(read_settings(path))
+
+
+def split_arm(arm: str) -> tuple[str, str]:
+    """``"mix:8-8@fastgan"`` → ``("mix:8-8", "fastgan")``; ``""`` = ``synthetic_run``."""
+    base, _, run = arm.partition("@")
+    return base, run
 
 
 def arm_name(arm: str, augment: bool) -> str:
@@ -212,16 +231,16 @@ class _Data:
     spacing: tuple[float, ...]
     classes: int
     normaliser: IntensityNormaliser
-    generator: LoadedGenerator | None = None
-    synthetic: tuple[np.ndarray, np.ndarray] | None = None
+    #: generators and their fixed synthetic sets by run name ("" = ``synthetic_run``)
+    generators: dict[str, LoadedGenerator] = field(default_factory=dict)
+    synthetic: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
 
     def generated(
-        self, config: ExperimentConfig, count: int, seed: int
+        self, config: ExperimentConfig, count: int, seed: int, run: str = ""
     ) -> tuple[np.ndarray, np.ndarray]:
-        """``count`` pairs from the generator, normalised and sized like the real ones."""
-        assert self.generator is not None
+        """``count`` pairs from a generator, normalised and sized like the real ones."""
         raw_images, raw_masks = synthesize_pairs(
-            self.generator, count, seed=seed, mask_threshold=config.synthetic_mask_threshold
+            self.generators[run], count, seed=seed, mask_threshold=config.synthetic_mask_threshold
         )
         return self.to_experiment(raw_images, raw_masks, config.image_size)
 
@@ -254,44 +273,52 @@ def _load_data(config: ExperimentConfig) -> _Data:
                 + ("non-empty" if True in present else "empty")
                 + " masks"
             )
-    if config.synthetic_run and any(a != "real" for a in config.arms):
-        data.generator = load_generator(config.synthetic_run, device=config.device)
-        spec = data.generator.spec
-        conditioning = data.generator.model.conditioning
-        if config.task == "classification" and conditioning not in (
-            "class-transform",
-            "image-translation",
-        ):
-            raise InputError(
-                f"a classification experiment needs a ugan or cyclegan run, not {spec.family!r}"
-            )
-        if spec.num_classes != data.classes:
-            raise InputError(
-                f"the synthetic run draws {spec.num_classes} classes but the real data has "
-                f"{data.classes}; train the generator on the same kind of masks"
-            )
-        if config.task == "segmentation":
-            if conditioning != "noise":
-                raise InputError(
-                    f"segmentation arms need a generator of image–mask pairs (pair-wgan, "
-                    f"fastgan…), not {spec.family!r}"
-                )
-            if any(a in ("real+synthetic", "synthetic") for a in config.arms):
-                data.synthetic = data.generated(config, config.synthetic_count, seed=0)
+    for run in dict.fromkeys(split_arm(a)[1] for a in config.arms if a != "real"):
+        path = config.synthetic_runs[run] if run else config.synthetic_run
+        assert path is not None
+        data.generators[run] = generator = load_generator(path, device=config.device)
+        _check_generator(generator, config, data.classes, path)
+        bases = [split_arm(a)[0] for a in config.arms if split_arm(a)[1] == run]
+        if config.task == "segmentation" and {"real+synthetic", "synthetic"} & set(bases):
+            data.synthetic[run] = data.generated(config, config.synthetic_count, 0, run)
     return data
 
 
-def _transformed(data: _Data, config: ExperimentConfig, sources: np.ndarray) -> np.ndarray:
-    """Object-class images made by the generator from object-free images ``(N, 1, S, S)``."""
-    assert data.generator is not None
+def _check_generator(
+    generator: LoadedGenerator, config: ExperimentConfig, classes: int, path: str
+) -> None:
+    spec, conditioning = generator.spec, generator.model.conditioning
+    if config.task == "classification" and conditioning not in (
+        "class-transform",
+        "image-translation",
+    ):
+        raise InputError(
+            f"a classification experiment needs a ugan or cyclegan run, not {spec.family!r} "
+            f"({path})"
+        )
+    if spec.num_classes != classes:
+        raise InputError(
+            f"the synthetic run {path} draws {spec.num_classes} classes but the real data has "
+            f"{classes}; train the generator on the same kind of masks"
+        )
+    if config.task == "segmentation" and conditioning != "noise":
+        raise InputError(
+            f"segmentation arms need a generator of image–mask pairs (pair-wgan, fastgan…), "
+            f"not {spec.family!r} ({path})"
+        )
+
+
+def _transformed(data: _Data, sources: np.ndarray, run: str) -> np.ndarray:
+    """Object-class images made by a generator from object-free images ``(N, 1, S, S)``."""
+    generator = data.generators[run]
     raw = data.normaliser.inverse(sources[:, 0])
-    if data.generator.model.conditioning == "image-translation":
-        moved = translate_images(data.generator, raw)
+    if generator.model.conditioning == "image-translation":
+        moved = translate_images(generator, raw)
     else:
         size = raw.shape[-1]
         moved = np.stack(
             [
-                transform_region(data.generator, image, (0, 0, size, size), seed=i)[0]
+                transform_region(generator, image, (0, 0, size, size), seed=i)[0]
                 for i, image in enumerate(raw)
             ]
         )
@@ -314,9 +341,10 @@ def _batches(
         standard_augmentation(config.image_size, seed, config.augmentation) if augment else None
     )
     images, targets = data.images[train], labels[train]
-    match = MIX.match(arm)
-    if extra is not None and arm in ("real+synthetic", "synthetic"):
-        if arm == "synthetic":
+    base, run = split_arm(arm)
+    match = MIX.match(base)
+    if extra is not None and base in ("real+synthetic", "synthetic"):
+        if base == "synthetic":
             images, targets = extra
         else:
             images, targets = (
@@ -333,7 +361,7 @@ def _batches(
             index = next(chunks)
             batch_images, batch_targets = images[index], targets[index]
             if fresh:
-                new_images, new_masks = data.generated(config, fresh, seed=seed_of(seed, step, 7))
+                new_images, new_masks = data.generated(config, fresh, seed_of(seed, step, 7), run)
                 batch_images = np.concatenate([batch_images, new_images])
                 batch_targets = np.concatenate([batch_targets, new_masks])
             if transform is not None:
@@ -456,23 +484,24 @@ def iter_experiment(config: ExperimentConfig, run_dir: str | Path) -> Iterator[d
         for arm in config.arms
         for augment in config.augment
     ]
-    transformed: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
+    transformed: dict[tuple[int, int, str], tuple[np.ndarray, np.ndarray]] = {}
     for number, (seed, fold, arm, augment) in enumerate(runs):
         name = arm_name(arm, augment)
         pool = np.setdiff1d(np.arange(len(data.images)), folds[fold])
         train, validation = _split(
             pool, config.validation_fraction, np.random.default_rng(seed_of(seed, fold))
         )
-        extra = data.synthetic
-        if config.task == "classification" and arm == "real+synthetic":
-            if (seed, fold) not in transformed:
+        base, run = split_arm(arm)
+        extra = data.synthetic.get(run)
+        if config.task == "classification" and base == "real+synthetic":
+            if (seed, fold, run) not in transformed:
                 free = train[labels[train] == 0]
                 picks = np.resize(free, config.synthetic_count)
-                transformed[(seed, fold)] = (
-                    _transformed(data, config, data.images[picks]),
+                transformed[(seed, fold, run)] = (
+                    _transformed(data, data.images[picks], run),
                     np.ones(len(picks), np.int64),
                 )
-            extra = transformed[(seed, fold)]
+            extra = transformed[(seed, fold, run)]
         batches, steps = _batches(data, config, arm, train, labels, seed, augment, extra)
         torch.manual_seed(seed_of(seed, fold, 3))
         if config.task == "classification":
