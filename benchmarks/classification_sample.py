@@ -19,7 +19,7 @@ from experiment_sample import OUT, ROOT, replace_block
 
 from napari_gan_augment.config import DataConfig, TrainConfig
 from napari_gan_augment.evaluation.experiment import ExperimentConfig, run_experiment
-from napari_gan_augment.evaluation.report import summary_table
+from napari_gan_augment.evaluation.report import secondary_lines, summary_table
 from napari_gan_augment.training import train
 
 UGAN_STEPS = 1000
@@ -64,11 +64,6 @@ def main() -> None:
     )
     summary = run_experiment(config, folder / "experiment")
     minutes = (time.perf_counter() - started) / 60
-    secondary = [
-        f"- {metric} (mean ± sd over seeds): "
-        + ", ".join(f"{arm} {s['mean']:.3f} ± {s['sd']:.3f}" for arm, s in arms.items())
-        for metric, arms in summary["secondary"].items()
-    ]
     body = "\n".join(
         [
             f"Data: {len(pairs)} axial slices of the sample, a random half with a drawn "
@@ -81,7 +76,7 @@ def main() -> None:
             "",
             *summary_table(summary),
             "",
-            *secondary,
+            *secondary_lines(summary),
             "",
             *[f"- **{c['verdict']}**" for c in summary["comparisons"].values()],
         ]

@@ -23,7 +23,7 @@ from _report import machine
 
 from napari_gan_augment.config import DataConfig, TrainConfig
 from napari_gan_augment.evaluation.experiment import ExperimentConfig, run_experiment
-from napari_gan_augment.evaluation.report import summary_table
+from napari_gan_augment.evaluation.report import secondary_lines, summary_table
 from napari_gan_augment.training import train
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -71,11 +71,6 @@ def main() -> None:
     images.mkdir(parents=True, exist_ok=True)
     for name in ("arms.png", "curves.png", "predictions.png"):
         shutil.copy(experiment / "plots" / name, images / name)
-    secondary = [
-        f"- {metric} (mean ± sd over seeds): "
-        + ", ".join(f"{arm} {s['mean']:.3f} ± {s['sd']:.3f}" for arm, s in arms.items())
-        for metric, arms in summary["secondary"].items()
-    ]
     body = "\n".join(
         [
             f"Data: 67 axial slices of the sample (grey/white matter), 20 % held out for "
@@ -88,7 +83,7 @@ def main() -> None:
             "",
             *summary_table(summary),
             "",
-            *secondary,
+            *secondary_lines(summary),
             "",
             *[f"- **{c['verdict']}**" for c in summary["comparisons"].values()],
             "",

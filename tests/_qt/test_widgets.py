@@ -425,3 +425,30 @@ def test_evaluate_widget_stop_keeps_finished_arms(viewer_with_sample, qtbot, tmp
     assert widget._start_button.enabled and not widget._stop_button.enabled
     rows = (tmp_path / "stopped" / "results.csv").read_text().splitlines()
     assert len(rows) > 1 and not (tmp_path / "stopped" / "summary.json").exists()
+
+
+def test_quality_widget_scores_a_run_into_a_table_and_layers(
+    make_napari_viewer, qtbot, tmp_path: Path, trained_run: Path
+):
+    from napari_gan_augment._qt.quality_widget import QualityWidget
+
+    viewer = make_napari_viewer()
+    widget = QualityWidget(viewer)
+    viewer.window.add_dock_widget(widget)
+    widget._data.step.value = 4
+    widget._run.value = trained_run
+    widget._count.value, widget._size.value, widget._device.value = 12, 32, "cpu"
+    widget._out.value = tmp_path / "q"
+    widget._run_button.clicked.emit()
+    assert not widget._run_button.enabled
+    with qtbot.waitSignal(widget._worker.finished, timeout=300_000):
+        pass
+    assert widget._status.value.startswith("done"), widget._status.value
+    table = widget._table.to_dict("list")
+    assert {"FD-AE", "KID-AE", "mask fidelity (Dice)", "share"} <= set(table["measure"])
+    assert "q closest pairs" in viewer.layers and widget._run_button.enabled
+    worker = widget._worker
+    widget._run.value = tmp_path / "missing"
+    widget._out.value = tmp_path / "q2"
+    widget._run_button.clicked.emit()  # refused at once with a message: no job starts
+    assert widget._worker is worker and not (tmp_path / "q2").exists()

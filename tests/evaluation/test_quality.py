@@ -8,7 +8,7 @@ import pytest
 import torch
 from skimage.metrics import peak_signal_noise_ratio
 
-from napari_gan_augment.errors import InputError
+from napari_gan_augment.errors import GanAugmentError, InputError
 from napari_gan_augment.evaluation.quality import (
     QualityConfig,
     evaluate_quality,
@@ -150,13 +150,15 @@ def test_inpainting_run_reports_psnr_and_ssim_in_holes(tmp_path):
     assert set(report["distances"]) == {"images"}
 
 
-def test_quality_config_errors(tmp_path):
+def test_quality_config_errors(trained_run, tmp_path):
     with pytest.raises(InputError, match="synthetic_run is required"):
         QualityConfig()
-    (tmp_path / "q.yaml").write_text("synthetic_run: x\ncolour: red\n")
+    with pytest.raises(GanAugmentError, match="holds no checkpoint"):
+        QualityConfig(synthetic_run=str(tmp_path))
+    (tmp_path / "q.yaml").write_text(f"synthetic_run: {trained_run}\ncolour: red\n")
     with pytest.raises(InputError, match="unknown quality keys"):
         QualityConfig.load(tmp_path / "q.yaml")
-    (tmp_path / "q.json").write_text(json.dumps({"synthetic_run": "x", "count": 1}))
+    (tmp_path / "q.json").write_text(json.dumps({"synthetic_run": str(trained_run), "count": 1}))
     with pytest.raises(InputError, match="count must be at least 2"):
         QualityConfig.load(tmp_path / "q.json")
 

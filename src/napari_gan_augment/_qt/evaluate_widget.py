@@ -36,6 +36,7 @@ from ..errors import GanAugmentError
 from ..evaluation.experiment import PRIMARY, ExperimentConfig, iter_experiment
 from ..evaluation.networks import LOSSES, SEGMENTERS
 from ..evaluation.report import BOX_METRICS, draw_arm_distribution, draw_curves, read_curves
+from ..synthesis.generate import require_checkpoint
 from .data_source import DataSourcePicker
 
 if TYPE_CHECKING:
@@ -165,6 +166,9 @@ class EvaluateWidget(Container):
             other = Path(self._other_run.value)
             others[other.name] = str(other)
             arms += [f"{arm}@{other.name}" for arm in self._arms.value if arm != "real"]
+        for path in [synthetic, *others.values()] if needs_run else []:
+            if path is not None:
+                require_checkpoint(path)
         return ExperimentConfig(
             data=self._data.data_config_in(run_dir),
             task=self._task.value,

@@ -48,6 +48,7 @@ from ..synthesis import (
     transform_region,
     translate_images,
 )
+from ..synthesis.generate import require_checkpoint
 from .metrics import segmentation_metrics
 from .networks import fit, predict_labels, segmentation_loss, segmentation_network
 
@@ -70,6 +71,7 @@ class QualityConfig:
     def __post_init__(self) -> None:
         if not self.synthetic_run:
             raise InputError("synthetic_run is required: the run directory of a trained model")
+        require_checkpoint(self.synthetic_run)
         if self.count < 2:
             raise InputError(f"count must be at least 2 samples, got {self.count}")
         if not 0 < self.near_copy_quantile < 1:

@@ -158,6 +158,15 @@ def summary_table(summary: dict[str, Any]) -> list[str]:
     return lines
 
 
+def secondary_lines(summary: dict[str, Any]) -> list[str]:
+    """One Markdown list item per secondary metric: each arm's mean ± sd over seeds."""
+    return [
+        f"- {metric} (mean ± sd over seeds): "
+        + ", ".join(f"{arm} {s['mean']:.3f} ± {s['sd']:.3f}" for arm, s in arms.items())
+        for metric, arms in summary["secondary"].items()
+    ]
+
+
 def report_markdown(run_dir: Path, summary: dict[str, Any], config: dict[str, Any]) -> str:
     settings = {k: v for k, v in config.items() if k != "data"}
     lines = [
@@ -170,10 +179,7 @@ def report_markdown(run_dir: Path, summary: dict[str, Any], config: dict[str, An
         *summary_table(summary),
         "",
     ]
-    for metric, arms in summary["secondary"].items():
-        cells = ", ".join(f"{arm} {s['mean']:.3f} ± {s['sd']:.3f}" for arm, s in arms.items())
-        lines.append(f"- {metric} (mean ± sd over seeds): {cells}")
-    lines.append("")
+    lines += [*secondary_lines(summary), ""]
     for comparison in summary["comparisons"].values():
         lines.append(f"**{comparison['verdict']}**  ")
     lines.append("")

@@ -58,6 +58,18 @@ def resolve_checkpoint(source: str | Path, checkpoint: str = "last.pt") -> Path:
     )
 
 
+def require_checkpoint(source: str | Path, checkpoint: str = "last.pt") -> Path:
+    """The checkpoint file of a run (see :func:`resolve_checkpoint`), or a clear error now —
+    before a job starts — if there is none."""
+    path = resolve_checkpoint(source, checkpoint)
+    if not path.is_file():
+        raise CheckpointError(
+            f"{source} holds no checkpoint ({path} is missing): train it first, or choose the "
+            "run directory of a finished training run"
+        )
+    return path
+
+
 def load_generator(
     source: str | Path, checkpoint: str = "last.pt", device: str = "auto"
 ) -> LoadedGenerator:

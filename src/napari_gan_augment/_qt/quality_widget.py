@@ -1,0 +1,134 @@
+"""Plugins ▸ GAN Augment ▸ Quality check: FD/KID, diversity, mask fidelity, near-copies."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from magicgui.widgets import ComboBox, Container, FileEdit, Label, ProgressBar, PushButton, SpinBox
+from magicgui.widgets import Table as MagicTable
+from napari.qt.threading import thread_worker
+from napari.utils.notifications import show_error
+from skimage import io as skio
+
+from ..devices import DEVICE_CHOICES
+from ..errors import GanAugmentError
+from ..evaluation.quality import QualityConfig, evaluate_quality
+from ..synthesis.generate import require_checkpoint
+from .data_source import DataSourcePicker
+
+if TYPE_CHECKING:
+    import napari
+
+
+def quality_rows(report: dict[str, Any]) -> dict[str, list[Any]]:
+    """The report's numbers as table columns (what, measure, value)."""
+    rows: dict[str, list[Any]] = {"what": [], "measure": [], "value": []}
+
+    def add(what: str, measure: str, value: float) -> None:
+        rows["what"].append(what)
+        rows["measure"].append(measure)
+        rows["value"].append(round(float(value), 5))
+
+    for name, values in report["distances"].items():
+        for measure, value in values.items():
+            add(name, measure, value)
+    if "diversity" in report:
+        add("images", "SSIM among samples", report["diversity"]["synthetic"])
+        add("images", "SSIM among real images", report["diversity"]["real"])
+    if "mask_fidelity" in report:
+        add("pairs", "mask fidelity (Dice)", report["mask_fidelity"]["synthetic_mask_dice"])
+        add("pairs", "segmenter Dice on real", report["mask_fidelity"]["real_heldout_dice"])
+    for space, audit in report.get("memorisation", {}).items():
+        if isinstance(audit, dict):
+            add(f"near-copies ({space})", "share", audit["near_copy_share"])
+    for measure, value in report.get("inpainting", {}).items():
+        add("holes", measure, value)
+    return rows
+
+
+class QualityWidget(Container):
+    """Score a trained run against real pairs; the closest pairs come in as an image layer."""
+
+    def __init__(self, napari_viewer: napari.Viewer) -> None:
+        super().__init__(labels=True)
+        self._viewer = napari_viewer
+        self._worker: Any = None
+        self._data = DataSourcePicker(default="sample")
+        self._run = FileEdit(label="run", mode="d")
+        self._count = SpinBox(label="samples", min=2, max=100_000, value=2000)
+        self._size = ComboBox(label="size", choices=[32, 64, 128, 256], value=64)
+        self._device = ComboBox(label="device", choices=list(DEVICE_CHOICES), value="auto")
+        self._out = FileEdit(
+            label="report dir",
+            mode="d",
+            value=Path.cwd() / "runs" / time.strftime("quality-%Y%m%d-%H%M%S"),
+        )
+        self._run_button = PushButton(text="Measure")
+        self._progress = ProgressBar(label="progress", min=0, max=1, value=0)
+        self._status = Label(label="status", value="idle")
+        self._table = MagicTable(value={"what": [], "measure": [], "value": []})
+        self._table.native.setMinimumHeight(220)
+        self.extend(
+            [
+                self._data,
+                self._run,
+                self._count,
+                self._size,
+                self._device,
+                self._out,
+                self._run_button,
+                self._progress,
+                self._status,
+                self._table,
+            ]
+        )
+        self._run_button.clicked.connect(self._on_run_clicked)
+
+    def _on_run_clicked(self) -> None:
+        out = Path(self._out.value)
+        run = str(self._run.value) if str(self._run.value) != "." else ""
+        try:
+            if run:
+                require_checkpoint(run)  # before layers are copied into the report folder
+            config = QualityConfig(
+                data=self._data.data_config_in(out),
+                synthetic_run=run,
+                count=self._count.value,
+                image_size=self._size.value,
+                device=self._device.value,
+            )
+        except GanAugmentError as exc:
+            show_error(str(exc))
+            return
+        self._run_button.enabled = False
+        self._progress.max = 0  # busy indicator: the measures report no steps
+        self._status.value = "training the feature extractors and the segmenter…"
+        self._worker = thread_worker(evaluate_quality)(config, out)
+        self._worker.returned.connect(self._on_done)
+        self._worker.errored.connect(self._on_error)
+        self._worker.finished.connect(self._on_finished)
+        self._worker.start()
+
+    def _on_done(self, report: dict[str, Any]) -> None:
+        self._table.value = quality_rows(report)
+        out = Path(self._out.value)
+        self._status.value = f"done: {out / 'quality.md'}"
+        for name in ("closest_pairs", "nearest_distances"):
+            png = out / "plots" / f"{name}.png"
+            if png.exists():
+                self._viewer.add_image(
+                    skio.imread(str(png)),
+                    name=f"{out.name} {name.replace('_', ' ')}",
+                    rgb=True,
+                    metadata={"report": str(out / "quality.json")},
+                )
+
+    def _on_error(self, exc: Exception) -> None:
+        self._status.value = f"failed: {exc}"
+        show_error(str(exc))
+
+    def _on_finished(self) -> None:
+        self._run_button.enabled = True
+        self._progress.max, self._progress.value = 1, 1
