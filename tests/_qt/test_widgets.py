@@ -397,6 +397,7 @@ def test_evaluate_widget_runs_and_reads_an_experiment(
     assert widget._arm_axes.get_ylabel() == "HD95 (mm) per seed"
     widget.add_prediction_layers()
     prediction = viewer.layers["exp mix:8-8 prediction"]
+    assert viewer.layers["exp prediction grid"].rgb
     assert prediction.data.shape == viewer.layers["exp ground truth"].data.shape
     np.testing.assert_array_equal(viewer.layers["tissue"].data, labels_before)
     # a second start into the same folder is refused, the first run is untouched

@@ -55,10 +55,7 @@ def test_augmentation_settings_switch_transforms_and_flip() -> None:
         images,
         labels,
     )
-    flipped = [
-        any(np.array_equal(f, op(lab)) for op in (np.flipud, np.fliplr, lambda a: a[::-1, ::-1]))
-        for f, lab in zip(flips[1], labels, strict=True)
-    ]
+    flipped = [np.array_equal(f, np.fliplr(lab)) for f, lab in zip(flips[1], labels, strict=True)]
     unchanged = [np.array_equal(f, lab) for f, lab in zip(flips[1], labels, strict=True)]
     assert all(a or b for a, b in zip(flipped, unchanged, strict=True)) and any(flipped)
 

@@ -247,3 +247,21 @@ def test_experiment_input_errors(trained_run, tmp_path):
     run_experiment(_config(trained_run, arms=("real",), seeds=1, epochs=1), tmp_path / "once")
     with pytest.raises(InputError, match="already holds an experiment"):
         run_experiment(_config(trained_run), tmp_path / "once")
+
+
+def test_every_config_in_the_evaluation_docs_is_valid(trained_run):
+    import re
+
+    import yaml
+
+    from napari_gan_augment.evaluation.quality import QualityConfig
+
+    doc = Path(__file__).resolve().parents[2] / "docs" / "evaluation.md"
+    blocks = re.findall(r"```yaml\n(.*?)```", doc.read_text(), re.S)
+    assert len(blocks) >= 4
+    for block in blocks:
+        raw = yaml.safe_load(block)
+        if "extractor_steps" in raw:
+            QualityConfig.from_dict({**raw, "synthetic_run": str(trained_run)})
+        else:
+            ExperimentConfig.from_dict({**raw, "synthetic_run": "runs/any"})

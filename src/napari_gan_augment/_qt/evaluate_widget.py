@@ -30,6 +30,7 @@ from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
 from matplotlib.figure import Figure
 from napari.qt.threading import thread_worker
 from napari.utils.notifications import show_error, show_info
+from skimage import io as skio
 
 from ..devices import DEVICE_CHOICES
 from ..errors import GanAugmentError
@@ -314,7 +315,8 @@ class EvaluateWidget(Container):
             show_info(f"wrote {self.export_table(path)}")
 
     def add_prediction_layers(self) -> None:
-        """Test images, ground truth and each arm's seed-0 predictions as new layers."""
+        """Test images, ground truth and each arm's seed-0 predictions as new layers (plus the
+        report's grid of them as a hidden RGB layer)."""
         run_dir = getattr(self, "_results_dir", None)
         if run_dir is None or not (run_dir / "predictions.npz").exists():
             show_error("no segmentation predictions yet: run or open a segmentation experiment")
@@ -332,3 +334,8 @@ class EvaluateWidget(Container):
                         metadata={"run_dir": str(run_dir), "arm": arm, "seed": 0},
                         visible=False,
                     )
+        grid = run_dir / "plots" / "predictions.png"
+        if grid.exists():  # the report's grid: image, truth and each arm's prediction
+            self._viewer.add_image(
+                skio.imread(str(grid)), name=f"{name} prediction grid", rgb=True, visible=False
+            )

@@ -1,10 +1,10 @@
 """Standard augmentation for the segmentation arms, from MONAI transforms.
 
 After Neff et al. (2018): intensity shift and scale (σ 0.05), translation (10 px at 256 px,
-scaled to the training size) and elastic deformation; plus optional flips. Images are in
-[-1, 1], so a shift of 0.1 is 0.05 of the intensity range. Every transform applies to each
-sample (``prob=1``; MONAI's default of 0.1 would leave most samples untouched); flips have
-probability 0.5 per axis. Labels move with nearest interpolation and zero padding. Every
+scaled to the training size) and elastic deformation; plus optional left–right flips. Images
+are in [-1, 1], so a shift of 0.1 is 0.05 of the intensity range. Every transform applies to
+each sample (``prob=1``; MONAI's default of 0.1 would leave most samples untouched); flips
+have probability 0.5. Labels move with nearest interpolation and zero padding. Every
 parameter can be changed with :class:`AugmentationSettings` (``augmentation:`` in an
 experiment config).
 """
@@ -60,7 +60,8 @@ def standard_augmentation(
     if s.intensity_scale:
         steps.append(RandScaleIntensityd(keys="image", factors=s.intensity_scale, prob=1.0))
     if s.flip:
-        steps += [RandFlipd(keys=keys, prob=0.5, spatial_axis=axis) for axis in (0, 1)]
+        # left–right only, as Neff et al. for Cityscapes: up–down flips make implausible anatomy
+        steps.append(RandFlipd(keys=keys, prob=0.5, spatial_axis=1))
     if s.translate_px:
         shift = s.translate_px * scale
         steps.append(
