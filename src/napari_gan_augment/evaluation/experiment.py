@@ -28,6 +28,7 @@ tested once per seed). See ``docs/evaluation.md`` for the files a run writes.
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import math
 import re
@@ -357,7 +358,7 @@ def _batches(
 
     def stream() -> Batches:
         chunks = _cycle(np.arange(len(images)), real_size, rng)
-        for step in range(10**12):
+        for step in itertools.count():
             index = next(chunks)
             batch_images, batch_targets = images[index], targets[index]
             if fresh:
