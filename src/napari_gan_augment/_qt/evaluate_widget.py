@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import torch
 from magicgui.widgets import (
     CheckBox,
     ComboBox,
@@ -46,6 +49,17 @@ if TYPE_CHECKING:
 ARM_CHOICES = ("real", "real+synthetic", "synthetic", "mix:8-8", "mix:4-12", "mix:0-16")
 AUGMENT = {"without": (False,), "with": (True,), "both": (False, True)}
 REDRAW_EVERY_S = 0.5
+
+
+def _leaving_a_core_free(config: ExperimentConfig, run_dir: Path) -> Iterator[dict[str, Any]]:
+    """The experiment with one CPU core fewer for torch, so the viewer's own thread is not
+    starved (training avoids this with a niced child process; see docs/benchmarks.md)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(max(1, min(threads, (os.cpu_count() or 2) - 1)))
+    try:
+        yield from iter_experiment(config, run_dir)
+    finally:
+        torch.set_num_threads(threads)
 
 
 class EvaluateWidget(Container):
@@ -208,7 +222,7 @@ class EvaluateWidget(Container):
         self._progress.value = 0
         self._set_running(True)
         self._status.value = "loading data and the generator…"
-        self._worker = thread_worker(iter_experiment)(config, run_dir)
+        self._worker = thread_worker(_leaving_a_core_free)(config, run_dir)
         self._worker.yielded.connect(self._on_event)
         self._worker.errored.connect(self._on_error)
         self._worker.finished.connect(self._on_finished)
