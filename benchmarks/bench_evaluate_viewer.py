@@ -15,7 +15,7 @@ from pathlib import Path
 import napari
 import numpy as np
 from _report import write_section
-from bench_viewer import StallMeter, run_for
+from bench_viewer import StallMeter, idle_gaps, run_for, stall_row
 from experiment_sample import OUT
 
 from napari_gan_augment._qt.evaluate_widget import EvaluateWidget
@@ -29,10 +29,7 @@ def main() -> None:
     viewer.window.add_dock_widget(widget)
     app = napari.qt.get_qapp()
     meter = StallMeter()
-    run_for(app, 2)
-    meter.start()
-    run_for(app, 5)
-    idle = meter.stop()
+    idle = idle_gaps(app, meter)
     with tempfile.TemporaryDirectory() as tmp:
         gan = OUT / "gan"
         if not (gan / "checkpoints" / "last.pt").exists():
@@ -55,10 +52,8 @@ def main() -> None:
     at = np.cumsum(busy) / 1000  # s since the start of the measurement
     worst = ", ".join(f"{busy[i]:.0f} ms at {at[i]:.1f} s" for i in np.argsort(busy)[::-1][:3])
     rows = [
-        f"| viewer idle (5 s) | {idle.max():.0f} | {np.percentile(idle, 99):.0f} | "
-        f"{np.median(idle):.1f} |",
-        f"| experiment running ({seconds:.0f} s, {epochs} epochs) | {busy.max():.0f} | "
-        f"{np.percentile(busy, 99):.0f} | {np.median(busy):.1f} |",
+        stall_row("viewer idle (5 s)", idle),
+        stall_row(f"experiment running ({seconds:.0f} s, {epochs} epochs)", busy),
     ]
     write_section(
         "evaluate_viewer",

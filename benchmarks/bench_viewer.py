@@ -52,6 +52,22 @@ def run_for(app, seconds: float, until=lambda: False) -> None:
         time.sleep(0.001)
 
 
+def idle_gaps(app, meter: StallMeter) -> np.ndarray:
+    """Tick gaps of the idle viewer over 5 s, after 2 s to settle."""
+    run_for(app, 2)
+    meter.start()
+    run_for(app, 5)
+    return meter.stop()
+
+
+def stall_row(condition: str, gaps: np.ndarray) -> str:
+    """A Markdown table row: longest stall, 99th percentile, median (ms)."""
+    return (
+        f"| {condition} | {gaps.max():.0f} | {np.percentile(gaps, 99):.0f} | "
+        f"{np.median(gaps):.1f} |"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--steps", type=int, default=300)
@@ -64,10 +80,7 @@ def main() -> None:
     viewer.window.add_dock_widget(widget)
     app = napari.qt.get_qapp()
     meter = StallMeter()
-    run_for(app, 2)
-    meter.start()
-    run_for(app, 5)
-    idle = meter.stop()
+    idle = idle_gaps(app, meter)
     with tempfile.TemporaryDirectory() as tmp:
         widget._data.source.value = "sample"
         widget._steps.value = args.steps
@@ -82,10 +95,8 @@ def main() -> None:
         plotted = len(widget._loss_plot.events)
     viewer.close()
     rows = [
-        f"| viewer idle (5 s) | {idle.max():.0f} | {np.percentile(idle, 99):.0f} | "
-        f"{np.median(idle):.1f} |",
-        f"| training job running ({seconds:.0f} s, {args.steps} steps) | {busy.max():.0f} | "
-        f"{np.percentile(busy, 99):.0f} | {np.median(busy):.1f} |",
+        stall_row("viewer idle (5 s)", idle),
+        stall_row(f"training job running ({seconds:.0f} s, {args.steps} steps)", busy),
     ]
     write_section(
         "viewer",
