@@ -82,6 +82,8 @@ def test_pairwise_ssim_reads_collapse():
     varied = rng.uniform(-1, 1, (10, 1, 32, 32)).astype(np.float32)
     assert pairwise_ssim(collapsed, 20, 0) == (pytest.approx(1.0), "SSIM")
     assert pairwise_ssim(varied, 20, 0)[0] < 0.2
+    large = rng.uniform(-1, 1, (3, 1, 192, 192)).astype(np.float32)
+    assert pairwise_ssim(np.concatenate([large, large[:1]]), 6, 0)[1] == "MS-SSIM"
 
 
 class _Pool(torch.nn.Module):
