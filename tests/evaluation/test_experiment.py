@@ -54,6 +54,10 @@ def test_small_experiment_writes_paired_results_and_reproduces(trained_run, tmp_
     assert verdict.startswith("real+synthetic vs real:") and "n = 2" in verdict
     again = run_experiment(config, tmp_path / "b")
     assert again == summary  # same config and seeds → same numbers on CPU
+    # the synthetic set adds minibatches per epoch, and the report says so
+    budgets = summary["minibatches_per_epoch"]
+    assert budgets["real+synthetic"] > budgets["real"]
+    assert "different numbers of minibatches" in (tmp_path / "a" / "report.md").read_text()
 
 
 def test_bad_experiment_configs(trained_run, tmp_path):

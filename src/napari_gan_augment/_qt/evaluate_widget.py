@@ -293,6 +293,9 @@ class EvaluateWidget(Container):
         self._table.value = rows
         self._table.native.setSortingEnabled(True)
         verdicts = [c["verdict"] for c in summary["comparisons"].values()]
+        budgets = summary.get("minibatches_per_epoch", {})
+        if len(set(budgets.values())) > 1:
+            verdicts.append("(arms differ in minibatches per epoch; set batches/epoch to equalise)")
         self._verdict.value = "\n".join(verdicts) or "one arm or one seed: nothing to compare"
         self._plot_metric.choices = [m for m, _ in BOX_METRICS[summary["task"]] if m in per_seed]
         self._plot_metric.value = PRIMARY[summary["task"]]

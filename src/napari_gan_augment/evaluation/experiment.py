@@ -486,6 +486,7 @@ def iter_experiment(config: ExperimentConfig, run_dir: str | Path) -> Iterator[d
         for augment in config.augment
     ]
     transformed: dict[tuple[int, int, str], tuple[np.ndarray, np.ndarray]] = {}
+    budgets: dict[str, int] = {}
     for number, (seed, fold, arm, augment) in enumerate(runs):
         name = arm_name(arm, augment)
         pool = np.setdiff1d(np.arange(len(data.images)), folds[fold])
@@ -504,6 +505,7 @@ def iter_experiment(config: ExperimentConfig, run_dir: str | Path) -> Iterator[d
                 )
             extra = transformed[(seed, fold, run)]
         batches, steps = _batches(data, config, arm, train, labels, seed, augment, extra)
+        budgets[name] = steps
         torch.manual_seed(seed_of(seed, fold, 3))
         if config.task == "classification":
             network = classification_network().to(device)
@@ -566,6 +568,7 @@ def iter_experiment(config: ExperimentConfig, run_dir: str | Path) -> Iterator[d
         }
         np.savez_compressed(run_dir / "predictions.npz", **arrays)
     summary = summarise_results(writer.rows, config)
+    summary["minibatches_per_epoch"] = budgets
     (run_dir / "summary.json").write_text(json.dumps(summary, indent=2))
     from .report import write_report
 

@@ -180,6 +180,15 @@ def report_markdown(run_dir: Path, summary: dict[str, Any], config: dict[str, An
         "",
     ]
     lines += [*secondary_lines(summary), ""]
+    budgets = summary.get("minibatches_per_epoch", {})
+    if len(set(budgets.values())) > 1:
+        shown = ", ".join(f"{arm} {steps}" for arm, steps in budgets.items())
+        lines += [
+            f"Note: the arms trained on different numbers of minibatches per epoch ({shown}), "
+            "so they differ in optimisation steps as well as in data; set `steps_per_epoch` "
+            "to compare them at equal budgets.",
+            "",
+        ]
     for comparison in summary["comparisons"].values():
         lines.append(f"**{comparison['verdict']}**  ")
     lines.append("")
