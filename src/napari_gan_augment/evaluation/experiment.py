@@ -180,7 +180,7 @@ def seed_of(*parts: int) -> int:
     return int(np.random.SeedSequence(list(parts)).generate_state(1)[0])
 
 
-def test_folds(count: int, config: ExperimentConfig) -> list[np.ndarray]:
+def held_out_folds(count: int, config: ExperimentConfig) -> list[np.ndarray]:
     """The test indices of each fold; fixed (seed 0) so every arm and seed sees them."""
     order = np.random.default_rng(0).permutation(count)
     if config.folds == 1:
@@ -465,7 +465,7 @@ def iter_experiment(config: ExperimentConfig, run_dir: str | Path) -> Iterator[d
     if (run_dir / "results.csv").exists() or (run_dir / "experiment.json").exists():
         raise InputError(f"{run_dir} already holds an experiment; choose a new run directory")
     data = _load_data(config)
-    folds = test_folds(len(data.images), config)
+    folds = held_out_folds(len(data.images), config)
     run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / "experiment.json").write_text(json.dumps(asdict(config), indent=2))
     device = resolve_device(config.device)

@@ -6,7 +6,6 @@ same plots as the PNG files; figures are built without pyplot (thread-safe, head
 
 from __future__ import annotations
 
-import csv
 import html
 import json
 from collections.abc import Sequence
@@ -24,11 +23,6 @@ BOX_METRICS = {
         ("specificity", "specificity"),
     ),
 }
-
-
-def read_results(run_dir: str | Path) -> list[dict[str, Any]]:
-    with open(Path(run_dir) / "results.csv", newline="") as handle:
-        return list(csv.DictReader(handle))
 
 
 def read_curves(run_dir: str | Path) -> list[dict[str, Any]]:
