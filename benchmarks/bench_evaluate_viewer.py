@@ -9,13 +9,12 @@ seeds, with the live curve plot redrawn at most every 0.5 s.
 from __future__ import annotations
 
 import tempfile
-import time
 from pathlib import Path
 
 import napari
 import numpy as np
 from _report import write_section
-from bench_viewer import StallMeter, idle_gaps, run_for, stall_row
+from bench_viewer import StallMeter, gaps_until_done, idle_gaps, stall_row
 from experiment_sample import OUT
 
 from napari_gan_augment._qt.evaluate_widget import EvaluateWidget
@@ -41,12 +40,7 @@ def main() -> None:
         widget._seeds.value, widget._epochs.value, widget._size.value = 3, 15, 64
         widget._device.value = "cpu"
         widget._run_dir.value = Path(tmp) / "experiment"
-        meter.start()
-        started = time.perf_counter()
-        widget._start_button.clicked.emit()
-        run_for(app, 900, until=lambda: widget._start_button.enabled)
-        busy = meter.stop()
-        seconds = time.perf_counter() - started
+        busy, seconds = gaps_until_done(app, meter, widget)
         epochs = len(widget._curves)
     viewer.close()
     at = np.cumsum(busy) / 1000  # s since the start of the measurement

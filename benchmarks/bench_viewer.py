@@ -60,6 +60,15 @@ def idle_gaps(app, meter: StallMeter) -> np.ndarray:
     return meter.stop()
 
 
+def gaps_until_done(app, meter: StallMeter, widget) -> tuple[np.ndarray, float]:
+    """Press the widget's Start and record tick gaps until Start is enabled again."""
+    meter.start()
+    started = time.perf_counter()
+    widget._start_button.clicked.emit()
+    run_for(app, 900, until=lambda: widget._start_button.enabled)
+    return meter.stop(), time.perf_counter() - started
+
+
 def stall_row(condition: str, gaps: np.ndarray) -> str:
     """A Markdown table row: longest stall, 99th percentile, median (ms)."""
     return (
@@ -86,12 +95,7 @@ def main() -> None:
         widget._steps.value = args.steps
         widget._device.value = "cpu"
         widget._run_dir.value = Path(tmp) / "run"
-        meter.start()
-        started = time.perf_counter()
-        widget._start_button.clicked.emit()
-        run_for(app, 900, until=lambda: widget._start_button.enabled)
-        busy = meter.stop()
-        seconds = time.perf_counter() - started
+        busy, seconds = gaps_until_done(app, meter, widget)
         plotted = len(widget._loss_plot.events)
     viewer.close()
     rows = [
