@@ -44,3 +44,11 @@ def trained_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     run_dir = tmp_path_factory.mktemp("runs") / "tiny"
     train(run_dir, tiny_config())
     return run_dir
+
+
+@pytest.fixture(scope="session")
+def pix2pix_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A run directory holding a 3-step pix2pix (read-only for tests)."""
+    run_dir = tmp_path_factory.mktemp("p2p") / "run"
+    train(run_dir, tiny_config(family="pix2pix", options={"base_filters": 4}, steps=3))
+    return run_dir

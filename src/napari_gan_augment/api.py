@@ -43,17 +43,22 @@ from .evaluation import (
 from .jobs import follow_events, start_training_process
 from .models.registry import available_families, get_family
 from .synthesis import (
+    MaskDeformation,
+    PairRoute,
     composite_under_mask,
     images_for_masks,
     inpaint_region,
+    iter_conditional_pairs,
     iter_synthesis,
-    iter_two_stage,
     load_generator,
+    pair_route,
     synthesize_pairs,
     transform_region,
     translate_images,
     write_pairs,
 )
+from .synthesis.routes import MaskChoice
+from .synthesis.writing import write_provenance
 from .training import RunDirectory, iter_training, train
 
 __all__ = [
@@ -80,7 +85,10 @@ __all__ = [
     "inpaint_region",
     "iter_synthesis",
     "iter_training",
-    "iter_two_stage",
+    "iter_conditional_pairs",
+    "MaskDeformation",
+    "PairRoute",
+    "pair_route",
     "load_generator",
     "segmentation_metrics",
     "start_training_process",
@@ -101,11 +109,19 @@ def synthesize(
     checkpoint: str = "last.pt",
     device: str = "auto",
     batch_size: int = 64,
+    masks: MaskChoice = None,
+    deformation: MaskDeformation | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Generate ``count`` pairs from a run: images in the source dtype and integer masks."""
+    """Generate ``count`` pairs from a run: images in the source dtype and integer masks.
+
+    A noise pair run (pair-wgan, fastgan) draws whole pairs. A mask → image run (pix2pix)
+    draws images for ``masks``: by default its training masks randomly deformed
+    (``deformation`` sets the strengths), or a mask run directory, or an array of masks.
+    """
     SynthesisConfig(count=count, seed=seed, batch_size=batch_size)  # validates
     generator = load_generator(run_dir, checkpoint, device)
-    return synthesize_pairs(generator, count, seed, batch_size)
+    route = pair_route(generator, masks, deformation, device=device)
+    return route.pairs(count, seed, batch_size)
 
 
 def generate_to_folder(
@@ -115,26 +131,26 @@ def generate_to_folder(
     fmt: str = "nii.gz",
     mask_run: str | Path | None = None,
 ) -> int:
-    """Stream ``settings.count`` pairs into ``out_dir/images`` and ``out_dir/masks``.
+    """Stream ``settings.count`` pairs into ``out_dir/images`` and ``out_dir/masks``, with
+    ``out_dir/provenance.json`` saying how they were made.
 
-    With ``mask_run`` (a mask-dcgan or pair run), its masks are drawn first and ``run_dir``
-    (a pix2pix run) draws the images: the two-stage pipeline.
+    A pix2pix ``run_dir`` draws images for its deformed training masks, or, with
+    ``mask_run`` (a mask-dcgan or pair run), for masks drawn by that run (two stages).
     """
     generator = load_generator(run_dir, settings.checkpoint, settings.device)
-    if mask_run is None:
-        batches = iter_synthesis(generator, settings.count, settings.seed, settings.batch_size)
-    else:
-        masks = load_generator(mask_run, "last.pt", settings.device)
-        batches = iter_two_stage(
-            masks, generator, settings.count, settings.seed, settings.batch_size
-        )
-    return write_pairs(batches, out_dir, fmt, generator.spacing)
+    route = pair_route(generator, mask_run, device=settings.device)
+    batches = route.batches(settings.count, settings.seed, settings.batch_size)
+    return write_pairs(batches, out_dir, fmt, generator.spacing, route.provenance(settings.seed))
 
 
 def images_from_mask_folder(
     run_dir: str | Path, masks_dir: str | Path, out_dir: str | Path, device: str = "auto"
 ) -> int:
-    """Images for the user's own masks (NIfTI/TIFF/PNG files) from a mask → image run."""
+    """Images for the user's own masks (NIfTI/TIFF/PNG files) from a mask → image run.
+
+    Files are read as the folder reader reads them (axes of length 1 dropped); a 3D mask is
+    a stack of slices along its last axis, as in a pair folder. ``out_dir/provenance.json``
+    says how the images were made."""
     generator = load_generator(run_dir, device=device)
     paths = sorted(p for p in Path(masks_dir).iterdir() if has_supported_suffix(p))
     if not paths:
@@ -142,8 +158,24 @@ def images_from_mask_folder(
     out_dir = Path(out_dir)
     if out_dir.exists() and any(out_dir.iterdir()):
         raise InputError(f"{out_dir} already holds files; choose a new output folder")
+    route = PairRoute(generator, None)
+    record = route.provenance(seed=0) | {
+        "route": f"{generator.spec.family}: images drawn for the masks in {masks_dir}",
+        "count": len(paths),
+    }
     for path in paths:
         mask = read_image_file(path)
-        image = images_for_masks(generator, mask.data)
-        write_nifti(out_dir / f"{file_stem(path)}_synthetic.nii.gz", image, mask.spacing)
+        if mask.data.ndim == 3:
+            stack = np.moveaxis(mask.data, -1, 0)
+            image = np.moveaxis(images_for_masks(generator, stack), 0, -1)
+        else:
+            image = images_for_masks(generator, mask.data)
+        write_nifti(
+            out_dir / f"{file_stem(path)}_synthetic.nii.gz",
+            image,
+            mask.spacing,
+            mask.origin,
+            description=f"synthetic {generator.spec.family} (napari-gan-augment)",
+        )
+    write_provenance(out_dir / "provenance.json", record)
     return len(paths)

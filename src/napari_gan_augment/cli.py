@@ -209,12 +209,17 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--device", choices=DEVICE_CHOICES, help="override the config's device")
     train.set_defaults(func=_cmd_train)
 
-    generate = commands.add_parser("generate", help="write N synthetic pairs to a folder")
+    generate = commands.add_parser(
+        "generate",
+        help="write N synthetic pairs to a folder (a pix2pix run draws images for its "
+        "deformed training masks, or for --mask-run's masks)",
+    )
     generate.add_argument("--run-dir", required=True, help="run directory or checkpoint file")
     generate.add_argument("--count", type=int, help="number of pairs")
     generate.add_argument(
         "--mask-run",
-        help="two-stage: a mask-dcgan run draws the masks, --run-dir (pix2pix) the images",
+        help="two-stage: a mask-dcgan run draws the masks, --run-dir (pix2pix) the images "
+        "(default for pix2pix: its training masks, randomly deformed)",
     )
     generate.add_argument("--masks", help="a folder of your own masks: images for them (pix2pix)")
     generate.add_argument("--seed", type=int, default=0)

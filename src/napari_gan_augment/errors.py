@@ -13,3 +13,8 @@ class InputError(GanAugmentError, ValueError):
 
 class CheckpointError(GanAugmentError):
     """A checkpoint or run directory is missing, corrupt or belongs to another model."""
+
+
+class InputNotice(UserWarning):
+    """Input was read in a documented, non-obvious way (e.g. 0/255 masks as 0/1): the user
+    should know, but nothing is wrong. Shown by the CLI on stderr and by napari as a notice."""

@@ -198,7 +198,7 @@ def test_paint_widget_refuses_a_noise_model(make_napari_viewer, trained_run: Pat
     assert widget._followed is None and len(viewer.layers) == 1
 
 
-def test_synthesize_two_stage_and_a_clear_error_without_mask_run(
+def test_synthesize_pix2pix_with_deformed_or_generated_masks(
     make_napari_viewer, qtbot, pix2pix_run: Path, tmp_path: Path
 ):
     from napari_gan_augment.training import train
@@ -214,15 +214,19 @@ def test_synthesize_two_stage_and_a_clear_error_without_mask_run(
     widget._run_button.clicked.emit()
     with qtbot.waitSignal(widget._worker.finished, timeout=60_000):
         pass
-    assert len(viewer.layers) == 0 and widget._status.value == "failed"
+    deformed = viewer.layers["p2p seed 0 masks"]
+    assert deformed.data.shape == (3, 32, 32) and deformed.data.any()
+    assert "deformed" in deformed.metadata["route"] and deformed.metadata["synthetic"]
 
     train(tmp_path / "masks", tiny_config(family="mask-dcgan", options={"base_filters": 4}))
     widget._mask_run.value = tmp_path / "masks"
+    widget._seed.value = 1
     widget._run_button.clicked.emit()
     with qtbot.waitSignal(widget._worker.finished, timeout=60_000):
         pass
-    assert viewer.layers["p2p seed 0 images"].data.shape == (3, 32, 32)
-    assert viewer.layers["p2p seed 0 masks"].metadata["family"] == "pix2pix"
+    assert viewer.layers["p2p seed 1 images"].data.shape == (3, 32, 32)
+    drawn = viewer.layers["p2p seed 1 masks"].metadata
+    assert drawn["family"] == "pix2pix" and "mask-dcgan" in drawn["route"]
 
 
 def test_transform_region_widget(make_napari_viewer, qtbot, tmp_path: Path):

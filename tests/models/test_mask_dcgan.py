@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import nibabel as nib
 import numpy as np
 import pytest
 import torch
@@ -11,7 +13,7 @@ from napari_gan_augment.data.io import read_nifti, write_raster
 from napari_gan_augment.errors import InputError
 from napari_gan_augment.models.base import ModelSpec
 from napari_gan_augment.models.registry import get_family
-from napari_gan_augment.synthesis import iter_two_stage, load_generator, synthesize_pairs
+from napari_gan_augment.synthesis import load_generator, pair_route, synthesize_pairs
 from napari_gan_augment.training import train
 
 from ..conftest import tiny_config
@@ -54,21 +56,27 @@ def two_runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 
 def test_two_stage_pairs_are_seed_stable(two_runs: tuple[Path, Path]) -> None:
-    masks_run, images_run = (load_generator(p, device="cpu") for p in two_runs)
-    first = list(iter_two_stage(masks_run, images_run, 5, seed=2, batch_size=2))
-    again = list(iter_two_stage(masks_run, images_run, 5, seed=2, batch_size=5))
+    images_run = load_generator(two_runs[1], device="cpu")
+    route = pair_route(images_run, two_runs[0], device="cpu")
+    first = list(route.batches(5, seed=2, batch_size=2))
+    again = list(route.batches(5, seed=2, batch_size=5))
     images = np.concatenate([b.images for b in first])
     masks = np.concatenate([b.masks for b in first])
     np.testing.assert_array_equal(images, np.concatenate([b.images for b in again]))
     assert images.shape == masks.shape == (5, 32, 32) and images.dtype == np.uint8
-    _, direct_masks = synthesize_pairs(masks_run, 5, seed=2)
-    np.testing.assert_array_equal(masks, direct_masks)  # stage 1 is the mask model's output
+    mask_model = load_generator(two_runs[0], device="cpu")
+    np.testing.assert_array_equal(masks, route.masks.masks(0, 5, 2))  # type: ignore[union-attr]
+    assert "mask-dcgan" in route.description and "pix2pix" in route.description
+    assert route.provenance(2)["checkpoint_sha256"] == images_run.metadata["checkpoint_sha256"]
+    with pytest.raises(InputError, match="draws masks only"):
+        synthesize_pairs(mask_model, 2)  # never a pair source alone (its images are blank)
+    with pytest.raises(InputError, match="draws masks only"):
+        pair_route(mask_model)
 
 
 def test_two_stage_refuses_a_noise_model_as_stage_two(two_runs, trained_run: Path) -> None:
-    masks_run = load_generator(two_runs[0], device="cpu")
     with pytest.raises(InputError, match="takes no masks"):
-        next(iter_two_stage(masks_run, load_generator(trained_run, device="cpu"), 2))
+        pair_route(load_generator(trained_run, device="cpu"), two_runs[0])
 
 
 def test_cli_two_stage_and_own_masks(two_runs, tmp_path: Path) -> None:
@@ -89,6 +97,11 @@ def test_cli_two_stage_and_own_masks(two_runs, tmp_path: Path) -> None:
         ]
     )
     assert code == 0 and len(list((tmp_path / "pairs" / "masks").iterdir())) == 3
+    record = json.loads((tmp_path / "pairs" / "provenance.json").read_text())
+    assert record["synthetic"] and record["family"] == "pix2pix" and record["count"] == 3
+    assert "mask-dcgan" in record["route"]
+    header = nib.load(tmp_path / "pairs" / "images" / "pair_00000.nii.gz").header
+    assert header["descrip"].item().startswith(b"synthetic pix2pix")
     (tmp_path / "mine").mkdir()
     painted = np.zeros((50, 40), np.uint8)
     painted[10:30, 10:30] = 1
@@ -108,3 +121,4 @@ def test_cli_two_stage_and_own_masks(two_runs, tmp_path: Path) -> None:
     )
     assert code == 0
     assert read_nifti(tmp_path / "out" / "drawn_synthetic.nii.gz").data.shape == (50, 40)
+    assert json.loads((tmp_path / "out" / "provenance.json").read_text())["synthetic"]

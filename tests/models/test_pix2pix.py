@@ -18,9 +18,6 @@ from napari_gan_augment.models.patchgan import (
 from napari_gan_augment.models.pix2pix import _decoder_blocks_deepest_first
 from napari_gan_augment.models.registry import get_family
 from napari_gan_augment.synthesis import images_for_masks, iter_synthesis, load_generator
-from napari_gan_augment.training import train
-
-from ..conftest import tiny_config
 
 CPU = torch.device("cpu")
 
@@ -93,13 +90,6 @@ def test_deterministic_under_a_seed(sample_volumes) -> None:
         return [model.train_step(real, torch.Generator()) for _ in range(2)]
 
     assert run() == run()
-
-
-@pytest.fixture(scope="module")
-def pix2pix_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    run_dir = tmp_path_factory.mktemp("p2p") / "run"
-    train(run_dir, tiny_config(family="pix2pix", options={"base_filters": 4}, steps=3))
-    return run_dir
 
 
 def test_checkpoint_round_trip_and_masks_of_any_size(pix2pix_run: Path, sample_volumes) -> None:

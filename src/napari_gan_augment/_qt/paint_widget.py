@@ -15,7 +15,7 @@ from qtpy.QtCore import QTimer
 from ..devices import DEVICE_CHOICES
 from ..errors import GanAugmentError
 from ..synthesis import LoadedGenerator, images_for_masks, load_generator
-from ..synthesis.conditional import check_mask_model
+from ..synthesis.conditional import mask_model
 
 if TYPE_CHECKING:
     import napari
@@ -66,7 +66,7 @@ class PaintToImageWidget(Container):
             if layer is None:
                 raise GanAugmentError("choose the Labels layer to paint in")
             generator = load_generator(self._run_dir.value, device=self._device.value)
-            check_mask_model(generator)
+            mask_model(generator)
         except GanAugmentError as exc:
             show_error(str(exc))
             return

@@ -13,7 +13,7 @@ from napari.utils.notifications import show_error
 
 from ..devices import DEVICE_CHOICES
 from ..errors import GanAugmentError
-from ..synthesis import iter_synthesis, iter_two_stage, load_generator
+from ..synthesis import load_generator, pair_route
 
 if TYPE_CHECKING:
     import napari
@@ -24,22 +24,14 @@ def synthesize_with_progress(
 ) -> Iterator[int | str | tuple[np.ndarray, np.ndarray, dict[str, Any]]]:
     """Yield pairs done after each batch, then the arrays and their metadata.
 
-    A mask → image run (pix2pix) needs ``mask_run``, whose generator draws the masks. User
-    errors are yielded as one message (a string) instead of raised, so the widget can show
-    them as a notification and keep going.
+    A mask → image run (pix2pix) draws images for its deformed training masks, or for the
+    masks of ``mask_run`` (e.g. mask-dcgan). User errors are yielded as one message (a
+    string) instead of raised, so the widget can show them as a notification and keep going.
     """
     try:
         generator = load_generator(run_dir, checkpoint, device)
-        if generator.model.conditioning == "mask" and not mask_run:
-            raise GanAugmentError(
-                f"{Path(run_dir).name} is a {generator.spec.family} run: it draws images for "
-                "masks. Choose a mask run (e.g. mask-dcgan) too, or use Paint to image"
-            )
-        if mask_run:
-            masks_from = load_generator(mask_run, device=device)
-            batches = iter_two_stage(masks_from, generator, count, seed, batch_size=32)
-        else:
-            batches = iter_synthesis(generator, count, seed, batch_size=32)
+        route = pair_route(generator, mask_run or None, device=device)
+        batches = route.batches(count, seed, batch_size=32)
         images, masks = [], []
         for batch in batches:
             images.append(batch.images)
@@ -48,9 +40,7 @@ def synthesize_with_progress(
     except GanAugmentError as exc:
         yield str(exc)
         return
-    metadata = {**generator.metadata, "seed": seed, "count": count}
-    if mask_run:
-        metadata["mask_run"] = str(Path(mask_run).resolve())
+    metadata = route.provenance(seed, count)
     yield np.concatenate(images), np.concatenate(masks), metadata | {"spacing": generator.spacing}
 
 
@@ -64,7 +54,10 @@ class SynthesizeWidget(Container):
         self._run_dir = FileEdit(label="run dir", mode="d")
         self._checkpoint = ComboBox(label="checkpoint", choices=["last.pt"], value="last.pt")
         self._mask_run = FileEdit(label="mask run", mode="d", value="")
-        self._mask_run.tooltip = "for a pix2pix run: the run whose generator draws the masks"
+        self._mask_run.tooltip = (
+            "for a pix2pix run: a mask run (mask-dcgan) whose generator draws the masks; "
+            "empty: the run's own training masks, randomly deformed"
+        )
         self._count = SpinBox(label="count", min=1, max=100_000, value=16)
         self._seed = SpinBox(label="seed", min=0, max=2**31 - 1, value=0)
         self._device = ComboBox(label="device", choices=list(DEVICE_CHOICES), value="auto")
@@ -136,7 +129,7 @@ class SynthesizeWidget(Container):
             return
         images, masks, metadata = value
         spacing = metadata.pop("spacing")
-        name = f"{Path(metadata['run_dir']).name} seed {metadata['seed']}"
+        name = f"{Path(metadata['run']).name} seed {metadata['seed']}"
         scale = (1.0, *spacing)  # a stack of 2D pairs along a new first axis
         self._viewer.add_image(images, name=f"{name} images", scale=scale, metadata=metadata)
         self._viewer.add_labels(masks, name=f"{name} masks", scale=scale, metadata=metadata)

@@ -26,5 +26,9 @@ def decode_masks(channels: torch.Tensor | np.ndarray, threshold: float = 0.0) ->
     values = torch.as_tensor(channels)
     best, index = values.max(dim=1)
     labels = torch.where(best > threshold, index + 1, torch.zeros_like(index)).numpy()
-    dtype = np.uint8 if values.shape[1] < 255 else np.uint16
-    return labels.astype(dtype)
+    return labels.astype(label_dtype(values.shape[1] + 1))
+
+
+def label_dtype(num_classes: int) -> type[np.unsignedinteger]:
+    """The smallest unsigned dtype that holds labels ``0 … num_classes - 1``."""
+    return np.uint8 if num_classes <= 256 else np.uint16

@@ -23,11 +23,30 @@ _MASK_NAME = re.compile(r"[_\-.](seg|segmentation|mask|masks|label|labels)$", re
 
 @dataclass(frozen=True)
 class Volume:
-    """An array with its physical geometry (spacing and origin in mm, per array axis)."""
+    """An array with its physical geometry (spacing and origin in mm, per array axis).
+
+    ``rgb`` is true only for PNG/TIFF files whose last axis holds colour samples; NIfTI
+    data is never colour here (a stack of 3 slices stays 3 slices).
+    """
 
     data: np.ndarray
     spacing: tuple[float, ...]
     origin: tuple[float, ...]
+    rgb: bool = False
+
+
+def without_singleton_axes(volume: Volume) -> Volume:
+    """Drop axes of length 1 (an ``H×W×1`` NIfTI slice is a 2D image), with their geometry,
+    so every reader sees the same array whatever the file's layout."""
+    keep = [axis for axis, size in enumerate(volume.data.shape) if size != 1]
+    if len(keep) == volume.data.ndim:
+        return volume
+    return Volume(
+        volume.data.reshape([volume.data.shape[a] for a in keep]),
+        tuple(volume.spacing[a] for a in keep),
+        tuple(volume.origin[a] for a in keep),
+        volume.rgb,
+    )
 
 
 def file_stem(path: str | Path) -> str:
@@ -97,8 +116,12 @@ def write_nifti(
     spacing: tuple[float, ...] | None = None,
     origin: tuple[float, ...] | None = None,
     overwrite: bool = False,
+    description: str | None = None,
 ) -> Path:
     """Write an array as NIfTI with a diagonal affine built from spacing and origin.
+
+    ``description`` goes into the header's ``descrip`` field (at most 80 bytes: e.g.
+    "synthetic" and the family, so a generated file says so wherever it is copied).
 
     The file appears atomically (written beside, then renamed), so a crash never leaves a
     half-written file under the final name.
@@ -125,6 +148,8 @@ def write_nifti(
     image.header.set_zooms(tuple(spacing[:ndim]))
     if np.issubdtype(data.dtype, np.integer):
         image.header.set_intent("label")
+    if description:
+        image.header["descrip"] = description.encode()[:80]
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = _temporary_sibling(path)
     try:
@@ -136,11 +161,13 @@ def write_nifti(
 
 
 def read_image_file(path: str | Path) -> Volume:
-    """Read a NIfTI, TIFF or PNG file (2D or 3D) with whatever geometry it records."""
+    """Read a NIfTI, TIFF or PNG file (2D or 3D) with whatever geometry it records.
+
+    Axes of length 1 are dropped (see :func:`without_singleton_axes`)."""
     path = Path(path)
     lower = str(path).lower()
     if lower.endswith(NIFTI_SUFFIXES):
-        return read_nifti(path)
+        return without_singleton_axes(read_nifti(path))
     if not path.is_file():
         raise InputError(f"image file {path} does not exist")
     try:
@@ -161,7 +188,8 @@ def read_image_file(path: str | Path) -> Volume:
     except Exception as exc:  # tifffile/imageio raise many types for corrupt files
         raise InputError(f"cannot read {path} ({type(exc).__name__}: {exc})") from exc
     data = np.asarray(data)
-    return Volume(data, (1.0,) * data.ndim, (0.0,) * data.ndim)
+    rgb = data.ndim == 3 and data.shape[-1] in (3, 4)
+    return without_singleton_axes(Volume(data, (1.0,) * data.ndim, (0.0,) * data.ndim, rgb))
 
 
 def write_raster(path: str | Path, data: np.ndarray, overwrite: bool = False) -> Path:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +21,7 @@ from .io import (
 )
 from .normalise import IntensityNormaliser
 from .slicing import select_slices, take_slices
-from .validation import check_grayscale, check_labels, check_same_shape
+from .validation import check_grayscale, check_labels, check_same_shape, consecutive_labels
 
 
 @dataclass(frozen=True)
@@ -59,8 +60,13 @@ class PairSet:
         masks: Sequence[np.ndarray],
         provenance: Sequence[str],
         spacing: Sequence[float] = (1.0, 1.0),
+        rgb: bool | None = None,
     ) -> PairSet:
-        """Validate and bundle 2D pairs. Raises :class:`InputError` on unusable input."""
+        """Validate and bundle 2D pairs. Raises :class:`InputError` on unusable input.
+
+        ``rgb`` is whether the source stores colour (see :func:`check_grayscale`). Masks
+        saved as 0/255 become 0/1 (with a notice); other non-consecutive labels are refused.
+        """
         if len(images) == 0:
             raise InputError("no image–mask pairs were given; add at least one annotated image")
         if not len(images) == len(masks) == len(provenance):
@@ -69,11 +75,12 @@ class PairSet:
             )
         checked_images, checked_masks = [], []
         for image, mask, name in zip(images, masks, provenance, strict=True):
-            image = check_grayscale(image, f"image {name}", allowed_ndim=(2,))
+            image = check_grayscale(image, f"image {name}", allowed_ndim=(2,), rgb=rgb)
             labels = check_labels(mask, f"mask {name}")
             check_same_shape(image, labels, name, name)
             checked_images.append(image)
             checked_masks.append(labels)
+        checked_masks = consecutive_labels(checked_masks, f"the {len(checked_masks)} masks")
         max_label = max(int(m.max()) for m in checked_masks)
         if max_label == 0:
             raise InputError(
@@ -100,14 +107,15 @@ class PairSet:
         name: str = "image",
         mask_name: str = "mask",
         slicing: SliceSettings | None = None,
+        rgb: bool | None = None,
     ) -> PairSet:
         """From one image and one mask (e.g. napari layers): 2D → one pair, 3D → slices."""
-        image = check_grayscale(image, f"image {name}", allowed_ndim=(2, 3))
+        image = check_grayscale(image, f"image {name}", allowed_ndim=(2, 3), rgb=rgb)
         labels = check_labels(mask, f"mask {mask_name}")
         check_same_shape(image, labels, name, mask_name)
         spacing = tuple(spacing) if spacing is not None else (1.0,) * image.ndim
         if image.ndim == 2:
-            return cls.from_pairs([image], [labels], [name], spacing)
+            return cls.from_pairs([image], [labels], [name], spacing, rgb=False)
         return cls.from_volume(image, labels, spacing, name, slicing or SliceSettings())
 
     @classmethod
@@ -140,6 +148,7 @@ class PairSet:
             list(take_slices(labels, axis, indices)),
             [f"{name}[axis {axis}, slice {i}]" for i in indices],
             in_plane,
+            rgb=False,
         )
 
     @classmethod
@@ -181,7 +190,7 @@ class PairSet:
         for path in image_paths:
             image = read_image_file(path)
             mask = read_image_file(masks_by_stem[file_stem(path)])
-            if image.data.ndim == 3 and image.data.shape[-1] not in (3, 4):
+            if image.data.ndim == 3 and not image.rgb:
                 sub = cls.from_volume(
                     image.data, mask.data, image.spacing, path.name, SliceSettings(axis=2)
                 )
@@ -190,14 +199,27 @@ class PairSet:
                 names += sub.provenance
                 spacing = sub.spacing
             else:
+                if image.rgb:
+                    check_grayscale(image.data, f"image {path.name}", (2,), rgb=True)
                 images.append(image.data)
                 masks.append(mask.data)
                 names.append(path.name)
                 spacing = image.spacing[-2:]
-        return cls.from_pairs(images, masks, names, spacing)
+        return cls.from_pairs(images, masks, names, spacing, rgb=False)
 
     def __len__(self) -> int:
         return len(self.images)
+
+    def fingerprints(self) -> list[str]:
+        """A content hash per pair (image dtype, shape and values; labels as int64): the same
+        slice read from the same file again gives the same hash, wherever it is stored."""
+        digests = []
+        for image, mask in zip(self.images, self.masks, strict=True):
+            digest = hashlib.sha256(f"{image.dtype}{image.shape}".encode())
+            digest.update(np.ascontiguousarray(image).tobytes())
+            digest.update(np.ascontiguousarray(mask, dtype=np.int64).tobytes())
+            digests.append(digest.hexdigest())
+        return digests
 
     def fit_normaliser(self) -> IntensityNormaliser:
         """Robust intensity window over all images."""
@@ -256,14 +278,18 @@ class PairSet:
         return cls.from_pairs(images, masks, provenance, spacing)
 
 
-def pad_to_square(image: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Centre-pad to a square: the image with its minimum (background), the mask with 0."""
-    height, width = image.shape
+def square_padding(height: int, width: int) -> list[tuple[int, int]]:
+    """``np.pad`` widths that centre an ``height × width`` array in a square."""
     side = max(height, width)
-    pad = [
+    return [
         ((side - height) // 2, side - height - (side - height) // 2),
         ((side - width) // 2, side - width - (side - width) // 2),
     ]
+
+
+def pad_to_square(image: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Centre-pad to a square: the image with its minimum (background), the mask with 0."""
+    pad = square_padding(*image.shape)
     return (
         np.pad(image, pad, constant_values=float(image.min())),
         np.pad(mask, pad, constant_values=0),

@@ -23,6 +23,12 @@ def pairset_from_config(data: DataConfig, seed: int = 0) -> PairSet:
         image = read_image_file(str(data.path))
         mask = read_image_file(str(data.mask_path))
         return PairSet.from_arrays(
-            image.data, mask.data, image.spacing, str(data.path), str(data.mask_path), slicing
+            image.data,
+            mask.data,
+            image.spacing,
+            str(data.path),
+            str(data.mask_path),
+            slicing,
+            rgb=image.rgb,
         )
     raise InputError(f"unknown data source {data.source!r}")

@@ -2,22 +2,35 @@
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Sequence
+
 import numpy as np
 
-from ..errors import InputError
+from ..errors import InputError, InputNotice
 from .io import as_label_array
 
+#: Binary masks saved by image editors and most tools as 8-bit images.
+BINARY_255 = (0, 255)
 
-def check_grayscale(image: np.ndarray, name: str, allowed_ndim: tuple[int, ...]) -> np.ndarray:
+
+def check_grayscale(
+    image: np.ndarray, name: str, allowed_ndim: tuple[int, ...], rgb: bool | None = None
+) -> np.ndarray:
     """Reject RGB, multi-channel, wrong-rank and non-finite images.
 
     Args:
         image: the array to check.
         name: how to call it in messages (a layer or file name).
         allowed_ndim: the ranks this caller supports (2 for a slice, 3 for a volume/stack).
+        rgb: whether the source stores colour samples (a PNG/TIFF reader or a napari layer
+            knows); ``None`` guesses from a last axis of 3 or 4. NIfTI is never RGB here, so
+            a stack of 3 grayscale slices is not mistaken for colour.
     """
     image = np.asarray(image)
-    if image.ndim in (3, 4) and image.shape[-1] in (3, 4) and image.ndim - 1 in allowed_ndim:
+    looks_rgb = image.ndim in (3, 4) and image.shape[-1] in (3, 4)
+    looks_rgb = looks_rgb and image.ndim - 1 in allowed_ndim
+    if rgb or (rgb is None and looks_rgb):
         raise InputError(
             f"{name} looks like an RGB(A) image (last axis has {image.shape[-1]} channels); "
             "napari-gan-augment trains on grayscale images: convert it to grayscale first "
@@ -50,6 +63,33 @@ def check_labels(mask: np.ndarray, name: str) -> np.ndarray:
             "background and 1, 2, ... for classes"
         )
     return labels
+
+
+def consecutive_labels(masks: Sequence[np.ndarray], what: str) -> list[np.ndarray]:
+    """The masks with labels 0, 1, …, K-1, or a clear error; nothing is silently remapped.
+
+    Binary masks saved as 0/255 (8-bit images) become 0/1 with an :class:`InputNotice`. Any
+    other set with gaps (e.g. 0, 3, 7) is refused: it would train as K = max + 1 classes,
+    most of them never seen.
+    """
+    present = sorted(set().union(*(np.unique(m).tolist() for m in masks)) | {0})
+    if present == list(BINARY_255):
+        warnings.warn(
+            f"{what}: masks hold only 0 and 255 (a binary mask saved as an 8-bit image); "
+            "reading 255 as label 1",
+            InputNotice,
+            stacklevel=2,
+        )
+        return [(m == 255).astype(m.dtype) for m in masks]
+    if present != list(range(present[-1] + 1)):
+        missing = sorted(set(range(present[-1] + 1)) - set(present))
+        shown = ", ".join(str(v) for v in present[:8]) + (" …" if len(present) > 8 else "")
+        raise InputError(
+            f"{what}: labels {shown} are not consecutive ({len(missing)} missing, e.g. "
+            f"{missing[0]}); labels must be 0 = background and 1, 2, … K-1 for the classes: "
+            "relabel them (e.g. skimage.segmentation.relabel_sequential)"
+        )
+    return list(masks)
 
 
 def check_same_shape(image: np.ndarray, mask: np.ndarray, image_name: str, mask_name: str) -> None:

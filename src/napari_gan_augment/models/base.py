@@ -137,9 +137,13 @@ class GanModel(ABC):
 
 class NoiseGanModel(GanModel):
     """A family whose ``self.generator`` draws whole image–mask pairs from a latent vector
-    of ``options["latent_dim"]`` standard-normal values."""
+    of ``options["latent_dim"]`` standard-normal values.
+
+    ``draws_images`` is false for a family that draws masks only (its pairs carry a blank
+    image): it is then a mask source for a mask → image family, never a pair source alone."""
 
     conditioning: ClassVar[str] = "noise"
+    draws_images: ClassVar[bool] = True
     generator: nn.Module
 
     def sample_noise(self, count: int, rng: torch.Generator) -> torch.Tensor:

@@ -24,6 +24,8 @@ OPTIMISER_DEFAULTS = {"lr_generator": 1e-4, "lr_critic": 1e-4, "betas": (0.5, 0.
 class MaskDCGAN(NoiseGanModel):
     """DCGAN over the mask channels of the training pairs (the image channel is ignored)."""
 
+    draws_images = False
+
     def __init__(self, spec: ModelSpec, device: torch.device) -> None:
         super().__init__(spec, device)
         mask_channels = spec.num_classes - 1

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .compositing import composite_under_mask, transform_region
-from .conditional import images_for_masks
+from .conditional import images_for_masks, iter_conditional_pairs
 from .generate import (
     LoadedGenerator,
     SyntheticBatch,
@@ -12,8 +12,15 @@ from .generate import (
     synthesize_pairs,
 )
 from .inpainting import inpaint_region
+from .mask_sources import (
+    DeformedMasks,
+    GeneratedMasks,
+    GivenMasks,
+    MaskDeformation,
+    MaskSource,
+)
+from .routes import PairRoute, pair_route
 from .translation import translate_images
-from .two_stage import iter_two_stage
 from .writing import write_pairs
 
 __all__ = [
@@ -22,10 +29,17 @@ __all__ = [
     "composite_under_mask",
     "transform_region",
     "images_for_masks",
+    "iter_conditional_pairs",
+    "DeformedMasks",
+    "GeneratedMasks",
+    "GivenMasks",
+    "MaskDeformation",
+    "MaskSource",
+    "PairRoute",
+    "pair_route",
     "LoadedGenerator",
     "SyntheticBatch",
     "iter_synthesis",
-    "iter_two_stage",
     "load_generator",
     "synthesize_pairs",
     "write_pairs",

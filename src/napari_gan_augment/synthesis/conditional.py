@@ -2,23 +2,47 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 import torch
 from skimage.transform import resize
 
-from ..data.encoding import encode_masks
-from ..data.validation import check_labels
+from ..data.encoding import encode_masks, label_dtype
+from ..data.pairset import square_padding
+from ..data.validation import BINARY_255, check_labels, consecutive_labels
 from ..errors import InputError
 from ..models.base import MaskToImageModel
-from .generate import LoadedGenerator
+from .generate import LoadedGenerator, SyntheticBatch
+from .mask_sources import MaskSource
 
 
-def check_mask_model(generator: LoadedGenerator) -> None:
-    if generator.model.conditioning != "mask":
+def mask_model(generator: LoadedGenerator) -> MaskToImageModel:
+    """The generator's model if it draws images for masks, else a clear error."""
+    if not isinstance(generator.model, MaskToImageModel):
         raise InputError(
             f"the {generator.spec.family!r} model draws pairs from noise and takes no masks; "
             "use a mask → image family such as pix2pix"
         )
+    return generator.model
+
+
+def checked_masks(generator: LoadedGenerator, masks: np.ndarray) -> np.ndarray:
+    """``(N, H, W)`` labels the model knows; 0/255 masks for a binary model become 0/1."""
+    labels = check_labels(np.asarray(masks), "mask")
+    labels = labels[None] if labels.ndim == 2 else labels
+    if labels.ndim != 3:
+        raise InputError(f"masks must be 2D or a stack of 2D masks, got shape {labels.shape}")
+    classes = generator.spec.num_classes
+    present = set(np.unique(labels).tolist())
+    if classes == 2 and 255 in present and present <= set(BINARY_255):
+        labels = consecutive_labels([labels], "mask")[0]
+    if labels.size and labels.max() >= classes:
+        raise InputError(
+            f"the mask holds label {int(labels.max())} but the model was trained on labels "
+            f"0–{classes - 1}; paint only those labels or train on data with more classes"
+        )
+    return labels
 
 
 def images_for_masks(
@@ -26,37 +50,50 @@ def images_for_masks(
 ) -> np.ndarray:
     """Images (source dtype) for ``(N, H, W)`` or ``(H, W)`` integer masks of any size.
 
-    Masks are resized (nearest) to the model's size, translated, and the images resized back
-    (linear) to each mask's size.
+    Each mask is centre-padded to a square and resized (nearest) to the model's size, as the
+    training pairs were; the image is resized back to the square and the padding cropped,
+    so a non-square mask is never stretched.
 
     Raises:
         InputError: the model is not mask-conditioned, or a mask holds labels the model was
             not trained on.
     """
-    check_mask_model(generator)
-    labels = check_labels(np.asarray(masks), "mask")
-    single = labels.ndim == 2
-    if single:
-        labels = labels[None]
-    if labels.ndim != 3:
-        raise InputError(f"masks must be 2D or a stack of 2D masks, got shape {labels.shape}")
-    classes = generator.spec.num_classes
-    if labels.size and labels.max() >= classes:
-        raise InputError(
-            f"the mask holds label {int(labels.max())} but the model was trained on labels "
-            f"0–{classes - 1}; paint only those labels or train on data with more classes"
-        )
-    size = generator.spec.image_size
+    model = mask_model(generator)
+    single = np.asarray(masks).ndim == 2
+    labels = checked_masks(generator, masks)
+    size, classes = generator.spec.image_size, generator.spec.num_classes
     height, width = labels.shape[1:]
+    pad = square_padding(height, width)
+    side = max(height, width)
     small = np.stack(
-        [resize(m, (size, size), order=0, preserve_range=True, anti_aliasing=False) for m in labels]
+        [
+            resize(np.pad(m, pad), (size, size), order=0, preserve_range=True, anti_aliasing=False)
+            for m in labels
+        ]
     ).astype(np.int64)
-    model = generator.model
-    assert isinstance(model, MaskToImageModel)
     outputs: list[np.ndarray] = []
+    (top, _), (left, _) = pad
     for start in range(0, len(small), batch_size):
         channels = torch.from_numpy(encode_masks(small[start : start + batch_size], classes))
-        images = model.translate(channels).cpu().numpy()[:, 0]
-        outputs.extend(resize(i, (height, width), order=1) for i in images)
+        for image in model.translate(channels).cpu().numpy()[:, 0]:
+            square = resize(image, (side, side), order=1)
+            outputs.append(square[top : top + height, left : left + width])
     result = generator.normaliser.inverse(np.stack(outputs))
     return result[0] if single else result
+
+
+def iter_conditional_pairs(
+    generator: LoadedGenerator,
+    source: MaskSource,
+    count: int,
+    seed: int = 0,
+    batch_size: int = 64,
+) -> Iterator[SyntheticBatch]:
+    """``count`` pairs: masks from ``source``, images for them from ``generator``."""
+    mask_model(generator)
+    if count < 1:
+        raise InputError(f"count must be a positive number of pairs, got {count}")
+    for start in range(0, count, batch_size):
+        masks = source.masks(start, min(batch_size, count - start), seed)
+        labels = masks.astype(label_dtype(generator.spec.num_classes))
+        yield SyntheticBatch(start, images_for_masks(generator, masks), labels)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -86,6 +87,7 @@ def load_generator(
         "family": spec.family,
         "run_dir": str(path.parent.parent.resolve()),
         "checkpoint": str(path.resolve()),
+        "checkpoint_sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
         "step": int(payload["step"]),
     }
     return LoadedGenerator(model, normaliser, spacing, int(payload["step"]), path, metadata)  # type: ignore[arg-type]
@@ -104,6 +106,36 @@ def pair_noise(model: NoiseGanModel, seed: int, start: int, count: int) -> torch
     return torch.cat(parts)
 
 
+def noise_model(generator: LoadedGenerator) -> NoiseGanModel:
+    """The generator's model if it draws from noise, else a clear error naming what to use."""
+    advice = {
+        "mask": "draws images for given masks; use images_for_masks (or the two-stage "
+        "mask-dcgan → pix2pix pipeline) instead",
+        "class-transform": "transforms regions of your images; use transform_region (the "
+        "Transform region widget) instead",
+        "image-translation": "translates your images to the other class; use "
+        "translate_images (gan-augment translate) instead",
+        "inpaint": "fills painted regions of your images; use inpaint_region (the Inpaint "
+        "widget) instead",
+    }
+    model = generator.model
+    if not isinstance(model, NoiseGanModel):
+        raise InputError(
+            f"the {generator.spec.family!r} model "
+            + advice.get(model.conditioning, "cannot draw pairs from noise")
+        )
+    return model
+
+
+def masks_from_noise(
+    generator: LoadedGenerator, seed: int, start: int, count: int, mask_threshold: float = 0.0
+) -> np.ndarray:
+    """Masks ``start … start+count-1`` of a noise model (mask ``i`` depends on ``(seed, i)``)."""
+    model = noise_model(generator)
+    pairs = model.generate(pair_noise(model, seed, start, count)).cpu()
+    return decode_masks(pairs[:, generator.spec.image_channels :], mask_threshold)
+
+
 def iter_synthesis(
     generator: LoadedGenerator,
     count: int,
@@ -119,26 +151,16 @@ def iter_synthesis(
         raise InputError(f"count must be a positive number of pairs, got {count}")
     if batch_size < 1:
         raise InputError(f"batch_size must be >= 1, got {batch_size}")
-    advice = {
-        "mask": "draws images for given masks; use images_for_masks (or the two-stage "
-        "mask-dcgan → pix2pix pipeline) instead",
-        "class-transform": "transforms regions of your images; use transform_region (the "
-        "Transform region widget) instead",
-        "image-translation": "translates your images to the other class; use "
-        "translate_images (gan-augment translate) instead",
-        "inpaint": "fills painted regions of your images; use inpaint_region (the Inpaint "
-        "widget) instead",
-    }
-    if generator.model.conditioning != "noise":
+    model = noise_model(generator)
+    if not model.draws_images:
         raise InputError(
-            f"the {generator.spec.family!r} model "
-            + advice.get(generator.model.conditioning, "cannot draw pairs from noise")
+            f"the {generator.spec.family!r} model draws masks only (its images would be "
+            "blank); use it as the mask run of a mask → image (pix2pix) run: "
+            "gan-augment generate --run-dir PIX2PIX_RUN --mask-run THIS_RUN"
         )
     channels = generator.spec.image_channels
     for start in range(0, count, batch_size):
         size = min(batch_size, count - start)
-        model = generator.model
-        assert isinstance(model, NoiseGanModel)
         pairs = model.generate(pair_noise(model, seed, start, size)).cpu()
         images = generator.normaliser.inverse(pairs[:, :channels].numpy())
         yield SyntheticBatch(start, images[:, 0], decode_masks(pairs[:, channels:], mask_threshold))

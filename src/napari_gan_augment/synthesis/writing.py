@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -19,9 +21,12 @@ def write_pairs(
     out_dir: str | Path,
     fmt: str = "nii.gz",
     spacing: tuple[float, float] = (1.0, 1.0),
+    provenance: dict[str, Any] | None = None,
 ) -> int:
     """Write ``out_dir/images/pair_NNNNN.<fmt>`` and ``out_dir/masks/pair_NNNNN_mask.<fmt>``.
 
+    With ``provenance`` (see :meth:`PairRoute.provenance`), ``out_dir/provenance.json``
+    records it with the pair count, and each NIfTI header says "synthetic" and the family.
     Existing files are never overwritten: the call fails before writing if ``out_dir``
     already holds pairs. Returns the number of pairs written.
     """
@@ -33,13 +38,20 @@ def write_pairs(
         if folder.exists() and any(folder.iterdir()):
             raise InputError(f"{folder} already holds files; choose a new --out directory")
         folder.mkdir(parents=True, exist_ok=True)
+    description = (
+        f"synthetic {provenance['family']} seed {provenance['seed']} (napari-gan-augment)"
+        if provenance
+        else None
+    )
     written = 0
     for batch in batches:
         for offset, (image, mask) in enumerate(zip(batch.images, batch.masks, strict=True)):
             name = f"pair_{batch.start + offset:05d}"
             if fmt == "nii.gz":
-                write_nifti(image_dir / f"{name}.nii.gz", image, spacing)
-                write_nifti(mask_dir / f"{name}_mask.nii.gz", mask, spacing)
+                write_nifti(image_dir / f"{name}.nii.gz", image, spacing, description=description)
+                write_nifti(
+                    mask_dir / f"{name}_mask.nii.gz", mask, spacing, description=description
+                )
             else:
                 if fmt == "png" and image.dtype not in (np.uint8, np.uint16):
                     raise InputError(
@@ -49,4 +61,14 @@ def write_pairs(
                 write_raster(image_dir / f"{name}.{fmt}", image)
                 write_raster(mask_dir / f"{name}_mask.{fmt}", mask)
             written += 1
+    if provenance is not None:
+        write_provenance(out_dir / "provenance.json", provenance | {"count": written})
     return written
+
+
+def write_provenance(path: Path, record: dict[str, Any]) -> Path:
+    """A sidecar JSON saying what generated the files beside it (written atomically)."""
+    tmp = path.with_name(f".{path.name}.part")
+    tmp.write_text(json.dumps(record, indent=2))
+    tmp.replace(path)
+    return path

@@ -9,6 +9,8 @@ Layout::
       checkpoints/step_NNNNNN.pt
       samples/step_NNNNNN.png
       pairs.npz            training pairs handed over by the viewer (optional)
+      training_data.json   content fingerprints of every training pair (leakage checks)
+      training_masks.npz   the training masks at the training size (mask sources)
       summary.json         written when the job ends
       STOP                 created by anyone who wants the job to stop at the next step
       job.log              stdout/stderr of a job started as a child process
@@ -22,8 +24,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from ..config import DataConfig, TrainConfig
 from ..data.pairset import PairSet
+from ..data.sources import pairset_from_config
 from ..errors import InputError
 
 
@@ -41,6 +46,8 @@ class RunDirectory:
     stop_path = property(lambda self: self.root / "STOP")
     log_path = property(lambda self: self.root / "job.log")
     pairs_path = property(lambda self: self.root / "pairs.npz")
+    training_data_path = property(lambda self: self.root / "training_data.json")
+    training_masks_path = property(lambda self: self.root / "training_masks.npz")
 
     @property
     def last_checkpoint(self) -> Path:
@@ -71,6 +78,35 @@ class RunDirectory:
         self.checkpoints.mkdir(exist_ok=True)
         self.samples.mkdir(exist_ok=True)
         config.save(self.config_path)
+
+    def record_training_data(self, pairs: PairSet, masks: np.ndarray) -> None:
+        """Write what the generator learns from: a fingerprint per pair (so an experiment can
+        prove its test images were never seen) and the masks at the training size."""
+        record = {
+            "fingerprint": "sha256 of image and mask arrays (PairSet.fingerprints)",
+            "pairs": [
+                {"name": name, "sha256": digest}
+                for name, digest in zip(pairs.provenance, pairs.fingerprints(), strict=True)
+            ],
+        }
+        self.training_data_path.write_text(json.dumps(record, indent=1))
+        np.savez_compressed(self.training_masks_path, masks=masks.astype(np.uint16))
+
+    def training_fingerprints(self) -> set[str] | None:
+        """Fingerprints of the pairs this run trained on (``None`` for runs that predate them)."""
+        if not self.training_data_path.exists():
+            return None
+        record = json.loads(self.training_data_path.read_text())
+        return {str(p["sha256"]) for p in record["pairs"]}
+
+    def training_masks(self, size: int) -> np.ndarray:
+        """The training masks at ``size`` px (re-read from the run's data for older runs)."""
+        if self.training_masks_path.exists():
+            with np.load(self.training_masks_path) as stored:
+                return stored["masks"].astype(np.int64)
+        config = self.load_config()
+        pairs = pairset_from_config(config.data, config.seed)
+        return pairs.training_arrays(size, pairs.fit_normaliser())[1].astype(np.int64)
 
     def load_config(self) -> TrainConfig:
         if not self.has_run():

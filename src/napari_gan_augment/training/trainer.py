@@ -115,6 +115,7 @@ def _prepare(
         np.concatenate([images, encode_masks(masks, spec.num_classes)], axis=1)
     ).to(device)
     if checkpoint is None:
+        run.record_training_data(pairs, masks)
         preview_rng = torch.Generator(device).manual_seed(config.seed + 2)
         preview_inputs = model.preview_inputs(data, preview_rng)
     # Pairs were padded to a square and resized: a generated pixel covers this much tissue.

@@ -1,0 +1,127 @@
+"""Pair routes: how a trained run turns into image–mask pairs, described for provenance.
+
+Every caller that wants pairs from a run (``gan-augment generate``, ``api.synthesize``, the
+Synthesize widget, experiment arms, quality checks, the demo) goes through
+:func:`pair_route`, so the same run gives the same pairs everywhere and every output can say
+how it was made.
+
+- a noise pair family (pair-wgan, fastgan) draws whole pairs;
+- a mask → image family (pix2pix) draws images for masks from a :class:`MaskSource`: by
+  default its own training masks, randomly deformed; or a mask run (mask-dcgan); or the
+  user's masks. A mask-only family is never a pair source on its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .. import __version__
+from ..errors import InputError
+from ..models.base import MaskToImageModel
+from ..training.run_dir import RunDirectory
+from .conditional import iter_conditional_pairs
+from .generate import LoadedGenerator, SyntheticBatch, iter_synthesis, load_generator, noise_model
+from .mask_sources import DeformedMasks, GeneratedMasks, GivenMasks, MaskDeformation, MaskSource
+
+#: What may choose the masks of a mask → image run: ``None``/``"deformed"`` (its training
+#: masks, deformed), a mask run directory or checkpoint, an array of masks, or a source.
+MaskChoice = None | str | Path | np.ndarray | MaskSource
+
+
+@dataclass
+class PairRoute:
+    """A run and, for a mask → image run, where its masks come from."""
+
+    generator: LoadedGenerator
+    masks: MaskSource | None = None
+    mask_threshold: float = 0.0
+
+    @property
+    def description(self) -> str:
+        family = self.generator.spec.family
+        if self.masks is None:
+            return f"{family}: image–mask pairs drawn from noise"
+        return f"{family}: images drawn for {self.masks.description}"
+
+    def batches(self, count: int, seed: int = 0, batch_size: int = 64) -> Iterator[SyntheticBatch]:
+        """``count`` pairs in batches; pair ``i`` depends only on ``(seed, i)``."""
+        if self.masks is None:
+            return iter_synthesis(self.generator, count, seed, batch_size, self.mask_threshold)
+        return iter_conditional_pairs(self.generator, self.masks, count, seed, batch_size)
+
+    def pairs(
+        self, count: int, seed: int = 0, batch_size: int = 64
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """All ``count`` pairs: images in the source dtype, integer masks."""
+        batches = list(self.batches(count, seed, batch_size))
+        return (
+            np.concatenate([b.images for b in batches]),
+            np.concatenate([b.masks for b in batches]),
+        )
+
+    def provenance(self, seed: int, count: int | None = None) -> dict[str, Any]:
+        """What every written file carries: synthetic, by what, from which checkpoint."""
+        meta = self.generator.metadata
+        record = {
+            "synthetic": True,
+            "tool": f"napari-gan-augment {__version__}",
+            "family": meta["family"],
+            "run": meta["run_dir"],
+            "checkpoint": meta["checkpoint"],
+            "checkpoint_sha256": meta["checkpoint_sha256"],
+            "step": meta["step"],
+            "seed": seed,
+            "route": self.description,
+        }
+        return record | ({"count": count} if count is not None else {})
+
+
+def training_masks(generator: LoadedGenerator) -> np.ndarray:
+    """The masks a run was trained on, at its training size."""
+    run = RunDirectory(generator.metadata["run_dir"])
+    return run.training_masks(generator.spec.image_size)
+
+
+def pair_route(
+    generator: LoadedGenerator,
+    masks: MaskChoice = None,
+    deformation: MaskDeformation | None = None,
+    mask_threshold: float = 0.0,
+    device: str = "auto",
+) -> PairRoute:
+    """How ``generator`` makes pairs (see the module docstring); refuses what cannot work."""
+    family = generator.spec.family
+    if not isinstance(generator.model, MaskToImageModel):
+        if masks is not None:
+            raise InputError(
+                f"the {family!r} run draws whole pairs from noise and takes no masks; masks "
+                "(a mask run, your masks) go with a mask → image run such as pix2pix"
+            )
+        model = noise_model(generator)
+        if not model.draws_images:
+            raise InputError(
+                f"the {family!r} run draws masks only (its images would be blank); use it as "
+                "the mask run of a mask → image (pix2pix) run"
+            )
+        return PairRoute(generator, None, mask_threshold)
+    source: MaskSource
+    if masks is None or (isinstance(masks, str) and masks == "deformed"):
+        source = DeformedMasks(training_masks(generator), deformation)
+    elif isinstance(masks, MaskSource):
+        source = masks
+    elif isinstance(masks, np.ndarray):
+        source = GivenMasks(masks)
+    else:
+        mask_run = load_generator(masks, device=device)
+        if mask_run.spec.num_classes > generator.spec.num_classes:
+            raise InputError(
+                f"the mask run draws {mask_run.spec.num_classes} labels but the image run "
+                f"knows only {generator.spec.num_classes}; train both on the same data"
+            )
+        source = GeneratedMasks(mask_run, mask_threshold)
+    return PairRoute(generator, source)
