@@ -20,13 +20,14 @@ from napari_gan_augment.training import train
 
 from ..conftest import tiny_config
 
-DATA = DataConfig(source="sample", axis=0, step=3, min_foreground=0.05)
+# Coronal slices: none of them is an axial training slice of the session's trained_run.
+DATA = DataConfig(source="sample", axis=1, step=3, min_foreground=0.05)
 
 
-def _config(trained_run: Path, **changes) -> ExperimentConfig:
+def _config(trained_run: Path | None, **changes) -> ExperimentConfig:
     values = dict(
         data=DATA,
-        synthetic_run=str(trained_run),
+        synthetic_run=str(trained_run) if trained_run else None,
         synthetic_count=8,
         arms=("real", "real+synthetic", "synthetic"),
         seeds=2,
@@ -61,7 +62,7 @@ def test_small_experiment_writes_paired_results_and_reproduces(trained_run, tmp_
 
 
 def test_bad_experiment_configs(trained_run, tmp_path):
-    with pytest.raises(InputError, match="need synthetic_run"):
+    with pytest.raises(InputError, match="need a generator"):
         ExperimentConfig(arms=("real", "synthetic"))
     with pytest.raises(InputError, match="seeds must be at least 1"):
         ExperimentConfig(seeds=0)
@@ -193,11 +194,13 @@ def test_classification_arm_with_a_class_transform_run(trained_run, tmp_path):
 
     from ..models.test_ugan import _toy_pairs
 
-    pairs = _toy_pairs(24)
-    pairs.save(tmp_path / "toy.npz")
+    _toy_pairs(24, seed=1).save(tmp_path / "toy.npz")  # other images than the generator's
     ugan = tmp_path / "ugan"
     options = {"base_filters": 4, "critic_steps": 1}
-    train(ugan, tiny_config(family="ugan", options=options, steps=2, data=Data()), pairs=pairs)
+    data = Data()
+    train(
+        ugan, tiny_config(family="ugan", options=options, steps=2, data=data), pairs=_toy_pairs(24)
+    )
     config = ExperimentConfig(
         data=Data(source="pairs", path=str(tmp_path / "toy.npz")),
         task="classification",
@@ -269,3 +272,54 @@ def test_every_config_in_the_evaluation_docs_is_valid(trained_run):
             QualityConfig.from_dict({**raw, "synthetic_run": str(trained_run)})
         else:
             ExperimentConfig.from_dict({**raw, "synthetic_run": "runs/any"})
+
+
+def test_a_generator_that_saw_test_images_is_refused(trained_run, tmp_path):
+    from ..conftest import TINY_DATA
+
+    with pytest.raises(InputError, match=r"trained on \d+ of this experiment's .* `generator:`"):
+        run_experiment(_config(trained_run, data=TINY_DATA), tmp_path / "leak")
+    assert not (tmp_path / "leak" / "results.csv").exists()
+
+
+def test_the_experiment_trains_its_generator_on_the_training_split_only(tmp_path):
+    generator = {
+        "family": "pix2pix",
+        "image_size": 32,
+        "steps": 2,
+        "batch_size": 4,
+        "options": {"base_filters": 4},
+    }
+    config = _config(
+        None,
+        synthetic_run=None,
+        generator=generator,
+        arms=("real", "synthetic"),
+        train_limit=8,
+        epochs=3,
+        patience=5,
+    )
+    events = list(iter_experiment(config, tmp_path / "exp"))
+    assert any(e["event"] == "generator" for e in events)
+    summary = json.loads((tmp_path / "exp" / "summary.json").read_text())
+    from napari_gan_augment.data.sources import pairset_from_config
+    from napari_gan_augment.training import RunDirectory
+
+    pairs = pairset_from_config(DATA)
+    with open(tmp_path / "exp" / "results.csv") as handle:
+        tested = {r["image"] for r in csv.DictReader(handle)}
+    seen = RunDirectory(tmp_path / "exp" / "generators" / "fold0").training_fingerprints()
+    assert seen is not None and len(seen) == 8 == summary["real_pairs"]["training_pool"][0]
+    by_name = dict(zip(pairs.provenance, pairs.fingerprints(), strict=True))
+    assert not {by_name[name] for name in tested} & seen  # never a test image
+    ratio = summary["train_on_synthetic"]
+    assert ratio["ratio"] == pytest.approx(ratio["synthetic"] / ratio["real"])
+    # 3 epochs with patience 5: every run stops at the cap, and the report warns
+    assert summary["epoch_cap"]["real"] == {"hit": 2, "runs": 2}
+    report = (tmp_path / "exp" / "report.md").read_text()
+    assert "stopped at the epoch cap" in report and "Train on synthetic, test on real" in report
+    assert "too few for a test" in summary["comparisons"]["synthetic vs real"]["verdict"]
+    with pytest.raises(InputError, match="not both"):
+        _config(None, synthetic_run="runs/x", generator=generator)
+    with pytest.raises(InputError, match="takes no data"):
+        _config(None, synthetic_run=None, generator={**generator, "data": {}})

@@ -110,6 +110,14 @@ def test_paired_statistics_match_scipy() -> None:
     assert "n = 10" in result.verdict
 
 
+def test_few_seeds_give_no_interval_or_test_language() -> None:
+    few = compare_paired([0.70, 0.72], [0.75, 0.76], names=("real", "real+synthetic"))
+    assert "CI" not in few.verdict and "p =" not in few.verdict
+    assert "too few" in few.verdict and "0.5" in few.verdict  # 2 / 2**2
+    five = compare_paired([0.7, 0.72, 0.71, 0.69, 0.73], [0.75, 0.76, 0.74, 0.72, 0.77])
+    assert "95% CI" in five.verdict and "p = 0.062" in five.verdict
+
+
 def test_summary_skips_nan_and_reports_it() -> None:
     summary = summarise([1.0, 2.0, np.nan, 3.0])
     assert (summary.n, summary.skipped, summary.mean, summary.median) == (3, 1, 2.0, 2.0)

@@ -28,9 +28,9 @@ from ..conftest import tiny_config
 CPU = torch.device("cpu")
 
 
-def _toy_pairs(count: int = 12, size: int = 32) -> PairSet:
+def _toy_pairs(count: int = 12, size: int = 32, seed: int = 0) -> PairSet:
     """Class 0: textured background; class 1: the same with a bright disc and its mask."""
-    rng = np.random.default_rng(0)
+    rng = np.random.default_rng(seed)
     images, masks, names = [], [], []
     yy, xx = np.mgrid[:size, :size]
     for i in range(count):

@@ -41,13 +41,22 @@ import numpy as np
 import torch
 from skimage.transform import resize
 
-from ..config import DataConfig, read_settings, settings_with_data
+from ..config import DataConfig, TrainConfig, read_settings, settings_with_data
 from ..data.normalise import IntensityNormaliser
+from ..data.pairset import PairSet
 from ..data.sources import pairset_from_config
 from ..devices import resolve_device
 from ..errors import InputError
-from ..synthesis import load_generator, synthesize_pairs, transform_region, translate_images
+from ..synthesis import (
+    MaskDeformation,
+    PairRoute,
+    load_generator,
+    pair_route,
+    transform_region,
+    translate_images,
+)
 from ..synthesis.generate import LoadedGenerator
+from ..training import RunDirectory, iter_training
 from ..training.checkpoint import save_checkpoint
 from .augmentation import AugmentationSettings, augment_batch, standard_augmentation
 from .metrics import segmentation_metrics
@@ -83,8 +92,11 @@ class ExperimentConfig:
     task: str = "segmentation"
     synthetic_run: str | None = None
     synthetic_runs: dict[str, str] = field(default_factory=dict)
+    generator: dict[str, Any] | None = None
     synthetic_count: int = 64
     synthetic_mask_threshold: float = 0.0
+    mask_deformation: MaskDeformation = field(default_factory=MaskDeformation)
+    train_limit: int | None = None
     arms: tuple[str, ...] = ("real", "real+synthetic")
     augment: tuple[bool, ...] = (False,)
     augmentation: AugmentationSettings = field(default_factory=AugmentationSettings)
@@ -110,6 +122,18 @@ class ExperimentConfig:
         if isinstance(self.augmentation, Mapping):
             settings = AugmentationSettings.from_dict(dict(self.augmentation))
             object.__setattr__(self, "augmentation", settings)
+        if isinstance(self.mask_deformation, Mapping):
+            deformation = MaskDeformation.from_dict(dict(self.mask_deformation))
+            object.__setattr__(self, "mask_deformation", deformation)
+        if self.generator is not None:
+            generator_config(self)  # refuses unknown or bad settings now, not after data loads
+            if self.synthetic_run:
+                raise InputError(
+                    "give either generator (the experiment trains one per split) or "
+                    "synthetic_run (a trained run), not both"
+                )
+        if self.train_limit is not None and self.train_limit < 2:
+            raise InputError(f"train_limit must be at least 2 real pairs, got {self.train_limit}")
         if self.task not in TASKS:
             raise InputError(f"task must be one of {TASKS}, got {self.task!r}")
         if not self.augment:
@@ -143,9 +167,10 @@ class ExperimentConfig:
         if self.folds < 1:
             raise InputError(f"folds must be at least 1, got {self.folds}")
         unnamed = [a for a in self.arms if a != "real" and not split_arm(a)[1]]
-        if unnamed and not self.synthetic_run:
+        if unnamed and not self.synthetic_run and self.generator is None:
             raise InputError(
-                f"arms {unnamed} need synthetic_run: the run directory of a trained generator"
+                f"arms {unnamed} need a generator: a `generator:` section (trained here on "
+                "each split's training images) or synthetic_run (a trained run directory)"
             )
         if self.network not in SEGMENTERS:
             raise InputError(f"network must be one of {SEGMENTERS}, got {self.network!r}")
@@ -162,6 +187,17 @@ class ExperimentConfig:
     def load(cls, path: str | Path) -> ExperimentConfig:
         """Read an experiment config (YAML or JSON)."""
         return cls.from_dict(read_settings(path))
+
+
+def generator_config(config: ExperimentConfig) -> TrainConfig:
+    """The TrainConfig of the experiment's own generator (its data are set per split)."""
+    raw = dict(config.generator or {})
+    if "data" in raw:
+        raise InputError(
+            "generator: takes no data: the experiment trains it on each split's training images"
+        )
+    raw.setdefault("device", config.device)
+    return TrainConfig.from_dict(raw)
 
 
 def split_arm(arm: str) -> tuple[str, str]:
@@ -226,23 +262,23 @@ def _cycle(indices: np.ndarray, size: int, rng: np.random.Generator) -> Iterator
 class _Data:
     """Normalised arrays of the real pairs and, when asked for, the synthetic ones."""
 
+    pairs: PairSet
     images: np.ndarray
     masks: np.ndarray
-    names: list[str]
-    spacing: tuple[float, ...]
-    classes: int
     normaliser: IntensityNormaliser
-    #: generators and their fixed synthetic sets by run name ("" = ``synthetic_run``)
-    generators: dict[str, LoadedGenerator] = field(default_factory=dict)
-    synthetic: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    #: pair routes and their fixed synthetic sets by (run name, fold); "" = the default run
+    routes: dict[tuple[str, int], PairRoute] = field(default_factory=dict)
+    synthetic: dict[tuple[str, int], tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+
+    names = property(lambda self: list(self.pairs.provenance))
+    spacing = property(lambda self: self.pairs.spacing)
+    classes = property(lambda self: self.pairs.num_classes)
 
     def generated(
-        self, config: ExperimentConfig, count: int, seed: int, run: str = ""
+        self, config: ExperimentConfig, count: int, seed: int, run: str, fold: int
     ) -> tuple[np.ndarray, np.ndarray]:
         """``count`` pairs from a generator, normalised and sized like the real ones."""
-        raw_images, raw_masks = synthesize_pairs(
-            self.generators[run], count, seed=seed, mask_threshold=config.synthetic_mask_threshold
-        )
+        raw_images, raw_masks = self.routes[(run, fold)].pairs(count, seed)
         return self.to_experiment(raw_images, raw_masks, config.image_size)
 
     def to_experiment(
@@ -262,9 +298,6 @@ def _load_data(config: ExperimentConfig) -> _Data:
     pairs = pairset_from_config(config.data)
     normaliser = pairs.fit_normaliser()
     images, masks = pairs.training_arrays(config.image_size, normaliser)
-    data = _Data(
-        images, masks, list(pairs.provenance), pairs.spacing, pairs.num_classes, normaliser
-    )
     if config.task == "classification":
         present = {bool(m.any()) for m in masks}
         if present != {False, True}:
@@ -274,15 +307,98 @@ def _load_data(config: ExperimentConfig) -> _Data:
                 + ("non-empty" if True in present else "empty")
                 + " masks"
             )
+    return _Data(pairs, images, masks, normaliser)
+
+
+def training_pool(count: int, test: np.ndarray, config: ExperimentConfig) -> np.ndarray:
+    """The real pairs a fold may train on (everything but its test images), cut to
+    ``train_limit`` by a fixed order, so smaller pools are subsets of larger ones."""
+    pool = np.setdiff1d(np.arange(count), test)
+    if config.train_limit is None:
+        return pool
+    if config.train_limit > len(pool):
+        raise InputError(
+            f"train_limit {config.train_limit} is more than the {len(pool)} real pairs outside "
+            "the test set"
+        )
+    return np.sort(np.random.default_rng(1).permutation(pool)[: config.train_limit])
+
+
+def _run_path(config: ExperimentConfig, run: str) -> str:
+    path = config.synthetic_runs[run] if run else config.synthetic_run
+    assert path is not None
+    return path
+
+
+def refuse_leaking_run(path: str, data: _Data, test: np.ndarray) -> None:
+    """Refuse a run that saw any of the test images (content fingerprints, see
+    ``training_data.json``), or that cannot show it did not."""
+    run_dir = load_generator(path, device="cpu").metadata["run_dir"]
+    seen = RunDirectory(run_dir).training_fingerprints()
+    fix = (
+        "let the experiment train its generator on each split's training images (a "
+        "`generator:` section instead of synthetic_run), or train the run on data without them"
+    )
+    if seen is None:
+        raise InputError(
+            f"{path} does not record which pairs it was trained on (it predates that record), "
+            f"so it cannot be shown never to have seen this experiment's test images: {fix}"
+        )
+    fingerprints = data.pairs.fingerprints()
+    leaked = [data.names[i] for i in test if fingerprints[i] in seen]
+    if leaked:
+        raise InputError(
+            f"the generator {path} was trained on {len(leaked)} of this experiment's "
+            f"{len(test)} test images (e.g. {leaked[0]}); its scores would be inflated: {fix}"
+        )
+
+
+def _attach_generators(
+    data: _Data, config: ExperimentConfig, folds: list[np.ndarray], run_dir: Path
+) -> Iterator[dict[str, Any]]:
+    """A pair route per (run, fold): given runs after the leakage check, or a generator
+    trained here on each fold's training pool (progress events are passed on)."""
     for run in dict.fromkeys(split_arm(a)[1] for a in config.arms if a != "real"):
-        path = config.synthetic_runs[run] if run else config.synthetic_run
-        assert path is not None
-        data.generators[run] = generator = load_generator(path, device=config.device)
-        _check_generator(generator, config, data.classes, path)
-        bases = [split_arm(a)[0] for a in config.arms if split_arm(a)[1] == run]
-        if config.task == "segmentation" and {"real+synthetic", "synthetic"} & set(bases):
-            data.synthetic[run] = data.generated(config, config.synthetic_count, 0, run)
-    return data
+        for fold, test in enumerate(folds):
+            if run == "" and config.generator is not None:
+                path = run_dir / "generators" / f"fold{fold}"
+                yield from _train_split_generator(data, config, test, path, fold)
+                source = str(path)
+            else:
+                source = _run_path(config, run)
+                refuse_leaking_run(source, data, test)
+            generator = load_generator(source, device=config.device)
+            _check_generator(generator, config, data.classes, source)
+            if config.task == "classification":
+                data.routes[(run, fold)] = PairRoute(generator)
+                continue
+            data.routes[(run, fold)] = pair_route(
+                generator,
+                deformation=config.mask_deformation,
+                mask_threshold=config.synthetic_mask_threshold,
+                device=config.device,
+            )
+            bases = [split_arm(a)[0] for a in config.arms if split_arm(a)[1] == run]
+            if {"real+synthetic", "synthetic"} & set(bases):
+                data.synthetic[(run, fold)] = data.generated(
+                    config, config.synthetic_count, 0, run, fold
+                )
+
+
+def _train_split_generator(
+    data: _Data, config: ExperimentConfig, test: np.ndarray, path: Path, fold: int
+) -> Iterator[dict[str, Any]]:
+    pool = training_pool(len(data.images), test, config)
+    pairs = PairSet.from_pairs(
+        [data.pairs.images[i] for i in pool],
+        [data.pairs.masks[i] for i in pool],
+        [data.names[i] for i in pool],
+        data.spacing,
+        rgb=False,
+    )
+    for event in iter_training(path, generator_config(config), pairs=pairs):
+        if event["event"] in ("start", "step", "end"):
+            yield {**event, "event": "generator", "kind": event["event"], "fold": fold}
 
 
 def _check_generator(
@@ -302,16 +418,11 @@ def _check_generator(
             f"the synthetic run {path} draws {spec.num_classes} classes but the real data has "
             f"{classes}; train the generator on the same kind of masks"
         )
-    if config.task == "segmentation" and conditioning != "noise":
-        raise InputError(
-            f"segmentation arms need a generator of image–mask pairs (pair-wgan, fastgan…), "
-            f"not {spec.family!r} ({path})"
-        )
 
 
-def _transformed(data: _Data, sources: np.ndarray, run: str) -> np.ndarray:
+def _transformed(data: _Data, sources: np.ndarray, run: str, fold: int) -> np.ndarray:
     """Object-class images made by a generator from object-free images ``(N, 1, S, S)``."""
-    generator = data.generators[run]
+    generator = data.routes[(run, fold)].generator
     raw = data.normaliser.inverse(sources[:, 0])
     if generator.model.conditioning == "image-translation":
         moved = translate_images(generator, raw)
@@ -333,6 +444,7 @@ def _batches(
     train: np.ndarray,
     labels: np.ndarray,
     seed: int,
+    fold: int,
     augment: bool,
     extra: tuple[np.ndarray, np.ndarray] | None,
 ) -> tuple[Batches, int]:
@@ -362,7 +474,9 @@ def _batches(
             index = next(chunks)
             batch_images, batch_targets = images[index], targets[index]
             if fresh:
-                new_images, new_masks = data.generated(config, fresh, seed_of(seed, step, 7), run)
+                new_images, new_masks = data.generated(
+                    config, fresh, seed_of(seed, step, 7), run, fold
+                )
                 batch_images = np.concatenate([batch_images, new_images])
                 batch_targets = np.concatenate([batch_targets, new_masks])
             if transform is not None:
@@ -466,8 +580,11 @@ def iter_experiment(config: ExperimentConfig, run_dir: str | Path) -> Iterator[d
         raise InputError(f"{run_dir} already holds an experiment; choose a new run directory")
     data = _load_data(config)
     folds = held_out_folds(len(data.images), config)
+    for test in folds:
+        training_pool(len(data.images), test, config)  # refuses a train_limit too large
     run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / "experiment.json").write_text(json.dumps(asdict(config), indent=2))
+    yield from _attach_generators(data, config, folds, run_dir)
     device = resolve_device(config.device)
     labels: np.ndarray = (
         np.asarray(data.masks.reshape(len(data.masks), -1).any(axis=1), np.int64)
@@ -487,24 +604,25 @@ def iter_experiment(config: ExperimentConfig, run_dir: str | Path) -> Iterator[d
     ]
     transformed: dict[tuple[int, int, str], tuple[np.ndarray, np.ndarray]] = {}
     budgets: dict[str, int] = {}
+    capped: dict[str, dict[str, int]] = {}
     for number, (seed, fold, arm, augment) in enumerate(runs):
         name = arm_name(arm, augment)
-        pool = np.setdiff1d(np.arange(len(data.images)), folds[fold])
+        pool = training_pool(len(data.images), folds[fold], config)
         train, validation = _split(
             pool, config.validation_fraction, np.random.default_rng(seed_of(seed, fold))
         )
         base, run = split_arm(arm)
-        extra = data.synthetic.get(run)
+        extra = data.synthetic.get((run, fold))
         if config.task == "classification" and base == "real+synthetic":
             if (seed, fold, run) not in transformed:
                 free = train[labels[train] == 0]
                 picks = np.resize(free, config.synthetic_count)
                 transformed[(seed, fold, run)] = (
-                    _transformed(data, data.images[picks], run),
+                    _transformed(data, data.images[picks], run, fold),
                     np.ones(len(picks), np.int64),
                 )
             extra = transformed[(seed, fold, run)]
-        batches, steps = _batches(data, config, arm, train, labels, seed, augment, extra)
+        batches, steps = _batches(data, config, arm, train, labels, seed, fold, augment, extra)
         budgets[name] = steps
         torch.manual_seed(seed_of(seed, fold, 3))
         if config.task == "classification":
@@ -537,7 +655,16 @@ def iter_experiment(config: ExperimentConfig, run_dir: str | Path) -> Iterator[d
             },
             run_dir / "models" / name.replace(":", "_") / f"seed{seed}_fold{fold}.pt",
         )
-        common["best_epoch"] = result.best_epoch
+        # ran every epoch while early stopping still waited for an improvement
+        hit_cap = (
+            len(result.curve) == config.epochs
+            and config.epochs - 1 - result.best_epoch < config.patience
+        )
+        common |= {"best_epoch": result.best_epoch, "epochs_run": len(result.curve)}
+        common["hit_epoch_cap"] = int(hit_cap)
+        tally = capped.setdefault(name, {"hit": 0, "runs": 0})
+        tally["hit"] += int(hit_cap)
+        tally["runs"] += 1
         if config.task == "classification":
             with torch.no_grad():
                 logits = network(torch.from_numpy(data.images[test]).to(device))
@@ -569,6 +696,12 @@ def iter_experiment(config: ExperimentConfig, run_dir: str | Path) -> Iterator[d
         np.savez_compressed(run_dir / "predictions.npz", **arrays)
     summary = summarise_results(writer.rows, config)
     summary["minibatches_per_epoch"] = budgets
+    summary["epoch_cap"] = capped
+    summary["real_pairs"] = {
+        "total": len(data.images),
+        "test": [len(f) for f in folds],
+        "training_pool": [len(training_pool(len(data.images), f, config)) for f in folds],
+    }
     (run_dir / "summary.json").write_text(json.dumps(summary, indent=2))
     from .report import write_report
 
@@ -638,6 +771,13 @@ def summarise_results(rows: list[dict[str, Any]], config: ExperimentConfig) -> d
             summary["comparisons"][f"{arm} vs {reference}"] = asdict(
                 compare_paired(per_arm[reference], values, metric=label, names=(reference, arm))
             )
+    if primary == "mean_dice" and {"real", "synthetic"} <= set(per_arm):
+        real, synthetic = float(np.mean(per_arm["real"])), float(np.mean(per_arm["synthetic"]))
+        summary["train_on_synthetic"] = {
+            "real": real,
+            "synthetic": synthetic,
+            "ratio": synthetic / real if real > 0 else math.nan,
+        }
     return summary
 
 

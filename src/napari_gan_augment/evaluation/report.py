@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from .statistics import MIN_PAIRS_FOR_TEST, smallest_wilcoxon_p
+
 #: Metrics drawn per arm, as in the dental study's figure (Dice, IoU, HD95).
 BOX_METRICS = {
     "segmentation": (("mean_dice", "Dice"), ("mean_iou", "IoU"), ("hd95_mm", "HD95 (mm)")),
@@ -145,9 +147,14 @@ def summary_table(summary: dict[str, Any]) -> list[str]:
         "|---|---|---|---|---|---|",
     ]
     for arm, s in summary["arms"].items():
+        interval = (
+            f"[{s['ci_low']:.3f}, {s['ci_high']:.3f}]"
+            if s["n"] >= MIN_PAIRS_FOR_TEST
+            else f"— (n < {MIN_PAIRS_FOR_TEST})"
+        )
         lines.append(
             f"| {arm} | {s['n']} | {s['mean']:.3f} | {s['sd']:.3f} | {s['median']:.3f} "
-            f"| [{s['ci_low']:.3f}, {s['ci_high']:.3f}] |"
+            f"| {interval} |"
         )
     return lines
 
@@ -159,6 +166,39 @@ def secondary_lines(summary: dict[str, Any]) -> list[str]:
         + ", ".join(f"{arm} {s['mean']:.3f} ± {s['sd']:.3f}" for arm, s in arms.items())
         for metric, arms in summary["secondary"].items()
     ]
+
+
+def evidence_warnings(summary: dict[str, Any]) -> list[str]:
+    """Lines that say how far the numbers can be trusted: the train-on-synthetic ratio, runs
+    stopped by the epoch cap instead of early stopping, and too few seeds."""
+    lines = []
+    ratio = summary.get("train_on_synthetic")
+    if ratio:
+        lines += [
+            f"Train on synthetic, test on real: a segmenter trained on synthetic pairs only "
+            f"scores {ratio['ratio']:.2f} × the Dice of the same segmenter trained on the real "
+            f"pairs ({ratio['synthetic']:.3f} vs {ratio['real']:.3f}).",
+            "",
+        ]
+    cap = summary.get("epoch_cap", {})
+    hits = sum(v["hit"] for v in cap.values())
+    if hits:
+        shown = ", ".join(f"{arm} {v['hit']}/{v['runs']}" for arm, v in cap.items() if v["hit"])
+        lines += [
+            f"**Warning: {hits} of {sum(v['runs'] for v in cap.values())} arm × seed runs "
+            f"stopped at the epoch cap, not by early stopping ({shown}); those networks may be "
+            "undertrained: raise `epochs`.**",
+            "",
+        ]
+    seeds = min((s["n"] for s in summary["arms"].values()), default=0)
+    if 0 < seeds < MIN_PAIRS_FOR_TEST:
+        lines += [
+            f"With {seeds} seed(s) no difference can be tested (the smallest two-sided "
+            f"Wilcoxon p reachable is {smallest_wilcoxon_p(seeds):.2g}): read the numbers as "
+            "a first look only.",
+            "",
+        ]
+    return lines
 
 
 def report_markdown(run_dir: Path, summary: dict[str, Any], config: dict[str, Any]) -> str:
@@ -183,6 +223,7 @@ def report_markdown(run_dir: Path, summary: dict[str, Any], config: dict[str, An
             "to compare them at equal budgets.",
             "",
         ]
+    lines += evidence_warnings(summary)
     for comparison in summary["comparisons"].values():
         lines.append(f"**{comparison['verdict']}**  ")
     lines.append("")

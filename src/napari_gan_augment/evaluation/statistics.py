@@ -10,6 +10,15 @@ from scipy import stats
 
 from ..errors import InputError
 
+#: Below this many paired values no interval or test is worded as evidence: with n pairs the
+#: smallest two-sided Wilcoxon p is 2 / 2**n (0.5 at n = 2, 0.0625 at n = 5).
+MIN_PAIRS_FOR_TEST = 5
+
+
+def smallest_wilcoxon_p(n: int) -> float:
+    """The smallest two-sided exact Wilcoxon signed-rank p-value reachable with ``n`` pairs."""
+    return float(2.0 / 2**n)
+
 
 @dataclass(frozen=True)
 class Summary:
@@ -104,11 +113,19 @@ def compare_paired(
         wilcoxon_p = float(stats.wilcoxon(second[keep], first[keep]).pvalue)
         t_p = float(stats.ttest_rel(second[keep], first[keep]).pvalue) if sd > 0 else 0.0
     effect = float(diff.mean() / sd) if sd > 0 else float("inf") * np.sign(diff.mean())
-    verdict = (
-        f"{names[1]} vs {names[0]}: {diff.mean() * points:+.1f} {metric} points, 95% CI "
-        f"[{low * points:.1f}, {high * points:.1f}], p = {wilcoxon_p:.2g} (Wilcoxon, n = "
-        f"{len(diff)})"
-    )
+    if len(diff) < MIN_PAIRS_FOR_TEST:
+        verdict = (
+            f"{names[1]} vs {names[0]}: {diff.mean() * points:+.1f} {metric} points over "
+            f"n = {len(diff)} — too few for a test or an interval (the smallest p a "
+            f"two-sided Wilcoxon test can reach with n = {len(diff)} is "
+            f"{smallest_wilcoxon_p(len(diff)):.2g}); run at least 6 seeds"
+        )
+    else:
+        verdict = (
+            f"{names[1]} vs {names[0]}: {diff.mean() * points:+.1f} {metric} points, 95% CI "
+            f"[{low * points:.1f}, {high * points:.1f}], p = {wilcoxon_p:.2g} (Wilcoxon, n = "
+            f"{len(diff)})"
+        )
     return PairedComparison(
         len(diff), float(diff.mean()), low, high, wilcoxon_p, t_p, effect, verdict
     )
