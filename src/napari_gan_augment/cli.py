@@ -290,7 +290,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="train on the bundled brain sample and report")
     demo.add_argument("--out", default="demo-out", help="new output folder")
-    demo.add_argument("--steps", type=int, default=800, help="generator steps (~0.2 s each)")
+    demo.add_argument("--steps", type=int, default=2000, help="generator steps (~0.08 s each)")
     demo.add_argument("--seed", type=int, default=0)
     demo.add_argument("--device", choices=DEVICE_CHOICES, default="auto")
     demo.set_defaults(func=_cmd_demo)
