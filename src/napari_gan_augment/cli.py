@@ -131,17 +131,26 @@ def _cmd_inpaint(args: argparse.Namespace) -> int:
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
+    from .evaluation.curve import iter_curve
     from .evaluation.experiment import ExperimentConfig, iter_experiment
 
     config = ExperimentConfig.load(args.config)
     bar = None
-    for event in iter_experiment(config, args.run_dir):
+    events = iter_curve if config.real_counts else iter_experiment
+    for event in events(config, args.run_dir):
         if event["event"] == "arm":
-            bar = bar or _progress_bar(event["total"], 0, "arms × seeds × folds")
+            if bar is None or bar.n == bar.total:
+                label = f"{event.get('count', 'all')} real: arms × seeds × folds"
+                bar = _progress_bar(event["total"], 0, label)
             bar.update(1)
             bar.set_postfix(arm=event["arm"], seed=event["seed"])
+        elif event["event"] == "generator" and event["kind"] == "start":
+            print(f"training the generator of fold {event['fold']} on its training pool")
     if bar is not None:
         bar.close()
+    if config.real_counts:
+        print(f"curve: {Path(args.run_dir) / 'curve.md'} (and plots/curve.png)")
+        return 0
     summary = json.loads((Path(args.run_dir) / "summary.json").read_text())
     for comparison in summary["comparisons"].values():
         print(comparison["verdict"])

@@ -323,3 +323,32 @@ def test_the_experiment_trains_its_generator_on_the_training_split_only(tmp_path
         _config(None, synthetic_run="runs/x", generator=generator)
     with pytest.raises(InputError, match="takes no data"):
         _config(None, synthetic_run=None, generator={**generator, "data": {}})
+
+
+def test_low_data_curve_runs_one_experiment_per_count_on_one_test_set(tmp_path):
+    from napari_gan_augment.evaluation.curve import iter_curve
+
+    generator = {"family": "pix2pix", "image_size": 32, "steps": 2, "options": {"base_filters": 4}}
+    config = _config(
+        None,
+        synthetic_run=None,
+        generator=generator,
+        arms=("real", "real+synthetic"),
+        real_counts=(4, None),
+        seeds=1,
+        epochs=1,
+    )
+    events = list(iter_curve(config, tmp_path / "curve"))
+    assert {e["count"] for e in events if "count" in e} == {"004", "all"}
+    curve = json.loads((tmp_path / "curve" / "curve.json").read_text())
+    assert curve["004"]["training_pool"] == 4 < curve["all"]["training_pool"]
+    assert set(curve["all"]["arms"]) == {"real", "real+synthetic"}
+    tested = []
+    for name in ("004", "all"):
+        with open(tmp_path / "curve" / f"real_{name}" / "results.csv") as handle:
+            tested.append({r["image"] for r in csv.DictReader(handle)})
+    assert tested[0] == tested[1]  # one fixed test set for every count
+    assert (tmp_path / "curve" / "plots" / "curve.png").stat().st_size > 1000
+    assert "| real |" in (tmp_path / "curve" / "curve.md").read_text()
+    with pytest.raises(InputError, match="not both"):
+        replace(config, train_limit=4)

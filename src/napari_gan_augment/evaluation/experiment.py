@@ -97,6 +97,7 @@ class ExperimentConfig:
     synthetic_mask_threshold: float = 0.0
     mask_deformation: MaskDeformation = field(default_factory=MaskDeformation)
     train_limit: int | None = None
+    real_counts: tuple[int | None, ...] = ()
     arms: tuple[str, ...] = ("real", "real+synthetic")
     augment: tuple[bool, ...] = (False,)
     augmentation: AugmentationSettings = field(default_factory=AugmentationSettings)
@@ -132,6 +133,11 @@ class ExperimentConfig:
                     "give either generator (the experiment trains one per split) or "
                     "synthetic_run (a trained run), not both"
                 )
+        object.__setattr__(self, "real_counts", tuple(self.real_counts))
+        if any(c is not None and c < 2 for c in self.real_counts):
+            raise InputError(f"real_counts must be at least 2 pairs each, got {self.real_counts}")
+        if self.real_counts and self.train_limit is not None:
+            raise InputError("give real_counts (a curve) or train_limit (one count), not both")
         if self.train_limit is not None and self.train_limit < 2:
             raise InputError(f"train_limit must be at least 2 real pairs, got {self.train_limit}")
         if self.task not in TASKS:
