@@ -452,6 +452,7 @@ def test_quality_widget_scores_a_run_into_a_table_and_layers(
     table = widget._table.to_dict("list")
     assert {"FD-AE", "KID-AE", "mask fidelity (Dice)", "share"} <= set(table["measure"])
     assert "q closest pairs" in viewer.layers and widget._run_button.enabled
+    assert "train on synthetic" in widget._yardstick.value.lower()
     worker = widget._worker
     widget._run.value = tmp_path / "missing"
     widget._out.value = tmp_path / "q2"

@@ -186,3 +186,24 @@ def test_cli_quality(trained_run, tmp_path, capsys):
     out = capsys.readouterr().out
     assert "images: FD-AE" in out and "near-copies:" in out
     assert json.loads((tmp_path / "q" / "quality.json").read_text())["synthetic_count"] == 8
+
+
+def test_pix2pix_route_and_train_on_synthetic_against_unseen_pairs(pix2pix_run, tmp_path):
+    from napari_gan_augment.config import DataConfig
+
+    # every 2nd axial slice: half of them are the run's training slices (every 4th), half unseen
+    data = DataConfig(source="sample", axis=0, step=2, min_foreground=0.05)
+    report = evaluate_quality(_quality(pix2pix_run, data=data, yardstick_steps=3), tmp_path / "p2p")
+    assert "deformed copies" in report["samples"] and "masks" in report["distances"]
+    measured = report["train_on_synthetic"]
+    assert measured["ratio"] == pytest.approx(measured["synthetic_dice"] / measured["real_dice"])
+    assert measured["test_count"] >= 2 and measured["real_count"] >= 2
+    assert "never saw" in (tmp_path / "p2p" / "quality.md").read_text()
+
+
+def test_train_on_synthetic_is_skipped_with_a_reason_when_every_pair_was_seen(
+    trained_run, tmp_path
+):
+    report = evaluate_quality(_quality(trained_run, yardstick_steps=3), tmp_path / "seen")
+    assert "never saw" in report["train_on_synthetic"]["skipped"]
+    assert "not measured" in (tmp_path / "seen" / "quality.md").read_text()

@@ -45,6 +45,11 @@ def quality_rows(report: dict[str, Any]) -> dict[str, list[Any]]:
             add(f"near-copies ({space})", "share", audit["near_copy_share"])
     for measure, value in report.get("inpainting", {}).items():
         add("holes", measure, value)
+    yardstick = report.get("train_on_synthetic", {})
+    if "ratio" in yardstick:
+        add("train on synthetic", "Dice ratio synthetic / real", yardstick["ratio"])
+        add("train on synthetic", "Dice, trained on synthetic", yardstick["synthetic_dice"])
+        add("train on synthetic", "Dice, trained on real", yardstick["real_dice"])
     return rows
 
 
@@ -68,6 +73,8 @@ class QualityWidget(Container):
         self._run_button = PushButton(text="Measure")
         self._progress = ProgressBar(label="progress", min=0, max=1, value=0)
         self._status = Label(label="status", value="idle")
+        self._yardstick = Label(label="yardstick", value="")
+        self._yardstick.native.setWordWrap(True)
         self._table = MagicTable(value={"what": [], "measure": [], "value": []})
         self._table.native.setMinimumHeight(220)
         self.extend(
@@ -81,6 +88,7 @@ class QualityWidget(Container):
                 self._run_button,
                 self._progress,
                 self._status,
+                self._yardstick,
                 self._table,
             ]
         )
@@ -115,6 +123,10 @@ class QualityWidget(Container):
         self._table.value = quality_rows(report)
         out = Path(self._out.value)
         self._status.value = f"done: {out / 'quality.md'}"
+        yardstick = report.get("train_on_synthetic", {})
+        self._yardstick.value = yardstick.get("sentence") or (
+            f"train on synthetic: not measured ({yardstick['skipped']})" if yardstick else ""
+        )
         for name in ("closest_pairs", "nearest_distances"):
             png = out / "plots" / f"{name}.png"
             if png.exists():

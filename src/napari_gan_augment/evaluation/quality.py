@@ -13,10 +13,15 @@
   features) against the real-to-real nearest-neighbour distances; samples closer than the
   ``near_copy_quantile`` of those are flagged as near-copies, the closest shown side by side.
 - **Inpainting** runs: PSNR and SSIM inside random holes of real images.
+- **Train on synthetic, test on real** (pair routes): a U-Net trained on the synthetic pairs
+  only against the same U-Net trained on the run's real training pairs, both scored on real
+  pairs of ``data`` that the run never trained on (by the fingerprints it recorded).
 
 What the samples are depends on the family: pairs from noise (pair-wgan, fastgan; masks only
-for mask-dcgan), images for real masks (pix2pix), object-class images made from object-free
-real images against real object-class images (ugan, cyclegan), or filled holes (inpaint).
+for mask-dcgan), pix2pix pairs through the mask route of ``masks`` (deformed training masks by
+default, a mask run, or ``real``: images for the real masks), object-class images made from
+object-free real images against real object-class images (ugan, cyclegan), or filled holes
+(inpaint).
 """
 
 from __future__ import annotations
@@ -41,16 +46,19 @@ from ..devices import resolve_device
 from ..errors import InputError
 from ..models.inpaint import random_holes
 from ..synthesis import (
+    MaskDeformation,
     images_for_masks,
     inpaint_region,
     load_generator,
-    synthesize_pairs,
+    pair_route,
     transform_region,
     translate_images,
 )
-from ..synthesis.generate import require_checkpoint
+from ..synthesis.generate import masks_from_noise, noise_model, require_checkpoint
+from ..training import RunDirectory
 from .metrics import segmentation_metrics
 from .networks import fit, predict_labels, segmentation_loss, segmentation_network
+from .yardstick import train_on_synthetic
 
 FEATURES_GRID = 2
 
@@ -65,10 +73,16 @@ class QualityConfig:
     segmenter_epochs: int = 30
     near_copy_quantile: float = 0.05
     inception_weights: str | None = None
+    masks: str = "deformed"
+    mask_deformation: MaskDeformation = field(default_factory=MaskDeformation)
+    yardstick_steps: int = 300
     seed: int = 0
     device: str = "auto"
 
     def __post_init__(self) -> None:
+        if isinstance(self.mask_deformation, Mapping):
+            deformation = MaskDeformation.from_dict(dict(self.mask_deformation))
+            object.__setattr__(self, "mask_deformation", deformation)
         if not self.synthetic_run:
             raise InputError("synthetic_run is required: the run directory of a trained model")
         require_checkpoint(self.synthetic_run)
@@ -230,6 +244,9 @@ class Samples:
     description: str
     masks_generated: bool = True
     holes: dict[str, float] = field(default_factory=dict)
+    #: for pair routes: indices of the real pairs the run trained on / never saw
+    seen: np.ndarray | None = None
+    unseen: np.ndarray | None = None
 
 
 def _draw_samples(config: QualityConfig) -> Samples:
@@ -260,11 +277,19 @@ def _draw_samples(config: QualityConfig) -> Samples:
     holes: dict[str, float] = {}
     images: np.ndarray | None
     masks: np.ndarray | None
-    if conditioning == "noise":
-        images, masks = synthesize_pairs(generator, config.count, seed=config.seed)
-        description = f"{config.count} pairs drawn from noise"
-        if spec.family == "mask-dcgan":
-            images, description = None, f"{config.count} masks drawn from noise"
+    pair_source = conditioning == "noise" or (conditioning == "mask" and config.masks != "real")
+    if conditioning == "noise" and not noise_model(generator).draws_images:
+        masks = masks_from_noise(generator, config.seed, 0, config.count)
+        images, description = None, f"{config.count} masks drawn from noise"
+    elif pair_source:
+        route = pair_route(
+            generator,
+            None if conditioning == "noise" else config.masks,
+            config.mask_deformation,
+            device=config.device,
+        )
+        images, masks = route.pairs(config.count, seed=config.seed)
+        description = f"{config.count} pairs ({route.description})"
     elif conditioning == "mask":
         picks = rng.choice(len(real_masks), config.count)
         masks = real_masks[picks]
@@ -305,6 +330,11 @@ def _draw_samples(config: QualityConfig) -> Samples:
     else:  # pragma: no cover - every registered family has one of the above
         raise InputError(f"no quality measures for {spec.family!r}")
     images, masks = to_size(images, masks)
+    seen_by_run = RunDirectory(generator.metadata["run_dir"]).training_fingerprints()
+    seen = unseen = None
+    if pair_source and seen_by_run is not None:
+        known = np.array([f in seen_by_run for f in pairs.fingerprints()])
+        seen, unseen = np.flatnonzero(known), np.flatnonzero(~known)
     return Samples(
         real_images,
         real_masks,
@@ -313,8 +343,10 @@ def _draw_samples(config: QualityConfig) -> Samples:
         pairs.num_classes,
         pairs.spacing,
         description,
-        masks_generated=conditioning != "mask",
+        masks_generated=conditioning != "mask" or config.masks != "real",
         holes=holes,
+        seen=seen,
+        unseen=unseen,
     )
 
 
@@ -365,6 +397,32 @@ def _mask_fidelity(samples: Samples, config: QualityConfig, device: torch.device
         "real_heldout_dice": dice(x[test], samples.real_masks[test]),
         "segmenter": "MONAI UNet trained here on the real pairs (80 %), Dice on the other 20 %",
     }
+
+
+def _yardstick(samples: Samples, config: QualityConfig, device: torch.device) -> dict[str, Any]:
+    """Train on synthetic, test on real pairs the run never saw; or why it cannot be done."""
+    assert samples.images is not None and samples.masks is not None
+    if samples.seen is None or samples.unseen is None:
+        return {
+            "skipped": "the run does not record its training pairs (it predates that record); "
+            "retrain it to measure train-on-synthetic against pairs it never saw"
+        }
+    if len(samples.seen) < 2 or len(samples.unseen) < 2:
+        return {
+            "skipped": f"needs at least 2 real pairs the run trained on and 2 it never saw; "
+            f"this data has {len(samples.seen)} and {len(samples.unseen)}: give data that "
+            "includes held-out pairs (train the run on part of it)"
+        }
+    result = train_on_synthetic(
+        (samples.images, samples.masks),
+        (samples.real_images[samples.seen], samples.real_masks[samples.seen]),
+        (samples.real_images[samples.unseen], samples.real_masks[samples.unseen]),
+        samples.classes,
+        samples.spacing,
+        steps=config.yardstick_steps,
+        device=device,
+    )
+    return result.to_dict() | {"sentence": result.sentence()}
 
 
 def _closest_pairs_figure(
@@ -513,6 +571,8 @@ def evaluate_quality(config: QualityConfig, out_dir: str | Path) -> dict[str, An
         report["mask_fidelity"] = _mask_fidelity(samples, config, device)
     if samples.holes:
         report["inpainting"] = samples.holes
+    if samples.images is not None and samples.masks is not None and samples.masks_generated:
+        report["train_on_synthetic"] = _yardstick(samples, config, device)
     (out_dir / "quality.json").write_text(json.dumps(report, indent=2))
     (out_dir / "quality.md").write_text(quality_markdown(report, asdict(config)))
     return report
@@ -563,6 +623,13 @@ def quality_markdown(report: dict[str, Any], config: dict[str, Any]) -> str:
                 f"{a['synthetic_to_real_median']:.3g}, real→real {a['real_to_real_median']:.3g}"
             )
         lines.append(f"  ({memo['rule']})")
+    if "train_on_synthetic" in report:
+        t = report["train_on_synthetic"]
+        lines.append(
+            f"- Train on synthetic, test on real: {t['sentence']}"
+            if "sentence" in t
+            else f"- Train on synthetic, test on real: not measured ({t['skipped']})"
+        )
     if "inpainting" in report:
         h = report["inpainting"]
         lines.append(
