@@ -11,6 +11,8 @@ from typing import Any, ClassVar
 import torch
 from torch import nn
 
+from .diffaugment import DiffAugment
+
 PREVIEW_COUNT = 16
 
 
@@ -73,6 +75,9 @@ class GanModel(ABC):
         self.device = device
         self.networks: dict[str, nn.Module] = {}
         self.optimizers: dict[str, torch.optim.Optimizer] = {}
+        #: applied to everything the discriminator sees, real and generated (off by default
+        #: for families where it did not help; see models/diffaugment.py)
+        self.augment = DiffAugment.from_options(spec.options, spec.image_channels, device)
 
     def use_adam(self, generator: nn.Module, critic: nn.Module, critic_name: str) -> None:
         """Register the two networks and an Adam optimiser for each, from the spec."""
@@ -125,6 +130,7 @@ class GanModel(ABC):
         return {
             "networks": {k: v.state_dict() for k, v in self.networks.items()},
             "optimizers": {k: v.state_dict() for k, v in self.optimizers.items()},
+            "augment": self.augment.state_dict(),
         }
 
     def load_state_dict(self, state: Mapping[str, Any], with_optimizers: bool = True) -> None:
@@ -133,6 +139,8 @@ class GanModel(ABC):
         if with_optimizers:
             for name, opt in self.optimizers.items():
                 opt.load_state_dict(state["optimizers"][name])
+            if "augment" in state:  # older checkpoints trained without it
+                self.augment.load_state_dict(state["augment"])
 
 
 class NoiseGanModel(GanModel):

@@ -17,6 +17,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from .base import GanModel, ModelSpec
+from .diffaugment import DIFFAUGMENT_DEFAULTS
 from .patchgan import MultiScalePatchGAN
 from .pix2pix import build_unet_generator
 from .ugan import check_both_classes, class0_preview_images, class1_images, draw_both_classes
@@ -30,6 +31,7 @@ DEFAULTS: dict[str, Any] = {
     "identity_weight": 0.5,
     "receptive_field": 22,
     "pool_size": 50,
+    **DIFFAUGMENT_DEFAULTS,
 }
 OPTIMISER_DEFAULTS = {"lr_generator": 2e-4, "lr_critic": 2e-4, "betas": (0.5, 0.999)}
 
@@ -118,9 +120,10 @@ class CycleGAN(GanModel):
         a, b = real[:half, :channels], real[half:, :channels]
         g, d = self.generator, self.discriminator
         fake_b, fake_a = g["a2b"](a), g["b2a"](b)
+        aug = self.augment
         adversarial = self.adversarial(
-            d["b"](fake_b), target_is_real=True, for_discriminator=False
-        ) + self.adversarial(d["a"](fake_a), target_is_real=True, for_discriminator=False)
+            d["b"](aug(fake_b)), target_is_real=True, for_discriminator=False
+        ) + self.adversarial(d["a"](aug(fake_a)), target_is_real=True, for_discriminator=False)
         cycle = F.l1_loss(g["b2a"](fake_b), a) + F.l1_loss(g["a2b"](fake_a), b)
         identity = F.l1_loss(g["a2b"](b), b) + F.l1_loss(g["b2a"](a), a)
         gen_loss = (
@@ -150,7 +153,10 @@ class CycleGAN(GanModel):
     def _discriminator_loss(
         self, discriminator: nn.Module, real: torch.Tensor, fake: torch.Tensor
     ) -> torch.Tensor:
+        real_logits = discriminator(self.augment(real))
+        fake_logits = discriminator(self.augment(fake))
+        self.augment.observe(real_logits, fake_logits)
         return 0.5 * (
-            self.adversarial(discriminator(real), target_is_real=True, for_discriminator=True)
-            + self.adversarial(discriminator(fake), target_is_real=False, for_discriminator=True)
+            self.adversarial(real_logits, target_is_real=True, for_discriminator=True)
+            + self.adversarial(fake_logits, target_is_real=False, for_discriminator=True)
         )

@@ -17,10 +17,16 @@ from torch import nn
 from torch.nn import functional as F
 
 from .base import ModelSpec, NoiseGanModel
+from .diffaugment import DIFFAUGMENT_DEFAULTS
 
 # FastGAN: 256-d noise, Adam 2e-4 β (0.5, 0.999), batch 8. Reconstruction by MSE instead of
 # FastGAN's LPIPS, which needs pretrained weights this package cannot download.
-DEFAULTS: dict[str, Any] = {"latent_dim": 256, "base_filters": 8, "reconstruction_weight": 1.0}
+DEFAULTS: dict[str, Any] = {
+    "latent_dim": 256,
+    "base_filters": 8,
+    "reconstruction_weight": 1.0,
+    **DIFFAUGMENT_DEFAULTS,
+}
 OPTIMISER_DEFAULTS = {"lr_generator": 2e-4, "lr_critic": 2e-4, "betas": (0.5, 0.999)}
 DECODED_SIZE = 32
 
@@ -150,6 +156,7 @@ class FastGAN(NoiseGanModel):
     def train_step(self, real: torch.Tensor, rng: torch.Generator) -> dict[str, float]:
         quarter = int(torch.randint(4, (1,), generator=rng))
         fake = self.generator(self.sample_noise(real.shape[0], rng))
+        real = self.augment(real)  # the decoders reconstruct what the discriminator saw
         logits_real, whole, part = self.discriminator(real, quarter)
         assert whole is not None and part is not None
         target = F.interpolate(real, size=2 * DECODED_SIZE, mode="area")
@@ -157,7 +164,8 @@ class FastGAN(NoiseGanModel):
         target_part = target[:, :, row * 32 : row * 32 + 32, col * 32 : col * 32 + 32]
         reconstruction = F.mse_loss(whole, F.interpolate(real, size=DECODED_SIZE, mode="area"))
         reconstruction = reconstruction + F.mse_loss(part, target_part)
-        logits_fake = self.discriminator(fake.detach())[0]
+        logits_fake = self.discriminator(self.augment(fake.detach()))[0]
+        self.augment.observe(logits_real, logits_fake)
         disc_loss = (
             F.relu(1 - logits_real).mean()
             + F.relu(1 + logits_fake).mean()
@@ -167,7 +175,7 @@ class FastGAN(NoiseGanModel):
         disc_opt.zero_grad(set_to_none=True)
         disc_loss.backward()
         disc_opt.step()
-        gen_loss = -self.discriminator(fake)[0].mean()
+        gen_loss = -self.discriminator(self.augment(fake))[0].mean()
         gen_opt.zero_grad(set_to_none=True)
         gen_loss.backward()
         gen_opt.step()

@@ -20,6 +20,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from .base import GanModel, ModelSpec, preview_indices
+from .diffaugment import DIFFAUGMENT_DEFAULTS
 from .losses import bce_discriminator_update, bce_generator_loss
 from .pair_wgan import build_critic
 from .pix2pix import build_unet_generator
@@ -32,6 +33,7 @@ DEFAULTS: dict[str, Any] = {
     "l2_weight": 100.0,
     "l1_weight": 100.0,
     "max_hole_fraction": 0.25,
+    **DIFFAUGMENT_DEFAULTS,
 }
 OPTIMISER_DEFAULTS = {"lr_generator": 2e-4, "lr_critic": 2e-4, "betas": (0.5, 0.999)}
 DILATIONS = (1, 2, 4, 8, 1)
@@ -149,9 +151,9 @@ class Inpaint(GanModel):
         holes = holes.to(images.device)
         fake = self.generator(images, holes)
         disc_loss = bce_discriminator_update(
-            self.discriminator, self.optimizers["discriminator"], images, fake
+            self.discriminator, self.optimizers["discriminator"], images, fake, self.augment
         )
-        adversarial = bce_generator_loss(self.discriminator, fake)
+        adversarial = bce_generator_loss(self.discriminator, fake, self.augment)
         l2, l1 = F.mse_loss(fake, images), F.l1_loss(fake, images)
         gen_loss = adversarial + self.l2_weight * l2 + self.l1_weight * l1
         gen_opt = self.optimizers["generator"]

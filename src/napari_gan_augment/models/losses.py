@@ -8,6 +8,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from .diffaugment import DiffAugment
+
 
 def gradient_penalty(
     critic: Callable[[torch.Tensor], torch.Tensor],
@@ -52,6 +54,7 @@ def wgan_gp_update(
     critic_steps: int,
     gp_weight: float,
     rng: torch.Generator,
+    augment: DiffAugment,
 ) -> dict[str, float]:
     """``critic_steps`` WGAN-GP critic updates on ``real``, then one generator update.
 
@@ -62,18 +65,23 @@ def wgan_gp_update(
         generate: draws a fake batch with gradients to the generator.
         critic_steps, gp_weight: n_critic and λ of Gulrajani et al. (2017).
         rng: for the interpolation weights of the penalty.
+        augment: applied to every batch the critic sees (the penalty's interpolates are
+            between augmented batches).
     """
     critic_opt, gen_opt = optimizers
     for _ in range(critic_steps):
         with torch.no_grad():
-            fake = generate()
-        wasserstein = wasserstein_critic_loss(critic(real), critic(fake))
-        penalty = gradient_penalty(critic, real, fake, generator=rng)
+            fake = augment(generate())
+        seen = augment(real)
+        real_scores, fake_scores = critic(seen), critic(fake)
+        augment.observe(real_scores, fake_scores)
+        wasserstein = wasserstein_critic_loss(real_scores, fake_scores)
+        penalty = gradient_penalty(critic, seen, fake, generator=rng)
         critic_loss = wasserstein + gp_weight * penalty
         critic_opt.zero_grad(set_to_none=True)
         critic_loss.backward()
         critic_opt.step()
-    gen_loss = wasserstein_generator_loss(critic(generate()))
+    gen_loss = wasserstein_generator_loss(critic(augment(generate())))
     gen_opt.zero_grad(set_to_none=True)
     gen_loss.backward()
     gen_opt.step()
@@ -90,9 +98,13 @@ def bce_discriminator_update(
     optimizer: torch.optim.Optimizer,
     real: torch.Tensor,
     fake: torch.Tensor,
+    augment: DiffAugment,
 ) -> torch.Tensor:
-    """One DCGAN discriminator update (BCE on logits: real → 1, fake → 0); returns its loss."""
-    real_logits, fake_logits = discriminator(real), discriminator(fake.detach())
+    """One DCGAN discriminator update (BCE on logits: real → 1, fake → 0) on augmented
+    inputs; returns its loss."""
+    real_logits = discriminator(augment(real))
+    fake_logits = discriminator(augment(fake.detach()))
+    augment.observe(real_logits, fake_logits)
     loss = F.binary_cross_entropy_with_logits(
         real_logits, torch.ones_like(real_logits)
     ) + F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))
@@ -102,7 +114,9 @@ def bce_discriminator_update(
     return loss.detach()
 
 
-def bce_generator_loss(discriminator: nn.Module, fake: torch.Tensor) -> torch.Tensor:
-    """The non-saturating DCGAN generator loss: fakes should be called real."""
-    logits = discriminator(fake)
+def bce_generator_loss(
+    discriminator: nn.Module, fake: torch.Tensor, augment: DiffAugment
+) -> torch.Tensor:
+    """The non-saturating DCGAN generator loss: (augmented) fakes should be called real."""
+    logits = discriminator(augment(fake))
     return F.binary_cross_entropy_with_logits(logits, torch.ones_like(logits))

@@ -13,11 +13,17 @@ from typing import Any
 import torch
 
 from .base import ModelSpec, NoiseGanModel
+from .diffaugment import DIFFAUGMENT_DEFAULTS
 from .losses import bce_discriminator_update, bce_generator_loss
 from .pair_wgan import build_critic, build_generator
 
 # Sobolev 2021: 100-d noise, 5×5 transposed convs, Adam 1e-4; DCGAN β1 = 0.5.
-DEFAULTS: dict[str, Any] = {"latent_dim": 100, "base_filters": 16, "kernel_size": 5}
+DEFAULTS: dict[str, Any] = {
+    "latent_dim": 100,
+    "base_filters": 16,
+    "kernel_size": 5,
+    **DIFFAUGMENT_DEFAULTS,
+}
 OPTIMISER_DEFAULTS = {"lr_generator": 1e-4, "lr_critic": 1e-4, "betas": (0.5, 0.999)}
 
 
@@ -34,6 +40,7 @@ class MaskDCGAN(NoiseGanModel):
             spec, mask_channels, norm="BATCH", act=("leakyrelu", {"negative_slope": 0.2})
         ).to(device)
         self.use_adam(self.generator, self.discriminator, "discriminator")
+        self.augment.image_channels = 0  # the discriminator sees masks only: no colour
 
     def generate(self, noise: torch.Tensor) -> torch.Tensor:
         """Pairs with a blank image channel (-1) and the generated mask channels."""
@@ -46,9 +53,9 @@ class MaskDCGAN(NoiseGanModel):
         masks = real[:, self.spec.image_channels :]
         fake = self.generator(self.sample_noise(masks.shape[0], rng))
         disc_loss = bce_discriminator_update(
-            self.discriminator, self.optimizers["discriminator"], masks, fake
+            self.discriminator, self.optimizers["discriminator"], masks, fake, self.augment
         )
-        gen_loss = bce_generator_loss(self.discriminator, fake)
+        gen_loss = bce_generator_loss(self.discriminator, fake, self.augment)
         gen_opt = self.optimizers["generator"]
         gen_opt.zero_grad(set_to_none=True)
         gen_loss.backward()

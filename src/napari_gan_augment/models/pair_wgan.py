@@ -15,6 +15,7 @@ from torch import nn
 
 from ..errors import InputError
 from .base import ModelSpec, NoiseGanModel, he_initialise
+from .diffaugment import DIFFAUGMENT_DEFAULTS
 from .losses import wgan_gp_update
 
 # Neff et al. 2018 (WGAN-GP, λ = 10, 5 critic steps, Adam 1e-4 β=(0.5, 0.9)); DCGAN's 100-d
@@ -26,6 +27,7 @@ DEFAULTS: dict[str, Any] = {
     "kernel_size": 5,
     "critic_steps": 5,
     "gp_weight": 10.0,
+    **DIFFAUGMENT_DEFAULTS,
 }
 OPTIMISER_DEFAULTS = {"lr_generator": 1e-4, "lr_critic": 1e-4, "betas": (0.5, 0.9)}
 
@@ -112,4 +114,5 @@ class PairWGAN(NoiseGanModel):
             self.critic_steps,
             self.gp_weight,
             rng,
+            self.augment,
         )

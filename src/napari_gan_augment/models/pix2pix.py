@@ -16,6 +16,7 @@ from torch import nn
 
 from ..errors import InputError
 from .base import MaskToImageModel, ModelSpec
+from .diffaugment import DIFFAUGMENT_DEFAULTS
 from .patchgan import MultiScalePatchGAN
 
 # Isola et al. 2017 (λ = 100, Adam 2e-4, β = (0.5, 0.999), 64 base filters, dropout 0.5);
@@ -26,6 +27,7 @@ DEFAULTS: dict[str, Any] = {
     "dropout": 0.5,
     "receptive_field": 22,
     "num_scales": 1,
+    **DIFFAUGMENT_DEFAULTS,
 }
 OPTIMISER_DEFAULTS = {"lr_generator": 2e-4, "lr_critic": 2e-4, "betas": (0.5, 0.999)}
 DROPOUT_BLOCKS = 3  # pix2pix: dropout in the first three decoder blocks only
@@ -106,8 +108,10 @@ class Pix2Pix(MaskToImageModel):
         fake = self.generator(masks)
         disc_opt, gen_opt = self.optimizers["discriminator"], self.optimizers["generator"]
 
-        real_logits = self.discriminator(torch.cat([image, masks], 1))
-        fake_logits = self.discriminator(torch.cat([fake.detach(), masks], 1))
+        # one geometric draw moves the mask and its image together (channels of one tensor)
+        real_logits = self.discriminator(self.augment(torch.cat([image, masks], 1)))
+        fake_logits = self.discriminator(self.augment(torch.cat([fake.detach(), masks], 1)))
+        self.augment.observe(real_logits, fake_logits)
         disc_loss = 0.5 * (
             self.adversarial(real_logits, target_is_real=True, for_discriminator=True)
             + self.adversarial(fake_logits, target_is_real=False, for_discriminator=True)
@@ -117,7 +121,7 @@ class Pix2Pix(MaskToImageModel):
         disc_opt.step()
 
         adversarial = self.adversarial(
-            self.discriminator(torch.cat([fake, masks], 1)),
+            self.discriminator(self.augment(torch.cat([fake, masks], 1))),
             target_is_real=True,
             for_discriminator=False,
         )

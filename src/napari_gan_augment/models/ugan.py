@@ -15,6 +15,7 @@ import torch
 
 from ..errors import InputError
 from .base import GanModel, ModelSpec, preview_indices
+from .diffaugment import DIFFAUGMENT_DEFAULTS
 from .losses import wgan_gp_update
 from .pair_wgan import build_critic
 from .pix2pix import build_unet_generator
@@ -27,6 +28,7 @@ DEFAULTS: dict[str, Any] = {
     "kernel_size": 5,
     "critic_steps": 5,
     "gp_weight": 10.0,
+    **DIFFAUGMENT_DEFAULTS,
 }
 OPTIMISER_DEFAULTS = {"lr_generator": 2e-4, "lr_critic": 2e-4, "betas": (0.0, 0.999)}
 
@@ -142,4 +144,5 @@ class UGAN(GanModel):
             self.critic_steps,
             self.gp_weight,
             rng,
+            self.augment,
         )
