@@ -111,16 +111,18 @@ def synthesize(
     batch_size: int = 64,
     masks: MaskChoice = None,
     deformation: MaskDeformation | None = None,
+    mask_cleanup: int = 0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Generate ``count`` pairs from a run: images in the source dtype and integer masks.
 
     A noise pair run (pair-wgan, fastgan) draws whole pairs. A mask → image run (pix2pix)
     draws images for ``masks``: by default its training masks randomly deformed
     (``deformation`` sets the strengths), or a mask run directory, or an array of masks.
+    ``mask_cleanup`` relabels generated mask specks and holes under that many pixels.
     """
     SynthesisConfig(count=count, seed=seed, batch_size=batch_size)  # validates
     generator = load_generator(run_dir, checkpoint, device)
-    route = pair_route(generator, masks, deformation, device=device)
+    route = pair_route(generator, masks, deformation, device=device, mask_cleanup=mask_cleanup)
     return route.pairs(count, seed, batch_size)
 
 
@@ -130,6 +132,7 @@ def generate_to_folder(
     settings: SynthesisConfig,
     fmt: str = "nii.gz",
     mask_run: str | Path | None = None,
+    mask_cleanup: int = 0,
 ) -> int:
     """Stream ``settings.count`` pairs into ``out_dir/images`` and ``out_dir/masks``, with
     ``out_dir/provenance.json`` saying how they were made.
@@ -138,7 +141,7 @@ def generate_to_folder(
     ``mask_run`` (a mask-dcgan or pair run), for masks drawn by that run (two stages).
     """
     generator = load_generator(run_dir, settings.checkpoint, settings.device)
-    route = pair_route(generator, mask_run, device=settings.device)
+    route = pair_route(generator, mask_run, device=settings.device, mask_cleanup=mask_cleanup)
     batches = route.batches(settings.count, settings.seed, settings.batch_size)
     return write_pairs(batches, out_dir, fmt, generator.spacing, route.provenance(settings.seed))
 

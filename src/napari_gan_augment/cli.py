@@ -77,7 +77,9 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     if args.count is None:
         raise GanAugmentError("generate needs --count N (or --masks FOLDER for a pix2pix run)")
     settings = SynthesisConfig(args.count, args.seed, args.batch_size, args.checkpoint, args.device)
-    written = generate_to_folder(args.run_dir, args.out, settings, args.format, args.mask_run)
+    written = generate_to_folder(
+        args.run_dir, args.out, settings, args.format, args.mask_run, args.mask_cleanup
+    )
     print(f"wrote {written} pairs to {Path(args.out) / 'images'} and {Path(args.out) / 'masks'}")
     return 0
 
@@ -231,6 +233,13 @@ def build_parser() -> argparse.ArgumentParser:
         "(default for pix2pix: its training masks, randomly deformed)",
     )
     generate.add_argument("--masks", help="a folder of your own masks: images for them (pix2pix)")
+    generate.add_argument(
+        "--mask-cleanup",
+        type=int,
+        default=0,
+        metavar="PX",
+        help="relabel generated mask specks and holes smaller than PX pixels (0 = off)",
+    )
     generate.add_argument("--seed", type=int, default=0)
     generate.add_argument("--out", required=True, help="new output folder")
     generate.add_argument("--format", choices=FORMATS, default="nii.gz")

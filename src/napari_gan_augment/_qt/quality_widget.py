@@ -37,6 +37,9 @@ def quality_rows(report: dict[str, Any]) -> dict[str, list[Any]]:
     if "diversity" in report:
         add("images", "SSIM among samples", report["diversity"]["synthetic"])
         add("images", "SSIM among real images", report["diversity"]["real"])
+    if "mask_speckle" in report:
+        add("masks", "components per class, synthetic", report["mask_speckle"]["synthetic"])
+        add("masks", "components per class, real", report["mask_speckle"]["real"])
     if "mask_fidelity" in report:
         add("pairs", "mask fidelity (Dice)", report["mask_fidelity"]["synthetic_mask_dice"])
         add("pairs", "segmenter Dice on real", report["mask_fidelity"]["real_heldout_dice"])

@@ -20,7 +20,13 @@ if TYPE_CHECKING:
 
 
 def synthesize_with_progress(
-    run_dir: str, checkpoint: str, count: int, seed: int, device: str, mask_run: str = ""
+    run_dir: str,
+    checkpoint: str,
+    count: int,
+    seed: int,
+    device: str,
+    mask_run: str = "",
+    mask_cleanup: int = 0,
 ) -> Iterator[int | str | tuple[np.ndarray, np.ndarray, dict[str, Any]]]:
     """Yield pairs done after each batch, then the arrays and their metadata.
 
@@ -30,7 +36,7 @@ def synthesize_with_progress(
     """
     try:
         generator = load_generator(run_dir, checkpoint, device)
-        route = pair_route(generator, mask_run or None, device=device)
+        route = pair_route(generator, mask_run or None, device=device, mask_cleanup=mask_cleanup)
         batches = route.batches(count, seed, batch_size=32)
         images, masks = [], []
         for batch in batches:
@@ -60,6 +66,10 @@ class SynthesizeWidget(Container):
         )
         self._count = SpinBox(label="count", min=1, max=100_000, value=16)
         self._seed = SpinBox(label="seed", min=0, max=2**31 - 1, value=0)
+        self._cleanup = SpinBox(label="mask clean-up px", min=0, max=10_000, value=0)
+        self._cleanup.tooltip = (
+            "relabel generated mask specks and holes smaller than this many pixels (0 = off)"
+        )
         self._device = ComboBox(label="device", choices=list(DEVICE_CHOICES), value="auto")
         self._run_button = PushButton(text="Synthesize")
         self._cancel_button = PushButton(text="Cancel", enabled=False)
@@ -72,6 +82,7 @@ class SynthesizeWidget(Container):
                 self._mask_run,
                 self._count,
                 self._seed,
+                self._cleanup,
                 self._device,
                 Container(
                     widgets=[self._run_button, self._cancel_button],
@@ -106,6 +117,7 @@ class SynthesizeWidget(Container):
             self._seed.value,
             self._device.value,
             self._mask_run_path(),
+            self._cleanup.value,
         )
         self._worker.yielded.connect(self._on_yielded)
         self._worker.errored.connect(self._on_errored)

@@ -95,6 +95,7 @@ class ExperimentConfig:
     generator: dict[str, Any] | None = None
     synthetic_count: int = 64
     synthetic_mask_threshold: float = 0.0
+    synthetic_mask_cleanup: int = 0
     mask_deformation: MaskDeformation = field(default_factory=MaskDeformation)
     train_limit: int | None = None
     real_counts: tuple[int | None, ...] = ()
@@ -383,6 +384,7 @@ def _attach_generators(
                 deformation=config.mask_deformation,
                 mask_threshold=config.synthetic_mask_threshold,
                 device=config.device,
+                mask_cleanup=config.synthetic_mask_cleanup,
             )
             bases = [split_arm(a)[0] for a in config.arms if split_arm(a)[1] == run]
             if {"real+synthetic", "synthetic"} & set(bases):

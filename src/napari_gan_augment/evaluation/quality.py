@@ -54,6 +54,7 @@ from ..synthesis import (
     transform_region,
     translate_images,
 )
+from ..synthesis.cleanup import components_per_class
 from ..synthesis.generate import masks_from_noise, noise_model, require_checkpoint
 from ..training import RunDirectory
 from .metrics import segmentation_metrics
@@ -74,6 +75,7 @@ class QualityConfig:
     near_copy_quantile: float = 0.05
     inception_weights: str | None = None
     masks: str = "deformed"
+    mask_cleanup: int = 0
     mask_deformation: MaskDeformation = field(default_factory=MaskDeformation)
     yardstick_steps: int = 300
     seed: int = 0
@@ -287,6 +289,7 @@ def _draw_samples(config: QualityConfig) -> Samples:
             None if conditioning == "noise" else config.masks,
             config.mask_deformation,
             device=config.device,
+            mask_cleanup=config.mask_cleanup,
         )
         images, masks = route.pairs(config.count, seed=config.seed)
         description = f"{config.count} pairs ({route.description})"
@@ -567,6 +570,12 @@ def evaluate_quality(config: QualityConfig, out_dir: str | Path) -> dict[str, An
         _distance_histogram(
             out_dir / "plots" / "nearest_distances.png", report["memorisation"], pixel
         )
+    if samples.masks is not None and samples.masks_generated:
+        report["mask_speckle"] = {
+            "measure": "connected components per class present, mean over masks (1 = solid)",
+            "synthetic": components_per_class(samples.masks),
+            "real": components_per_class(real_masks),
+        }
     if samples.images is not None and samples.masks is not None:
         report["mask_fidelity"] = _mask_fidelity(samples, config, device)
     if samples.holes:
@@ -605,6 +614,12 @@ def quality_markdown(report: dict[str, Any], config: dict[str, Any]) -> str:
         d = report["diversity"]
         lines.append(
             f"- Diversity, {d['measure']}: synthetic {d['synthetic']:.3f}, real {d['real']:.3f}"
+        )
+    if "mask_speckle" in report:
+        m = report["mask_speckle"]
+        lines.append(
+            f"- Mask coherence, {m['measure']}: synthetic {m['synthetic']:.2f}, "
+            f"real {m['real']:.2f}"
         )
     if "mask_fidelity" in report:
         m = report["mask_fidelity"]

@@ -24,6 +24,7 @@ from .. import __version__
 from ..errors import InputError
 from ..models.base import MaskToImageModel
 from ..training.run_dir import RunDirectory
+from .cleanup import clean_masks
 from .conditional import iter_conditional_pairs
 from .generate import LoadedGenerator, SyntheticBatch, iter_synthesis, load_generator, noise_model
 from .mask_sources import DeformedMasks, GeneratedMasks, GivenMasks, MaskDeformation, MaskSource
@@ -40,19 +41,33 @@ class PairRoute:
     generator: LoadedGenerator
     masks: MaskSource | None = None
     mask_threshold: float = 0.0
+    #: relabel mask components and holes smaller than this many pixels (0 = off)
+    mask_cleanup: int = 0
 
     @property
     def description(self) -> str:
         family = self.generator.spec.family
+        cleanup = (
+            f", components and holes under {self.mask_cleanup} px relabelled"
+            if self.mask_cleanup
+            else ""
+        )
         if self.masks is None:
-            return f"{family}: image–mask pairs drawn from noise"
-        return f"{family}: images drawn for {self.masks.description}"
+            return f"{family}: image–mask pairs drawn from noise{cleanup}"
+        return f"{family}: images drawn for {self.masks.description}{cleanup}"
 
     def batches(self, count: int, seed: int = 0, batch_size: int = 64) -> Iterator[SyntheticBatch]:
         """``count`` pairs in batches; pair ``i`` depends only on ``(seed, i)``."""
         if self.masks is None:
-            return iter_synthesis(self.generator, count, seed, batch_size, self.mask_threshold)
-        return iter_conditional_pairs(self.generator, self.masks, count, seed, batch_size)
+            batches = iter_synthesis(self.generator, count, seed, batch_size, self.mask_threshold)
+        else:
+            batches = iter_conditional_pairs(self.generator, self.masks, count, seed, batch_size)
+        if not self.mask_cleanup:
+            return batches
+        return (
+            SyntheticBatch(b.start, b.images, clean_masks(b.masks, self.mask_cleanup))
+            for b in batches
+        )
 
     def pairs(
         self, count: int, seed: int = 0, batch_size: int = 64
@@ -93,8 +108,14 @@ def pair_route(
     deformation: MaskDeformation | None = None,
     mask_threshold: float = 0.0,
     device: str = "auto",
+    mask_cleanup: int = 0,
 ) -> PairRoute:
-    """How ``generator`` makes pairs (see the module docstring); refuses what cannot work."""
+    """How ``generator`` makes pairs (see the module docstring); refuses what cannot work.
+
+    ``mask_cleanup`` relabels generated mask components and holes under that many pixels
+    (see ``synthesis/cleanup.py``)."""
+    if mask_cleanup < 0:
+        raise InputError(f"mask_cleanup is a size in pixels (0 = off), got {mask_cleanup}")
     family = generator.spec.family
     if not isinstance(generator.model, MaskToImageModel):
         if masks is not None:
@@ -108,7 +129,7 @@ def pair_route(
                 f"the {family!r} run draws masks only (its images would be blank); use it as "
                 "the mask run of a mask → image (pix2pix) run"
             )
-        return PairRoute(generator, None, mask_threshold)
+        return PairRoute(generator, None, mask_threshold, mask_cleanup)
     source: MaskSource
     if masks is None or (isinstance(masks, str) and masks == "deformed"):
         source = DeformedMasks(training_masks(generator), deformation)
@@ -124,4 +145,4 @@ def pair_route(
                 f"knows only {generator.spec.num_classes}; train both on the same data"
             )
         source = GeneratedMasks(mask_run, mask_threshold)
-    return PairRoute(generator, source)
+    return PairRoute(generator, source, mask_cleanup=mask_cleanup)
