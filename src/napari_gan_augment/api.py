@@ -14,6 +14,9 @@ Example::
     filled = api.inpaint_region(api.load_generator("runs/inpaint"), t1_slice, hole)
     print(api.segmentation_metrics(prediction, truth, spacing=(0.8, 0.8))["hd95_mm_1"])
 
+    # pix2pix draws images for its training masks, randomly deformed (or for your masks)
+    images, masks = api.synthesize("runs/p2p", count=64, seed=0)
+
     # evidence: does synthetic data help, and how good and how private is it?
     api.run_experiment(api.ExperimentConfig.load("exp.yaml"), "runs/exp")
     api.evaluate_quality(api.QualityConfig(synthetic_run="runs/brain"), "runs/brain-quality")
@@ -40,6 +43,9 @@ from .evaluation import (
     summarise,
     write_report,
 )
+from .evaluation.curve import iter_curve
+from .evaluation.gate import GateSettings, gate_pairs
+from .evaluation.yardstick import train_on_synthetic
 from .jobs import follow_events, start_training_process
 from .models.registry import available_families, get_family
 from .synthesis import (
@@ -62,6 +68,10 @@ from .synthesis.writing import write_provenance
 from .training import RunDirectory, iter_training, train
 
 __all__ = [
+    "GateSettings",
+    "gate_pairs",
+    "iter_curve",
+    "train_on_synthetic",
     "DataConfig",
     "ExperimentConfig",
     "QualityConfig",

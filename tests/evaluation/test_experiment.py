@@ -298,6 +298,7 @@ def test_the_experiment_trains_its_generator_on_the_training_split_only(tmp_path
         train_limit=8,
         epochs=3,
         patience=5,
+        synthetic_gate={"min_fidelity": 0.0, "segmenter_steps": 3},
     )
     events = list(iter_experiment(config, tmp_path / "exp"))
     assert any(e["event"] == "generator" for e in events)
@@ -312,12 +313,15 @@ def test_the_experiment_trains_its_generator_on_the_training_split_only(tmp_path
     assert seen is not None and len(seen) == 8 == summary["real_pairs"]["training_pool"][0]
     by_name = dict(zip(pairs.provenance, pairs.fingerprints(), strict=True))
     assert not {by_name[name] for name in tested} & seen  # never a test image
+    gate = summary["quality_gate"]["synthetic_run/fold0"]
+    assert gate["drawn"] == 16 and gate["used"] == 8 and gate["dropped_low_fidelity"] == 0
     ratio = summary["train_on_synthetic"]
     assert ratio["ratio"] == pytest.approx(ratio["synthetic"] / ratio["real"])
     # 3 epochs with patience 5: every run stops at the cap, and the report warns
     assert summary["epoch_cap"]["real"] == {"hit": 2, "runs": 2}
     report = (tmp_path / "exp" / "report.md").read_text()
     assert "stopped at the epoch cap" in report and "Train on synthetic, test on real" in report
+    assert "Quality gate (synthetic_run/fold0): used 8 of 16" in report
     assert "too few for a test" in summary["comparisons"]["synthetic vs real"]["verdict"]
     with pytest.raises(InputError, match="not both"):
         _config(None, synthetic_run="runs/x", generator=generator)

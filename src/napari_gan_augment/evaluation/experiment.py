@@ -59,6 +59,7 @@ from ..synthesis.generate import LoadedGenerator
 from ..training import RunDirectory, iter_training
 from ..training.checkpoint import save_checkpoint
 from .augmentation import AugmentationSettings, augment_batch, standard_augmentation
+from .gate import GateSettings, gate_pairs
 from .metrics import segmentation_metrics
 from .networks import (
     LOSSES,
@@ -96,6 +97,7 @@ class ExperimentConfig:
     synthetic_count: int = 64
     synthetic_mask_threshold: float = 0.0
     synthetic_mask_cleanup: int = 0
+    synthetic_gate: GateSettings | None = None
     mask_deformation: MaskDeformation = field(default_factory=MaskDeformation)
     train_limit: int | None = None
     real_counts: tuple[int | None, ...] = ()
@@ -124,6 +126,9 @@ class ExperimentConfig:
         if isinstance(self.augmentation, Mapping):
             settings = AugmentationSettings.from_dict(dict(self.augmentation))
             object.__setattr__(self, "augmentation", settings)
+        if isinstance(self.synthetic_gate, Mapping):
+            gate = GateSettings.from_dict(dict(self.synthetic_gate))
+            object.__setattr__(self, "synthetic_gate", gate)
         if isinstance(self.mask_deformation, Mapping):
             deformation = MaskDeformation.from_dict(dict(self.mask_deformation))
             object.__setattr__(self, "mask_deformation", deformation)
@@ -276,6 +281,7 @@ class _Data:
     #: pair routes and their fixed synthetic sets by (run name, fold); "" = the default run
     routes: dict[tuple[str, int], PairRoute] = field(default_factory=dict)
     synthetic: dict[tuple[str, int], tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    gate_records: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     names = property(lambda self: list(self.pairs.provenance))
     spacing = property(lambda self: self.pairs.spacing)
@@ -388,9 +394,39 @@ def _attach_generators(
             )
             bases = [split_arm(a)[0] for a in config.arms if split_arm(a)[1] == run]
             if {"real+synthetic", "synthetic"} & set(bases):
-                data.synthetic[(run, fold)] = data.generated(
-                    config, config.synthetic_count, 0, run, fold
-                )
+                data.synthetic[(run, fold)] = _fixed_synthetic_set(data, config, run, fold, test)
+
+
+def _fixed_synthetic_set(
+    data: _Data, config: ExperimentConfig, run: str, fold: int, test: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The ``synthetic_count`` pairs of the fixed arms; with ``synthetic_gate``, the first
+    that pass the gate (judged against the fold's training pool, never its test images)."""
+    gate = config.synthetic_gate
+    if gate is None:
+        return data.generated(config, config.synthetic_count, 0, run, fold)
+    drawn = data.generated(
+        config, int(np.ceil(config.synthetic_count * gate.oversample)), 0, run, fold
+    )
+    pool = training_pool(len(data.images), test, config)
+    keep, record = gate_pairs(
+        drawn,
+        (data.images[pool], data.masks[pool]),
+        data.classes,
+        data.spacing,
+        gate,
+        resolve_device(config.device),
+    )
+    chosen = np.flatnonzero(keep)[: config.synthetic_count]
+    record["used"] = len(chosen)
+    data.gate_records[f"{run or 'synthetic_run'}/fold{fold}"] = record
+    if len(chosen) == 0:
+        raise InputError(
+            f"the quality gate kept none of {record['drawn']} generated pairs (median mask "
+            f"fidelity {record['fidelity_median']:.2f}); lower synthetic_gate.min_fidelity or "
+            "train the generator longer"
+        )
+    return drawn[0][chosen], drawn[1][chosen]
 
 
 def _train_split_generator(
@@ -705,6 +741,8 @@ def iter_experiment(config: ExperimentConfig, run_dir: str | Path) -> Iterator[d
     summary = summarise_results(writer.rows, config)
     summary["minibatches_per_epoch"] = budgets
     summary["epoch_cap"] = capped
+    if data.gate_records:
+        summary["quality_gate"] = data.gate_records
     summary["real_pairs"] = {
         "total": len(data.images),
         "test": [len(f) for f in folds],

@@ -180,6 +180,15 @@ def evidence_warnings(summary: dict[str, Any]) -> list[str]:
             f"pairs ({ratio['synthetic']:.3f} vs {ratio['real']:.3f}).",
             "",
         ]
+    for name, gate in summary.get("quality_gate", {}).items():
+        lines += [
+            f"Quality gate ({name}): used {gate['used']} of {gate['drawn']} drawn pairs; "
+            f"{gate['dropped_low_fidelity']} dropped because a segmenter trained on the real "
+            f"training pairs disagreed with their mask (Dice < "
+            f"{gate['settings']['min_fidelity']}), {gate['dropped_near_copy']} as near-copies "
+            "of real training images.",
+            "",
+        ]
     cap = summary.get("epoch_cap", {})
     hits = sum(v["hit"] for v in cap.values())
     if hits:

@@ -49,17 +49,10 @@ class TrainOnSynthetic:
         )
 
 
-def segmenter_dice(
-    train: Arrays,
-    test: Arrays,
-    classes: int,
-    spacing: tuple[float, ...],
-    steps: int,
-    seed: int,
-    device: torch.device,
-    batch_size: int = 16,
-) -> float:
-    """Mean Dice on ``test`` of a 16-filter U-Net after ``steps`` Adam steps on ``train``."""
+def train_segmenter(
+    train: Arrays, classes: int, steps: int, seed: int, device: torch.device, batch_size: int = 16
+) -> torch.nn.Module:
+    """A 16-filter MONAI U-Net after ``steps`` Adam steps on ``train`` (in eval mode)."""
     rng = np.random.default_rng(seed)
     torch.manual_seed(seed)
     network = segmentation_network("unet", classes, 16).to(device)
@@ -84,6 +77,20 @@ def segmenter_dice(
         device,
     ):
         pass
+    return network
+
+
+def segmenter_dice(
+    train: Arrays,
+    test: Arrays,
+    classes: int,
+    spacing: tuple[float, ...],
+    steps: int,
+    seed: int,
+    device: torch.device,
+) -> float:
+    """Mean Dice on ``test`` of :func:`train_segmenter` on ``train``."""
+    network = train_segmenter(train, classes, steps, seed, device)
     predicted = predict_labels(network, test[0].astype(np.float32), device)
     scores = [
         segmentation_metrics(p, t, spacing, classes)["mean_dice"]
