@@ -1,9 +1,10 @@
 """Train on synthetic, test on real, per pair-producing family, with and without DiffAugment,
-at equal CPU time (python benchmarks/diffaugment_families.py [minutes per run]).
+at equal CPU time (python benchmarks/diffaugment_families.py [CPU-minutes per run]).
 
 The demo's split of the bundled sample (54 axial training slices, 13 held out). Each family
-and setting gets the same CPU budget: its seconds per step are measured first, then it trains
-for budget / (seconds per step) steps. Its pairs (pix2pix: images for deformed training masks;
+and setting gets the same CPU budget: its CPU seconds per step (process time, one thread, so
+other load on the machine does not change it) are measured first, then it trains for
+budget / (CPU seconds per step) steps. Its pairs (pix2pix: images for deformed training masks;
 pair-wgan and fastgan: pairs from noise) then train a U-Net that is tested on the held-out
 slices, against the same U-Net trained on the 54 real slices. Mask coherence (components per
 class) is measured on the same pairs, raw and cleaned. Writes benchmarks/results/ JSON and
@@ -38,18 +39,19 @@ POLICIES = ("", "translation,cutout,color")
 SIZE, BATCH, PAIRS = 64, 16, 256
 
 
-def seconds_per_step(config: TrainConfig, data: torch.Tensor, pairs) -> float:
+def cpu_seconds_per_step(config: TrainConfig, data: torch.Tensor, pairs) -> float:
     model = get_family(config.family).build(build_spec(config, pairs), torch.device("cpu"))
     rng = torch.Generator().manual_seed(0)
-    model.train_step(data[:BATCH], rng)
-    started = time.perf_counter()
-    for _ in range(5):
+    for _ in range(3):
         model.train_step(data[:BATCH], rng)
-    return (time.perf_counter() - started) / 5
+    started = time.process_time()
+    for _ in range(10):
+        model.train_step(data[:BATCH], rng)
+    return (time.process_time() - started) / 10
 
 
 def main(minutes: float) -> None:
-    torch.set_num_threads(2)
+    torch.set_num_threads(1)
     pairs = pairset_from_config(DEMO_DATA)
     training, held = split_pairs(pairs, HELD_OUT, 0)
     normaliser = training.fit_normaliser()
@@ -72,12 +74,12 @@ def main(minutes: float) -> None:
                 checkpoint_every=10_000,
                 log_every=50,
             )
-            per_step = seconds_per_step(config, data, training)
+            per_step = cpu_seconds_per_step(config, data, training)
             steps = max(10, int(minutes * 60 / per_step))
             run = root / f"{family}-{policy or 'none'}"
-            started = time.perf_counter()
+            started = time.process_time()
             train(run, config.replace(steps=steps, sample_every=steps), pairs=training)
-            train_seconds = time.perf_counter() - started
+            train_seconds = time.process_time() - started
             route = pair_route(load_generator(run, device="cpu"))
             images, masks = route.pairs(PAIRS, seed=1)
             synthetic = (normaliser.forward(images)[:, None], masks.astype(np.int64))
@@ -85,9 +87,9 @@ def main(minutes: float) -> None:
             row = {
                 "family": family,
                 "diffaugment": policy or "off",
-                "seconds_per_step": per_step,
+                "cpu_seconds_per_step": per_step,
                 "steps": steps,
-                "train_seconds": train_seconds,
+                "train_cpu_seconds": train_seconds,
                 "ratio": yardstick.ratio,
                 "synthetic_dice": yardstick.synthetic_dice,
                 "real_dice": yardstick.real_dice,
@@ -100,18 +102,18 @@ def main(minutes: float) -> None:
     out = Path(__file__).parent / "results"
     out.mkdir(exist_ok=True)
     record = {
-        "machine": f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} "
-        f"threads, torch {torch.__version__}",
+        "machine": f"{platform.processor() or platform.machine()}, 1 thread, "
+        f"torch {torch.__version__}",
         "date": time.strftime("%Y-%m-%d"),
         "minutes_per_run": minutes,
         "rows": results,
     }
     (out / "diffaugment_families.json").write_text(json.dumps(record, indent=2))
-    print("| family | DiffAugment | steps | train s | Dice synth / real | ratio | components |")
+    print("| family | DiffAugment | steps | train CPU s | Dice synth / real | ratio | components |")
     print("|---|---|---|---|---|---|---|")
     for r in results:
         print(
-            f"| {r['family']} | {r['diffaugment']} | {r['steps']} | {r['train_seconds']:.0f} | "
+            f"| {r['family']} | {r['diffaugment']} | {r['steps']} | {r['train_cpu_seconds']:.0f} | "
             f"{r['synthetic_dice']:.3f} / {r['real_dice']:.3f} | {r['ratio']:.2f} | "
             f"{r['components_raw']:.2f} / {r['components_cleaned']:.2f} / "
             f"{r['components_real']:.2f} |"
