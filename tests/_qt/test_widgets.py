@@ -458,3 +458,17 @@ def test_quality_widget_scores_a_run_into_a_table_and_layers(
     widget._out.value = tmp_path / "q2"
     widget._run_button.clicked.emit()  # refused at once with a message: no job starts
     assert widget._worker is worker and not (tmp_path / "q2").exists()
+
+
+def test_evaluate_widget_can_train_its_generator_per_split(make_napari_viewer, tmp_path: Path):
+    from napari_gan_augment._qt.evaluate_widget import EvaluateWidget
+
+    viewer = make_napari_viewer()
+    widget = EvaluateWidget(viewer)
+    viewer.window.add_dock_widget(widget)
+    widget._generator.value = "train pix2pix per split"
+    widget._generator_steps.value = 300
+    assert widget._synthetic_run.native.isHidden() and not widget._generator_steps.native.isHidden()
+    config = widget.build_config(tmp_path / "exp")
+    assert config.synthetic_run is None
+    assert config.generator == {"family": "pix2pix", "steps": 300, "image_size": 64}

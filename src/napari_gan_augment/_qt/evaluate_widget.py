@@ -62,6 +62,16 @@ def _leaving_a_core_free(config: ExperimentConfig, run_dir: Path) -> Iterator[di
         torch.set_num_threads(threads)
 
 
+#: Where the synthetic pairs come from: a given run, or a family the experiment trains on
+#: each split's training pool (pix2pix first: the measured best route).
+GENERATOR_CHOICES: dict[str, str | None] = {
+    "a trained run": None,
+    "train pix2pix per split": "pix2pix",
+    "train pair-wgan per split": "pair-wgan",
+    "train fastgan per split": "fastgan",
+}
+
+
 class EvaluateWidget(Container):
     """Arms × seeds experiments with a live curve plot, a results table and a verdict."""
 
@@ -75,6 +85,12 @@ class EvaluateWidget(Container):
 
         self._data = DataSourcePicker(default="sample")
         self._task = ComboBox(label="task", choices=["segmentation", "classification"])
+        self._generator = ComboBox(label="generator", choices=list(GENERATOR_CHOICES))
+        self._generator.tooltip = (
+            "a trained run (refused if it saw a test image), or train one per split on the "
+            "split's training images only"
+        )
+        self._generator_steps = SpinBox(label="generator steps", min=10, max=100_000, value=1500)
         self._synthetic_run = FileEdit(label="synthetic run", mode="d")
         self._other_run = FileEdit(label="compare with run (optional)", mode="d")
         self._arms = Select(label="arms", choices=ARM_CHOICES, value=["real", "real+synthetic"])
@@ -112,6 +128,8 @@ class EvaluateWidget(Container):
             [
                 self._data,
                 self._task,
+                self._generator,
+                self._generator_steps,
                 self._synthetic_run,
                 self._other_run,
                 self._arms,
@@ -151,6 +169,8 @@ class EvaluateWidget(Container):
         self.extend([self._table, self._export_button, self._predictions_button])
 
         self._task.changed.connect(self._on_task_changed)
+        self._generator.changed.connect(self._on_generator_changed)
+        self._on_generator_changed(self._generator.value)
         self._start_button.clicked.connect(self._on_start_clicked)
         self._stop_button.clicked.connect(self._on_stop_clicked)
         self._open_button.clicked.connect(self._on_open_clicked)
@@ -167,13 +187,26 @@ class EvaluateWidget(Container):
         if not segmentation:
             self._data.empty_fraction.value = max(self._data.empty_fraction.value, 0.5)
 
+    def _on_generator_changed(self, choice: str) -> None:
+        given = GENERATOR_CHOICES[choice] is None
+        self._synthetic_run.visible = given
+        self._generator_steps.visible = not given
+
     def build_config(self, run_dir: Path) -> ExperimentConfig:
         """The ExperimentConfig the current settings describe (layers saved into run_dir).
 
         With a second run, every synthetic arm is run for both generators, named
         ``<arm>@<folder name>``, on the same seeds and test set."""
         chosen = lambda edit: str(edit.value) not in ("", ".")  # noqa: E731
-        synthetic = str(self._synthetic_run.value) if chosen(self._synthetic_run) else None
+        family = GENERATOR_CHOICES[self._generator.value]
+        generator = (
+            {"family": family, "steps": self._generator_steps.value, "image_size": self._size.value}
+            if family
+            else None
+        )
+        synthetic = (
+            str(self._synthetic_run.value) if chosen(self._synthetic_run) and not family else None
+        )
         needs_run = any(arm != "real" for arm in self._arms.value)
         arms = list(self._arms.value)
         others: dict[str, str] = {}
@@ -188,6 +221,7 @@ class EvaluateWidget(Container):
             data=self._data.data_config_in(run_dir),
             task=self._task.value,
             synthetic_run=synthetic if needs_run else None,
+            generator=generator if needs_run else None,
             synthetic_runs=others,
             synthetic_count=self._count.value,
             arms=tuple(arms),
@@ -250,6 +284,10 @@ class EvaluateWidget(Container):
                 draw_curves(self._curve_axes, self._curves)
                 self._canvas.draw_idle()
                 self._last_redraw = now
+        elif kind == "generator" and event["kind"] == "step":
+            self._status.value = (
+                f"training the generator of fold {event['fold']}: step {event['step']}"
+            )
         elif kind == "arm":
             self._progress.max = event["total"]
             self._progress.value = event["done"]
