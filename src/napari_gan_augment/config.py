@@ -11,7 +11,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
@@ -32,6 +32,17 @@ def read_settings(path: str | Path) -> Mapping[str, Any]:
     if not isinstance(raw, Mapping):
         raise InputError(f"config file {path} must hold a mapping of settings")
     return raw
+
+
+Settings = TypeVar("Settings")
+
+
+def settings_from_dict(cls: type[Settings], raw: Mapping[str, Any], what: str) -> Settings:
+    """A settings dataclass from a mapping, refusing unknown keys by name."""
+    known = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+    if set(raw) - known:
+        raise InputError(f"unknown {what} keys {sorted(set(raw) - known)}; known: {sorted(known)}")
+    return cls(**raw)
 
 
 def settings_with_data(cls: type, raw: Mapping[str, Any], what: str) -> dict[str, Any]:

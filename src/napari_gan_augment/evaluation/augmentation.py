@@ -11,7 +11,7 @@ experiment config).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -24,7 +24,7 @@ from monai.transforms import (
     RandShiftIntensityd,
 )
 
-from ..errors import InputError
+from ..config import settings_from_dict
 
 
 @dataclass(frozen=True)
@@ -39,12 +39,7 @@ class AugmentationSettings:
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> AugmentationSettings:
-        known = {f.name for f in fields(cls)}
-        if set(raw) - known:
-            raise InputError(
-                f"unknown augmentation keys {sorted(set(raw) - known)}; known: {sorted(known)}"
-            )
-        return cls(**raw)
+        return settings_from_dict(cls, raw, "augmentation")
 
 
 def standard_augmentation(

@@ -9,12 +9,13 @@ synthetic mask is the Dice between that mask and its prediction on the synthetic
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
 import torch
 
+from ..config import settings_from_dict
 from ..errors import InputError
 from .metrics import segmentation_metrics
 from .networks import predict_labels
@@ -46,12 +47,7 @@ class GateSettings:
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> GateSettings:
-        known = {f.name for f in fields(cls)}
-        if set(raw) - known:
-            raise InputError(
-                f"unknown gate keys {sorted(set(raw) - known)}; known: {sorted(known)}"
-            )
-        return cls(**raw)
+        return settings_from_dict(cls, raw, "gate")
 
 
 def gate_pairs(

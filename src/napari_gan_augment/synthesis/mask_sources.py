@@ -13,12 +13,13 @@ image model's size, seed-stable (mask ``i`` of seed ``s`` depends only on ``(s, 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from monai.transforms import Compose, Rand2DElastic, RandAffine
 
+from ..config import settings_from_dict
 from ..errors import InputError
 from .generate import LoadedGenerator, masks_from_noise
 
@@ -54,12 +55,7 @@ class MaskDeformation:
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> MaskDeformation:
-        known = {f.name for f in fields(cls)}
-        if set(raw) - known:
-            raise InputError(
-                f"unknown mask deformation keys {sorted(set(raw) - known)}; known: {sorted(known)}"
-            )
-        return cls(**raw)
+        return settings_from_dict(cls, raw, "mask deformation")
 
     def transform(self, size: int) -> Compose:
         """The MONAI pipeline for one ``(1, S, S)`` label map at ``size`` px."""
