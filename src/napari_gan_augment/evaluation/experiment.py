@@ -343,11 +343,12 @@ def _run_path(config: ExperimentConfig, run: str) -> str:
     return path
 
 
-def refuse_leaking_run(path: str, data: _Data, test: np.ndarray) -> None:
+def refuse_leaking_run(
+    generator: LoadedGenerator, path: str, data: _Data, test: np.ndarray
+) -> None:
     """Refuse a run that saw any of the test images (content fingerprints, see
     ``training_data.json``), or that cannot show it did not."""
-    run_dir = load_generator(path, device="cpu").metadata["run_dir"]
-    seen = RunDirectory(run_dir).training_fingerprints()
+    seen = RunDirectory(generator.metadata["run_dir"]).training_fingerprints()
     fix = (
         "let the experiment train its generator on each split's training images (a "
         "`generator:` section instead of synthetic_run), or train the run on data without them"
@@ -377,10 +378,11 @@ def _attach_generators(
                 path = run_dir / "generators" / f"fold{fold}"
                 yield from _train_split_generator(data, config, test, path, fold)
                 source = str(path)
+                generator = load_generator(source, device=config.device)
             else:
                 source = _run_path(config, run)
-                refuse_leaking_run(source, data, test)
-            generator = load_generator(source, device=config.device)
+                generator = load_generator(source, device=config.device)
+                refuse_leaking_run(generator, source, data, test)
             _check_generator(generator, config, data.classes, source)
             if config.task == "classification":
                 data.routes[(run, fold)] = PairRoute(generator)
