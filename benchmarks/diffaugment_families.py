@@ -1,33 +1,40 @@
-"""Train on synthetic, test on real, per pair-producing family, with and without DiffAugment,
-at equal CPU time (python benchmarks/diffaugment_families.py [CPU-minutes per run]).
+"""Train on synthetic, test on real, per pair-producing family, mask head and discriminator
+augmentation, at equal CPU time (python benchmarks/diffaugment_families.py MINUTES [--families …]
+[--augmentation off diffaugment ada] [--heads tanh softmax]; ``… table`` prints the table).
 
 The demo's split of the bundled sample (54 axial training slices, 13 held out). Each family
 and setting gets the same CPU budget: its CPU seconds per step (process time, one thread, so
 other load on the machine does not change it) are measured first, then it trains for
 budget / (CPU seconds per step) steps. Its pairs (pix2pix: images for deformed training masks;
 pair-wgan and fastgan: pairs from noise) then train a U-Net that is tested on the held-out
-slices, against the same U-Net trained on the 54 real slices. Mask coherence (components per
-class) is measured on the same pairs, raw and cleaned. Writes benchmarks/results/ JSON and
-prints a Markdown table for docs/benchmarks.md.
+slices, against the same U-Net trained on the 54 real slices; again after the quality gate
+(evaluation/gate.py) on twice as many drawn pairs. Mask coherence (components per class) is
+measured on the same pairs, raw and cleaned. Writes one JSON per row to
+benchmarks/results/families/.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import platform
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
 
 from napari_gan_augment.config import TrainConfig
 from napari_gan_augment.data.encoding import encode_masks
+from napari_gan_augment.data.pairset import PairSet
 from napari_gan_augment.data.sources import pairset_from_config
 from napari_gan_augment.demo import DEMO_DATA, HELD_OUT, split_pairs
-from napari_gan_augment.evaluation.yardstick import train_on_synthetic
+from napari_gan_augment.evaluation.gate import GateSettings, gate_pairs, gate_segmenter
+from napari_gan_augment.evaluation.yardstick import TrainOnSynthetic, train_on_synthetic
 from napari_gan_augment.models.registry import get_family
 from napari_gan_augment.synthesis import load_generator, pair_route
 from napari_gan_augment.synthesis.cleanup import clean_masks, components_per_class
@@ -35,8 +42,14 @@ from napari_gan_augment.training import train
 from napari_gan_augment.training.trainer import build_spec
 
 FAMILIES = {"pix2pix": {"base_filters": 16}, "pair-wgan": {}, "fastgan": {}}
-POLICIES = ("", "translation,cutout,color")
-SIZE, BATCH, PAIRS = 64, 16, 256
+#: the discriminator-augmentation settings compared: off, DiffAugment at p = 1, ADA-style p
+AUGMENTATION = {
+    "off": {"diffaugment": ""},
+    "diffaugment": {"diffaugment": "translation,cutout,color"},
+    "ada": {"diffaugment": "translation,cutout,color", "augment_p": 0.0, "ada_target": 0.6},
+}
+SIZE, BATCH, PAIRS, SPACING = 64, 16, 256, (2.0, 2.0)
+GATE = GateSettings(min_fidelity=0.5, near_copy_quantile=0.05, segmenter_steps=300)
 
 
 def cpu_seconds_per_step(config: TrainConfig, data: torch.Tensor, pairs) -> float:
@@ -50,7 +63,80 @@ def cpu_seconds_per_step(config: TrainConfig, data: torch.Tensor, pairs) -> floa
     return (time.process_time() - started) / 10
 
 
-def main(minutes: float) -> None:
+@dataclass
+class Bench:
+    """What every row shares: the split, its arrays, and the real-trained reference networks."""
+
+    training: PairSet
+    normaliser: Any
+    real: tuple[np.ndarray, np.ndarray]
+    test: tuple[np.ndarray, np.ndarray]
+    data: torch.Tensor
+    root: Path
+    on_real: list[float]  # per-seed Dice of the U-Net trained on the real training slices
+    gate_segmenter: torch.nn.Module
+
+
+def yardstick(bench: Bench, pairs: tuple[np.ndarray, np.ndarray]) -> TrainOnSynthetic:
+    return train_on_synthetic(
+        pairs, bench.real, bench.test, 3, SPACING, steps=300, on_real=bench.on_real
+    )
+
+
+def run_row(family: str, augmentation: str, head: str | None, minutes: float, bench: Bench) -> dict:
+    """Train one family/setting for ``minutes`` CPU-minutes; its yardstick, raw and gated."""
+    options = FAMILIES[family] | AUGMENTATION[augmentation]
+    if head is not None:
+        options = options | {"mask_head": head}
+    config = TrainConfig(
+        family=family,
+        data=DEMO_DATA,
+        image_size=SIZE,
+        batch_size=BATCH,
+        options=options,
+        device="cpu",
+        sample_every=10_000,
+        checkpoint_every=10_000,
+        log_every=50,
+    )
+    per_step = cpu_seconds_per_step(config, bench.data, bench.training)
+    steps = max(10, int(minutes * 60 / per_step))
+    run = bench.root / f"{family}-{augmentation}-{head}-{minutes}"
+    started = time.process_time()
+    train(run, config.replace(steps=steps, sample_every=steps), pairs=bench.training)
+    train_seconds = time.process_time() - started
+    route = pair_route(load_generator(run, device="cpu"))
+    images, masks = route.pairs(int(PAIRS * GATE.oversample), seed=1)
+    drawn = (bench.normaliser.forward(images)[:, None], masks.astype(np.int64))
+    raw = (drawn[0][:PAIRS], drawn[1][:PAIRS])
+    measured = yardstick(bench, raw)
+    keep, record = gate_pairs(
+        drawn, bench.real, 3, SPACING, GATE, torch.device("cpu"), segmenter=bench.gate_segmenter
+    )
+    kept = np.flatnonzero(keep)[:PAIRS]
+    gated = yardstick(bench, (drawn[0][kept], drawn[1][kept])) if len(kept) >= BATCH else None
+    return {
+        "family": family,
+        "augmentation": augmentation,
+        "mask_head": head or "-",
+        "minutes": minutes,
+        "cpu_seconds_per_step": per_step,
+        "steps": steps,
+        "train_cpu_seconds": train_seconds,
+        "ratio": measured.ratio,
+        "synthetic_dice": measured.synthetic_dice,
+        "real_dice": measured.real_dice,
+        "gate_kept": int(keep.sum()),
+        "gate_drawn": len(keep),
+        "gated_ratio": gated.ratio if gated else None,
+        "components_raw": components_per_class(raw[1]),
+        "components_cleaned": components_per_class(clean_masks(raw[1], 8)),
+        "components_real": components_per_class(bench.real[1]),
+        "gate_record": record,
+    }
+
+
+def main(minutes: float, families: list[str], augmentations: list[str], heads: list) -> None:
     torch.set_num_threads(1)
     pairs = pairset_from_config(DEMO_DATA)
     training, held = split_pairs(pairs, HELD_OUT, 0)
@@ -59,66 +145,61 @@ def main(minutes: float) -> None:
     everything = pairs.training_arrays(SIZE, normaliser)
     test = (everything[0][held], everything[1][held])
     data = torch.from_numpy(np.concatenate([real[0], encode_masks(real[1], 3)], 1))
-    results = []
-    root = Path(tempfile.mkdtemp(prefix="diffaugment-"))
-    for family, options in FAMILIES.items():
-        for policy in POLICIES:
-            config = TrainConfig(
-                family=family,
-                data=DEMO_DATA,
-                image_size=SIZE,
-                batch_size=BATCH,
-                options=options | {"diffaugment": policy},
-                device="cpu",
-                sample_every=10_000,
-                checkpoint_every=10_000,
-                log_every=50,
-            )
-            per_step = cpu_seconds_per_step(config, data, training)
-            steps = max(10, int(minutes * 60 / per_step))
-            run = root / f"{family}-{policy or 'none'}"
-            started = time.process_time()
-            train(run, config.replace(steps=steps, sample_every=steps), pairs=training)
-            train_seconds = time.process_time() - started
-            route = pair_route(load_generator(run, device="cpu"))
-            images, masks = route.pairs(PAIRS, seed=1)
-            synthetic = (normaliser.forward(images)[:, None], masks.astype(np.int64))
-            yardstick = train_on_synthetic(synthetic, real, test, 3, (2.0, 2.0), steps=300)
-            row = {
-                "family": family,
-                "diffaugment": policy or "off",
-                "cpu_seconds_per_step": per_step,
-                "steps": steps,
-                "train_cpu_seconds": train_seconds,
-                "ratio": yardstick.ratio,
-                "synthetic_dice": yardstick.synthetic_dice,
-                "real_dice": yardstick.real_dice,
-                "components_raw": components_per_class(masks),
-                "components_cleaned": components_per_class(clean_masks(masks, 8)),
-                "components_real": components_per_class(real[1]),
-            }
-            results.append(row)
-            print(json.dumps(row), flush=True)
-    out = Path(__file__).parent / "results"
-    out.mkdir(exist_ok=True)
-    record = {
-        "machine": f"{platform.processor() or platform.machine()}, 1 thread, "
-        f"torch {torch.__version__}",
-        "date": time.strftime("%Y-%m-%d"),
-        "minutes_per_run": minutes,
-        "rows": results,
-    }
-    (out / "diffaugment_families.json").write_text(json.dumps(record, indent=2))
-    print("| family | DiffAugment | steps | train CPU s | Dice synth / real | ratio | components |")
-    print("|---|---|---|---|---|---|---|")
-    for r in results:
+    cpu = torch.device("cpu")
+    bench = Bench(
+        training,
+        normaliser,
+        real,
+        test,
+        data,
+        Path(tempfile.mkdtemp(prefix="diffaugment-")),
+        train_on_synthetic(real, real, test, 3, SPACING, steps=300).per_seed_real,
+        gate_segmenter(real, 3, GATE, cpu),
+    )
+    out = Path(__file__).parent / "results" / "families"
+    out.mkdir(parents=True, exist_ok=True)
+    machine = f"{platform.processor() or platform.machine()}, 1 thread, torch {torch.__version__}"
+    for family in families:
+        for head in heads if family != "pix2pix" else [None]:
+            for augmentation in augmentations:
+                row = run_row(family, augmentation, head, minutes, bench)
+                row |= {"machine": machine, "date": time.strftime("%Y-%m-%d")}
+                name = f"{family}-{augmentation}-{head or 'x'}-{minutes:g}min.json"
+                (out / name).write_text(json.dumps(row, indent=2))
+                print(json.dumps({k: v for k, v in row.items() if k != "gate_record"}), flush=True)
+
+
+def table() -> None:
+    """The Markdown table of every stored row (python benchmarks/diffaugment_families.py table)."""
+    rows = [
+        json.loads(p.read_text())
+        for p in sorted((Path(__file__).parent / "results" / "families").glob("*.json"))
+    ]
+    rows.sort(key=lambda r: (r["minutes"], r["family"], r["mask_head"], r["augmentation"]))
+    print(
+        "| CPU-min | family | mask head | D augmentation | steps | Dice synth / real | ratio | "
+        "gate kept | ratio gated | components raw / cleaned / real |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        gated = "–" if r["gated_ratio"] is None else f"{r['gated_ratio']:.2f}"
         print(
-            f"| {r['family']} | {r['diffaugment']} | {r['steps']} | {r['train_cpu_seconds']:.0f} | "
-            f"{r['synthetic_dice']:.3f} / {r['real_dice']:.3f} | {r['ratio']:.2f} | "
-            f"{r['components_raw']:.2f} / {r['components_cleaned']:.2f} / "
-            f"{r['components_real']:.2f} |"
+            f"| {r['minutes']:g} | {r['family']} | {r['mask_head']} | {r['augmentation']} | "
+            f"{r['steps']} | {r['synthetic_dice']:.3f} / {r['real_dice']:.3f} | "
+            f"{r['ratio']:.2f} | {r['gate_kept']}/{r['gate_drawn']} | {gated} | "
+            f"{r['components_raw']:.1f} / {r['components_cleaned']:.1f} / "
+            f"{r['components_real']:.1f} |"
         )
 
 
 if __name__ == "__main__":
-    main(float(sys.argv[1]) if len(sys.argv) > 1 else 5.0)
+    if sys.argv[1:] == ["table"]:
+        table()
+    else:
+        arguments = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+        arguments.add_argument("minutes", type=float)
+        arguments.add_argument("--families", nargs="+", default=list(FAMILIES))
+        arguments.add_argument("--augmentation", nargs="+", default=["off", "diffaugment"])
+        arguments.add_argument("--heads", nargs="+", default=["softmax"])
+        args = arguments.parse_args()
+        main(args.minutes, args.families, args.augmentation, args.heads)

@@ -50,6 +50,13 @@ class GateSettings:
         return settings_from_dict(cls, raw, "gate")
 
 
+def gate_segmenter(
+    real: Arrays, classes: int, settings: GateSettings, device: torch.device, seed: int = 0
+) -> torch.nn.Module:
+    """The U-Net the gate trusts: trained on the real training pairs only."""
+    return train_segmenter(real, classes, settings.segmenter_steps, seed, device)
+
+
 def gate_pairs(
     synthetic: Arrays,
     real: Arrays,
@@ -58,14 +65,17 @@ def gate_pairs(
     settings: GateSettings,
     device: torch.device,
     seed: int = 0,
+    segmenter: torch.nn.Module | None = None,
 ) -> tuple[np.ndarray, dict[str, Any]]:
     """Which synthetic pairs pass (a boolean per pair) and a record of the decision.
 
     Args:
         synthetic, real: images ``(N, 1, S, S)`` in [-1, 1] and labels ``(N, S, S)``; ``real``
             are the generator's real training pairs.
+        segmenter: the real-trained segmenter of an earlier call with the same ``real``,
+            settings and seed (:func:`gate_segmenter`), to gate several sets with one.
     """
-    network = train_segmenter(real, classes, settings.segmenter_steps, seed, device)
+    network = segmenter or gate_segmenter(real, classes, settings, device, seed)
     predicted = predict_labels(network, synthetic[0].astype(np.float32), device)
     fidelity = np.array(
         [

@@ -108,16 +108,25 @@ def train_on_synthetic(
     steps: int = 300,
     seeds: int = 2,
     device: torch.device | None = None,
+    on_real: list[float] | None = None,
 ) -> TrainOnSynthetic:
-    """Compare a segmenter trained on ``synthetic`` with one trained on ``real``, on ``test``."""
+    """Compare a segmenter trained on ``synthetic`` with one trained on ``real``, on ``test``.
+
+    ``on_real``: the per-seed real Dice of an earlier call with the same real/test pairs,
+    steps and seeds (its ``per_seed_real``), to compare several synthetic sets without
+    retraining the same real segmenters."""
     device = device or torch.device("cpu")
     on_synthetic = [
         segmenter_dice(synthetic, test, classes, spacing, steps, seed, device)
         for seed in range(seeds)
     ]
-    on_real = [
-        segmenter_dice(real, test, classes, spacing, steps, seed, device) for seed in range(seeds)
-    ]
+    if on_real is None:
+        on_real = [
+            segmenter_dice(real, test, classes, spacing, steps, seed, device)
+            for seed in range(seeds)
+        ]
+    elif len(on_real) != seeds:
+        raise ValueError(f"on_real has {len(on_real)} seeds, expected {seeds}")
     synthetic_dice, real_dice = float(np.mean(on_synthetic)), float(np.mean(on_real))
     return TrainOnSynthetic(
         synthetic_dice,

@@ -18,6 +18,7 @@ from torch.nn import functional as F
 
 from .base import ModelSpec, NoiseGanModel
 from .diffaugment import DIFFAUGMENT_DEFAULTS
+from .mask_head import MASK_HEAD_DEFAULTS, PairHead, pair_head
 
 # FastGAN: 256-d noise, Adam 2e-4 β (0.5, 0.999), batch 8. Reconstruction by MSE instead of
 # FastGAN's LPIPS, which needs pretrained weights this package cannot download.
@@ -25,6 +26,7 @@ DEFAULTS: dict[str, Any] = {
     "latent_dim": 256,
     "base_filters": 8,
     "reconstruction_weight": 1.0,
+    **MASK_HEAD_DEFAULTS,
     **DIFFAUGMENT_DEFAULTS,
 }
 OPTIMISER_DEFAULTS = {"lr_generator": 2e-4, "lr_critic": 2e-4, "betas": (0.5, 0.999)}
@@ -63,7 +65,7 @@ class SkipLayerExcitation(nn.Module):
 
 
 class FastGANGenerator(nn.Module):
-    def __init__(self, latent_dim: int, base: int, size: int, out_channels: int) -> None:
+    def __init__(self, latent_dim: int, base: int, size: int, head: PairHead) -> None:
         super().__init__()
         self.start = nn.Sequential(
             nn.ConvTranspose2d(latent_dim, _width(base, 4) * 2, 4, bias=False),
@@ -81,7 +83,8 @@ class FastGANGenerator(nn.Module):
                 if r * 8 in self.resolutions and r * 8 >= 32
             }
         )
-        self.to_pair = nn.Conv2d(_width(base, size), out_channels, 3, padding=1)
+        self.to_pair = nn.Conv2d(_width(base, size), head.raw_channels, 3, padding=1)
+        self.head = head
 
     def forward(self, noise: torch.Tensor) -> torch.Tensor:
         features = {4: self.start(noise[:, :, None, None])}
@@ -90,7 +93,7 @@ class FastGANGenerator(nn.Module):
             if str(resolution) in self.sle:
                 x = self.sle[str(resolution)](features[resolution // 8], x)
             features[resolution] = x
-        return torch.tanh(self.to_pair(features[self.resolutions[-1]]))
+        return self.head(self.to_pair(features[self.resolutions[-1]]))
 
 
 def _down_block(in_channels: int, out_channels: int) -> nn.Module:
@@ -146,9 +149,9 @@ class FastGAN(NoiseGanModel):
         super().__init__(spec, device)
         opts = spec.options
         base, size = int(opts["base_filters"]), spec.image_size
-        self.generator = FastGANGenerator(
-            int(opts["latent_dim"]), base, size, spec.pair_channels
-        ).to(device)
+        self.generator = FastGANGenerator(int(opts["latent_dim"]), base, size, pair_head(spec)).to(
+            device
+        )
         self.discriminator = FastGANDiscriminator(base, size, spec.pair_channels).to(device)
         self.use_adam(self.generator, self.discriminator, "discriminator")
         self.reconstruction_weight = float(opts["reconstruction_weight"])

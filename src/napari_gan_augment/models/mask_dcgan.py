@@ -15,6 +15,7 @@ import torch
 from .base import ModelSpec, NoiseGanModel
 from .diffaugment import DIFFAUGMENT_DEFAULTS
 from .losses import bce_discriminator_update, bce_generator_loss
+from .mask_head import MASK_HEAD_DEFAULTS
 from .pair_wgan import build_critic, build_generator
 
 # Sobolev 2021: 100-d noise, 5×5 transposed convs, Adam 1e-4; DCGAN β1 = 0.5.
@@ -22,6 +23,7 @@ DEFAULTS: dict[str, Any] = {
     "latent_dim": 100,
     "base_filters": 16,
     "kernel_size": 5,
+    **MASK_HEAD_DEFAULTS,
     **DIFFAUGMENT_DEFAULTS,
 }
 OPTIMISER_DEFAULTS = {"lr_generator": 1e-4, "lr_critic": 1e-4, "betas": (0.5, 0.999)}
@@ -35,7 +37,7 @@ class MaskDCGAN(NoiseGanModel):
     def __init__(self, spec: ModelSpec, device: torch.device) -> None:
         super().__init__(spec, device)
         mask_channels = spec.num_classes - 1
-        self.generator = build_generator(spec, out_channels=mask_channels).to(device)
+        self.generator = build_generator(spec, image_channels=0).to(device)
         self.discriminator = build_critic(
             spec, mask_channels, norm="BATCH", act=("leakyrelu", {"negative_slope": 0.2})
         ).to(device)

@@ -17,6 +17,7 @@ from ..errors import InputError
 from .base import ModelSpec, NoiseGanModel, he_initialise
 from .diffaugment import DIFFAUGMENT_DEFAULTS
 from .losses import wgan_gp_update
+from .mask_head import MASK_HEAD_DEFAULTS, pair_head
 
 # Neff et al. 2018 (WGAN-GP, λ = 10, 5 critic steps, Adam 1e-4 β=(0.5, 0.9)); DCGAN's 100-d
 # latent and 5×5 kernels (Radford et al. 2016). base_filters 16 instead of DCGAN's 64 keeps a
@@ -27,6 +28,7 @@ DEFAULTS: dict[str, Any] = {
     "kernel_size": 5,
     "critic_steps": 5,
     "gp_weight": 10.0,
+    **MASK_HEAD_DEFAULTS,
     **DIFFAUGMENT_DEFAULTS,
 }
 OPTIMISER_DEFAULTS = {"lr_generator": 1e-4, "lr_critic": 1e-4, "betas": (0.5, 0.9)}
@@ -36,25 +38,27 @@ def _doublings(image_size: int) -> int:
     return image_size.bit_length() - 1 - 2  # from 4×4 up to image_size
 
 
-def build_generator(spec: ModelSpec, out_channels: int | None = None) -> nn.Module:
-    """DCGAN generator: latent → 4×4 map → stride-2 transposed convs → tanh.
+def build_generator(spec: ModelSpec, image_channels: int | None = None) -> nn.Module:
+    """DCGAN generator: latent → 4×4 map → stride-2 transposed convs → the spec's pair head.
 
-    Emits ``out_channels`` channels (default: the whole pair).
+    Emits ``image_channels`` image channels (default: the spec's; 0 for masks only) and the
+    mask channels.
     """
     opts = spec.options
+    head = pair_head(spec, image_channels)
     n_up, nf = _doublings(spec.image_size), int(opts["base_filters"])
     widths = [nf * min(8, 2 ** (n_up - 2 - i)) for i in range(n_up - 1)]
     net = Generator(
         latent_shape=(int(opts["latent_dim"]),),
         start_shape=(nf * min(8, 2 ** (n_up - 1)), 4, 4),
-        channels=(*widths, out_channels or spec.pair_channels),
+        channels=(*widths, head.raw_channels),
         strides=(2,) * n_up,
         kernel_size=int(opts["kernel_size"]),
         num_res_units=0,
         act="RELU",
         norm="BATCH",  # Neff et al. keep batch norm in the generator
     )
-    model = nn.Sequential(net, nn.Tanh())
+    model = nn.Sequential(net, head)
     he_initialise(model)
     return model
 

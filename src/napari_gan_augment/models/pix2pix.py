@@ -17,6 +17,7 @@ from torch import nn
 from ..errors import InputError
 from .base import MaskToImageModel, ModelSpec
 from .diffaugment import DIFFAUGMENT_DEFAULTS
+from .mask_head import PairHead
 from .patchgan import MultiScalePatchGAN
 
 # Isola et al. 2017 (λ = 100, Adam 2e-4, β = (0.5, 0.999), 64 base filters, dropout 0.5);
@@ -48,11 +49,15 @@ def build_unet_generator(
     in_channels: int | None = None,
     out_channels: int | None = None,
     dropout: float | None = None,
+    head: PairHead | None = None,
 ) -> nn.Module:
-    """U-Net down to 4×4 (capped at 8× base filters), tanh output.
+    """U-Net down to 4×4 (capped at 8× base filters), tanh output (or ``head``'s, which then
+    sets the output channels).
 
     Defaults: from the mask channels to the image channels, with the family's dropout.
     """
+    if head is not None:
+        out_channels = head.raw_channels
     opts = spec.options
     nf, depth = int(opts["base_filters"]), spec.image_size.bit_length() - 2
     channels = tuple(nf * min(8, 2**i) for i in range(depth))
@@ -75,7 +80,7 @@ def build_unet_generator(
         for module in block.modules():
             if isinstance(module, nn.Dropout):
                 module.p = float(opts["dropout"] if dropout is None else dropout)
-    return nn.Sequential(unet, nn.Tanh())
+    return nn.Sequential(unet, head or nn.Tanh())
 
 
 class Pix2Pix(MaskToImageModel):

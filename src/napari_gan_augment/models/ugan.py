@@ -17,6 +17,7 @@ from ..errors import InputError
 from .base import GanModel, ModelSpec, preview_indices
 from .diffaugment import DIFFAUGMENT_DEFAULTS
 from .losses import wgan_gp_update
+from .mask_head import MASK_HEAD_DEFAULTS, pair_head
 from .pair_wgan import build_critic
 from .pix2pix import build_unet_generator
 
@@ -28,6 +29,7 @@ DEFAULTS: dict[str, Any] = {
     "kernel_size": 5,
     "critic_steps": 5,
     "gp_weight": 10.0,
+    **MASK_HEAD_DEFAULTS,
     **DIFFAUGMENT_DEFAULTS,
 }
 OPTIMISER_DEFAULTS = {"lr_generator": 2e-4, "lr_critic": 2e-4, "betas": (0.0, 0.999)}
@@ -96,7 +98,7 @@ class UGAN(GanModel):
     def __init__(self, spec: ModelSpec, device: torch.device) -> None:
         super().__init__(spec, device)
         self.generator = build_unet_generator(
-            spec, spec.image_channels + 1, spec.pair_channels, dropout=0.0
+            spec, spec.image_channels + 1, dropout=0.0, head=pair_head(spec)
         ).to(device)
         self.critic = build_critic(spec).to(device)
         self.use_adam(self.generator, self.critic, "critic")
