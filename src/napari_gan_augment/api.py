@@ -44,7 +44,7 @@ from .evaluation import (
     write_report,
 )
 from .evaluation.curve import iter_curve
-from .evaluation.gate import GateSettings, gate_pairs
+from .evaluation.gate import GateSettings, PairGate, gate_pairs, gated_batches
 from .evaluation.yardstick import train_on_synthetic
 from .jobs import follow_events, start_training_process
 from .models.registry import available_families, get_family
@@ -70,6 +70,8 @@ from .training import RunDirectory, iter_training, train
 __all__ = [
     "GateSettings",
     "gate_pairs",
+    "gated_batches",
+    "PairGate",
     "iter_curve",
     "train_on_synthetic",
     "DataConfig",
@@ -122,6 +124,7 @@ def synthesize(
     masks: MaskChoice = None,
     deformation: MaskDeformation | None = None,
     mask_cleanup: int = 0,
+    gate: GateSettings | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Generate ``count`` pairs from a run: images in the source dtype and integer masks.
 
@@ -129,11 +132,24 @@ def synthesize(
     draws images for ``masks``: by default its training masks randomly deformed
     (``deformation`` sets the strengths), or a mask run directory, or an array of masks.
     ``mask_cleanup`` relabels generated mask specks and holes under that many pixels.
+    With ``gate``, only pairs that pass the quality gate come back, possibly fewer than
+    ``count`` (:func:`gated_batches` also gives the gate's record).
     """
     SynthesisConfig(count=count, seed=seed, batch_size=batch_size)  # validates
     generator = load_generator(run_dir, checkpoint, device)
     route = pair_route(generator, masks, deformation, device=device, mask_cleanup=mask_cleanup)
-    return route.pairs(count, seed, batch_size)
+    if gate is None:
+        return route.pairs(count, seed, batch_size)
+    batches = list(gated_batches(route, count, gate, seed, batch_size)[0])
+    if not batches:
+        raise InputError(
+            f"no pair passed the quality gate (min_fidelity {gate.min_fidelity}); lower it or "
+            "train the generator longer"
+        )
+    return (
+        np.concatenate([b.images for b in batches]),
+        np.concatenate([b.masks for b in batches]),
+    )
 
 
 def generate_to_folder(
@@ -143,17 +159,28 @@ def generate_to_folder(
     fmt: str = "nii.gz",
     mask_run: str | Path | None = None,
     mask_cleanup: int = 0,
+    gate: GateSettings | None = None,
 ) -> int:
     """Stream ``settings.count`` pairs into ``out_dir/images`` and ``out_dir/masks``, with
     ``out_dir/provenance.json`` saying how they were made.
 
     A pix2pix ``run_dir`` draws images for its deformed training masks, or, with
     ``mask_run`` (a mask-dcgan or pair run), for masks drawn by that run (two stages).
+    With ``gate``, only pairs that pass the quality gate are written (possibly fewer) and
+    the provenance records how many were drawn and why the rest were dropped.
     """
     generator = load_generator(run_dir, settings.checkpoint, settings.device)
     route = pair_route(generator, mask_run, device=settings.device, mask_cleanup=mask_cleanup)
-    batches = route.batches(settings.count, settings.seed, settings.batch_size)
-    return write_pairs(batches, out_dir, fmt, generator.spacing, route.provenance(settings.seed))
+    provenance = route.provenance(settings.seed)
+    if gate is None:
+        batches = route.batches(settings.count, settings.seed, settings.batch_size)
+        return write_pairs(batches, out_dir, fmt, generator.spacing, provenance)
+    gated, pair_gate = gated_batches(
+        route, settings.count, gate, settings.seed, settings.batch_size
+    )
+    return write_pairs(
+        gated, out_dir, fmt, generator.spacing, lambda: provenance | {"gate": pair_gate.record()}
+    )
 
 
 def images_from_mask_folder(

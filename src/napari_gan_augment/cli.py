@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from .config import SynthesisConfig, TrainConfig
+from .config import GateSettings, SynthesisConfig, TrainConfig
 from .devices import DEVICE_CHOICES
 from .errors import GanAugmentError
 from .synthesis.writing import FORMATS
@@ -77,10 +77,19 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     if args.count is None:
         raise GanAugmentError("generate needs --count N (or --masks FOLDER for a pix2pix run)")
     settings = SynthesisConfig(args.count, args.seed, args.batch_size, args.checkpoint, args.device)
+    gate = None if args.gate is None else GateSettings(min_fidelity=args.gate)
     written = generate_to_folder(
-        args.run_dir, args.out, settings, args.format, args.mask_run, args.mask_cleanup
+        args.run_dir, args.out, settings, args.format, args.mask_run, args.mask_cleanup, gate
     )
     print(f"wrote {written} pairs to {Path(args.out) / 'images'} and {Path(args.out) / 'masks'}")
+    if gate is not None:
+        record = json.loads((Path(args.out) / "provenance.json").read_text())["gate"]
+        print(
+            f"quality gate: kept {record['kept']} of {record['drawn']} drawn "
+            f"({record['dropped_low_fidelity']} with a mask the real-trained U-Net disagrees "
+            f"with, Dice < {gate.min_fidelity}; {record['dropped_near_copy']} near-copies of "
+            "training images)"
+        )
     return 0
 
 
@@ -239,6 +248,16 @@ def build_parser() -> argparse.ArgumentParser:
         default=0,
         metavar="PX",
         help="relabel generated mask specks and holes smaller than PX pixels (0 = off)",
+    )
+    generate.add_argument(
+        "--gate",
+        type=float,
+        nargs="?",
+        const=GateSettings.min_fidelity,
+        metavar="MIN_DICE",
+        help="keep only pairs whose mask a U-Net trained on the run's real training pairs "
+        f"agrees with (Dice >= MIN_DICE, default {GateSettings.min_fidelity}) and that are no "
+        "near-copy of a training image; draws up to twice --count",
     )
     generate.add_argument("--seed", type=int, default=0)
     generate.add_argument("--out", required=True, help="new output folder")

@@ -215,3 +215,32 @@ class SynthesisConfig:
             raise InputError(f"count must be a positive number of pairs, got {self.count}")
         if self.batch_size < 1:
             raise InputError(f"batch_size must be >= 1, got {self.batch_size}")
+
+
+@dataclass(frozen=True)
+class GateSettings:
+    """The quality gate's settings (``evaluation/gate.py``).
+
+    Attributes:
+    min_fidelity: keep pairs whose mask has at least this mean Dice with the segmenter's
+        prediction on their image.
+    near_copy_quantile: drop pairs closer (RMS pixels) to a real image than this quantile of
+        real-to-real nearest distances; 0 keeps near-copies.
+    segmenter_steps: Adam steps of the real-trained U-Net.
+    oversample: draw this many times the wanted count, so enough pass.
+    """
+
+    min_fidelity: float = 0.5
+    near_copy_quantile: float = 0.05
+    segmenter_steps: int = 300
+    oversample: float = 2.0
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.min_fidelity <= 1 or not 0 <= self.near_copy_quantile < 1:
+            raise InputError("min_fidelity must be in [0, 1] and near_copy_quantile in [0, 1)")
+        if self.oversample < 1 or self.segmenter_steps < 1:
+            raise InputError("oversample must be >= 1 and segmenter_steps >= 1")
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> GateSettings:
+        return settings_from_dict(cls, raw, "gate")

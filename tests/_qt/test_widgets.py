@@ -228,6 +228,19 @@ def test_synthesize_pix2pix_with_deformed_or_generated_masks(
     drawn = viewer.layers["p2p seed 1 masks"].metadata
     assert drawn["family"] == "pix2pix" and "mask-dcgan" in drawn["route"]
 
+    # the quality gate: min Dice 0 lets every non-copy through, and says what it decided
+    widget._mask_run.line_edit.value = ""  # the user empties the field
+    widget._seed.value = 2
+    widget._gate.value, widget._gate_dice.value = True, 0.0
+    widget._run_button.clicked.emit()
+    with qtbot.waitSignal(widget._worker.finished, timeout=120_000):
+        pass
+    gated = viewer.layers["p2p seed 2 masks"]
+    record = gated.metadata["gate"]
+    assert len(gated.data) == gated.metadata["count"] == min(3, record["kept"])
+    assert record["drawn"] <= 6 and record["dropped_low_fidelity"] == 0
+    assert f"gate kept {record['kept']} of {record['drawn']}" in widget._status.value
+
 
 def test_transform_region_widget(make_napari_viewer, qtbot, tmp_path: Path):
     from napari_gan_augment._qt.transform_widget import TransformRegionWidget

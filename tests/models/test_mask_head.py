@@ -76,4 +76,6 @@ def test_softmax_pair_wgan_trains() -> None:
     before = [p.clone() for p in model.generator.parameters()]
     losses = model.train_step(real, torch.Generator().manual_seed(0))
     assert all(torch.isfinite(torch.tensor(v)) for v in losses.values())
-    assert any(not torch.equal(a, b) for a, b in zip(before, model.generator.parameters()))
+    assert any(
+        not torch.equal(a, b) for a, b in zip(before, model.generator.parameters(), strict=True)
+    )

@@ -7,12 +7,24 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from magicgui.widgets import ComboBox, Container, FileEdit, Label, ProgressBar, PushButton, SpinBox
+from magicgui.widgets import (
+    CheckBox,
+    ComboBox,
+    Container,
+    FileEdit,
+    FloatSpinBox,
+    Label,
+    ProgressBar,
+    PushButton,
+    SpinBox,
+)
 from napari.qt.threading import thread_worker
 from napari.utils.notifications import show_error
 
+from ..config import GateSettings
 from ..devices import DEVICE_CHOICES
 from ..errors import GanAugmentError
+from ..evaluation.gate import gated_batches
 from ..synthesis import load_generator, pair_route
 
 if TYPE_CHECKING:
@@ -27,17 +39,24 @@ def synthesize_with_progress(
     device: str,
     mask_run: str = "",
     mask_cleanup: int = 0,
+    gate: GateSettings | None = None,
 ) -> Iterator[int | str | tuple[np.ndarray, np.ndarray, dict[str, Any]]]:
     """Yield pairs done after each batch, then the arrays and their metadata.
 
     A mask → image run (pix2pix) draws images for its deformed training masks, or for the
-    masks of ``mask_run`` (e.g. mask-dcgan). User errors are yielded as one message (a
-    string) instead of raised, so the widget can show them as a notification and keep going.
+    masks of ``mask_run`` (e.g. mask-dcgan). With ``gate``, only pairs that pass the quality
+    gate are kept (possibly fewer than ``count``; the metadata says how many were dropped
+    and why). User errors are yielded as one message (a string) instead of raised, so the
+    widget can show them as a notification and keep going.
     """
     try:
         generator = load_generator(run_dir, checkpoint, device)
         route = pair_route(generator, mask_run or None, device=device, mask_cleanup=mask_cleanup)
-        batches = route.batches(count, seed, batch_size=32)
+        metadata = route.provenance(seed)
+        if gate is None:
+            batches = route.batches(count, seed, batch_size=32)
+        else:
+            batches, pair_gate = gated_batches(route, count, gate, seed, batch_size=32)
         images, masks = [], []
         for batch in batches:
             images.append(batch.images)
@@ -46,8 +65,16 @@ def synthesize_with_progress(
     except GanAugmentError as exc:
         yield str(exc)
         return
-    metadata = route.provenance(seed, count)
-    yield np.concatenate(images), np.concatenate(masks), metadata | {"spacing": generator.spacing}
+    if gate is not None:
+        metadata["gate"] = pair_gate.record()
+        if not images:
+            yield (
+                f"no pair passed the quality gate ({metadata['gate']['drawn']} drawn); lower "
+                "its min Dice or train the generator longer"
+            )
+            return
+    metadata |= {"count": sum(len(i) for i in images), "spacing": generator.spacing}
+    yield np.concatenate(images), np.concatenate(masks), metadata
 
 
 class SynthesizeWidget(Container):
@@ -70,6 +97,15 @@ class SynthesizeWidget(Container):
         self._cleanup.tooltip = (
             "relabel generated mask specks and holes smaller than this many pixels (0 = off)"
         )
+        self._gate = CheckBox(text="quality gate", value=False)
+        self._gate.tooltip = (
+            "keep only pairs whose mask a U-Net trained on the run's real training pairs "
+            "agrees with, and no near-copies of training images (draws up to twice the count)"
+        )
+        self._gate_dice = FloatSpinBox(
+            label="gate min Dice", min=0.0, max=1.0, step=0.05, value=GateSettings.min_fidelity
+        )
+        self._gate_dice.tooltip = "the lowest Dice between a pair's mask and the U-Net's reading"
         self._device = ComboBox(label="device", choices=list(DEVICE_CHOICES), value="auto")
         self._run_button = PushButton(text="Synthesize")
         self._cancel_button = PushButton(text="Cancel", enabled=False)
@@ -83,6 +119,8 @@ class SynthesizeWidget(Container):
                 self._count,
                 self._seed,
                 self._cleanup,
+                self._gate,
+                self._gate_dice,
                 self._device,
                 Container(
                     widgets=[self._run_button, self._cancel_button],
@@ -103,13 +141,17 @@ class SynthesizeWidget(Container):
         self._checkpoint.value = "last.pt" if "last.pt" in found else (found or ["last.pt"])[-1]
 
     def _mask_run_path(self) -> str:
-        value = str(self._mask_run.value or "")
+        # the typed text: FileEdit.value turns an emptied field into "." (the working folder)
+        value = str(self._mask_run.line_edit.value).strip()
         return "" if value in ("", ".") else value
 
     def _on_run_clicked(self) -> None:
         self._progress.max = self._count.value
         self._progress.value = 0
-        self._status.value = "loading generator…"
+        gate = GateSettings(min_fidelity=self._gate_dice.value) if self._gate.value else None
+        self._status.value = "loading generator…" + (
+            " and training the gate's U-Net on the run's real pairs…" if gate else ""
+        )
         self._worker = thread_worker(synthesize_with_progress)(
             str(self._run_dir.value),
             self._checkpoint.value,
@@ -118,6 +160,7 @@ class SynthesizeWidget(Container):
             self._device.value,
             self._mask_run_path(),
             self._cleanup.value,
+            gate,
         )
         self._worker.yielded.connect(self._on_yielded)
         self._worker.errored.connect(self._on_errored)
@@ -146,7 +189,10 @@ class SynthesizeWidget(Container):
         self._viewer.add_image(images, name=f"{name} images", scale=scale, metadata=metadata)
         self._viewer.add_labels(masks, name=f"{name} masks", scale=scale, metadata=metadata)
         self._viewer.dims.set_point(0, 0)  # show the first new pair, not an empty world slice
-        self._status.value = f"added {len(images)} pairs"
+        gate = metadata.get("gate")
+        self._status.value = f"added {len(images)} pairs" + (
+            f" (gate kept {gate['kept']} of {gate['drawn']} drawn)" if gate else ""
+        )
 
     def _on_errored(self, exc: Exception) -> None:
         self._status.value = f"failed: {exc}"

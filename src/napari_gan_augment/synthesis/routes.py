@@ -21,7 +21,8 @@ from typing import Any
 import numpy as np
 
 from .. import __version__
-from ..errors import InputError
+from ..data.sources import pairset_from_config
+from ..errors import GanAugmentError, InputError
 from ..models.base import MaskToImageModel
 from ..training.run_dir import RunDirectory
 from .cleanup import clean_masks
@@ -100,6 +101,32 @@ def training_masks(generator: LoadedGenerator) -> np.ndarray:
     """The masks a run was trained on, at its training size."""
     run = RunDirectory(generator.metadata["run_dir"])
     return run.training_masks(generator.spec.image_size)
+
+
+def training_pairs(generator: LoadedGenerator) -> tuple[np.ndarray, np.ndarray]:
+    """The real pairs a run was trained on, at its training size and normalised as it trained:
+    read again from its data and checked against the fingerprints it recorded."""
+    run = RunDirectory(generator.metadata["run_dir"])
+    recorded = run.training_fingerprints()
+    if recorded is None:
+        raise InputError(
+            f"{run.root} does not record which pairs it was trained on (it predates that "
+            "record); train it again to use what needs its training pairs"
+        )
+    config = run.load_config()
+    try:
+        pairs = pairset_from_config(config.data, config.seed)
+    except (GanAugmentError, OSError) as error:
+        raise InputError(
+            f"the pairs {run.root} was trained on cannot be read again from {config.data}: {error}"
+        ) from error
+    if set(pairs.fingerprints()) != recorded:
+        raise InputError(
+            f"the data {run.root} was trained on ({config.data}) has changed since: its "
+            "pairs no longer match the recorded fingerprints (training_data.json); restore it "
+            "or train a new run"
+        )
+    return pairs.training_arrays(generator.spec.image_size, generator.normaliser)
 
 
 def pair_route(

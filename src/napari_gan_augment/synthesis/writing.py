@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -21,12 +21,14 @@ def write_pairs(
     out_dir: str | Path,
     fmt: str = "nii.gz",
     spacing: tuple[float, float] = (1.0, 1.0),
-    provenance: dict[str, Any] | None = None,
+    provenance: dict[str, Any] | Callable[[], dict[str, Any]] | None = None,
 ) -> int:
     """Write ``out_dir/images/pair_NNNNN.<fmt>`` and ``out_dir/masks/pair_NNNNN_mask.<fmt>``.
 
     With ``provenance`` (see :meth:`PairRoute.provenance`), ``out_dir/provenance.json``
-    records it with the pair count, and each NIfTI header says "synthetic" and the family.
+    records it with the pair count, and each NIfTI header says "synthetic" and the family; a
+    function instead of a record is asked again once all pairs are written (for what is only
+    known then, such as a quality gate's counts).
     Existing files are never overwritten: the call fails before writing if ``out_dir``
     already holds pairs. Returns the number of pairs written.
     """
@@ -38,9 +40,10 @@ def write_pairs(
         if folder.exists() and any(folder.iterdir()):
             raise InputError(f"{folder} already holds files; choose a new --out directory")
         folder.mkdir(parents=True, exist_ok=True)
+    record = provenance() if callable(provenance) else provenance
     description = (
-        f"synthetic {provenance['family']} seed {provenance['seed']} (napari-gan-augment)"
-        if provenance
+        f"synthetic {record['family']} seed {record['seed']} (napari-gan-augment)"
+        if record
         else None
     )
     written = 0
@@ -62,7 +65,8 @@ def write_pairs(
                 write_raster(mask_dir / f"{name}_mask.{fmt}", mask)
             written += 1
     if provenance is not None:
-        write_provenance(out_dir / "provenance.json", provenance | {"count": written})
+        record = provenance() if callable(provenance) else provenance
+        write_provenance(out_dir / "provenance.json", record | {"count": written})
     return written
 
 
