@@ -101,11 +101,13 @@ def _image_and_generator(args: argparse.Namespace) -> tuple[Any, Any]:
     return read_image_file(args.image), load_generator(args.run_dir, device=args.device)
 
 
-def _write_like(path: str | Path, data: Any, source: Any) -> Path:
-    """Write a new NIfTI file with the source image's spacing and origin."""
-    from .data.io import write_nifti
+def _write_edit(path: str | Path, data: Any, source: Any, generator: Any, route: str, seed=None):
+    """A new NIfTI file with the source image's spacing and origin, marked synthetic, with a
+    provenance sidecar saying which run made it from what."""
+    from .synthesis.writing import generator_provenance, write_synthetic_nifti
 
-    written = write_nifti(path, data, source.spacing, source.origin)
+    record = generator_provenance(generator, seed, route)
+    written = write_synthetic_nifti(path, data, source.spacing, source.origin, record)
     print(f"wrote {written}")
     return written
 
@@ -115,11 +117,15 @@ def _cmd_transform(args: argparse.Namespace) -> int:
 
     source, generator = _image_and_generator(args)
     out = Path(args.out)
+    route = (
+        f"{generator.spec.family}: box {tuple(args.box)} of {args.image} transformed "
+        f"(feather {args.feather} px)"
+    )
     for seed in range(args.seed, args.seed + args.samples):
         image, mask = transform_region(generator, source.data, args.box, seed, args.feather)
         stem = out.name.removesuffix(".nii.gz") + (f"_seed{seed}" if args.samples > 1 else "")
-        _write_like(out.with_name(f"{stem}.nii.gz"), image, source)
-        _write_like(out.with_name(f"{stem}_mask.nii.gz"), mask, source)
+        _write_edit(out.with_name(f"{stem}.nii.gz"), image, source, generator, route, seed)
+        _write_edit(out.with_name(f"{stem}_mask.nii.gz"), mask, source, generator, route, seed)
     return 0
 
 
@@ -127,7 +133,9 @@ def _cmd_translate(args: argparse.Namespace) -> int:
     from .synthesis import translate_images
 
     source, generator = _image_and_generator(args)
-    _write_like(args.out, translate_images(generator, source.data, args.direction), source)
+    translated = translate_images(generator, source.data, args.direction)
+    route = f"{generator.spec.family}: {args.image} translated {args.direction}"
+    _write_edit(args.out, translated, source, generator, route)
     return 0
 
 
@@ -137,7 +145,10 @@ def _cmd_inpaint(args: argparse.Namespace) -> int:
 
     source, generator = _image_and_generator(args)
     hole = read_image_file(args.hole)
-    _write_like(args.out, inpaint_region(generator, source.data, hole.data), source)
+    route = f"{generator.spec.family}: the hole {args.hole} in {args.image} filled"
+    _write_edit(
+        args.out, inpaint_region(generator, source.data, hole.data), source, generator, route
+    )
     return 0
 
 

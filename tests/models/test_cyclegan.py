@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -95,6 +96,9 @@ def test_cli_translate(cyclegan_run: Path, tmp_path: Path) -> None:
     )
     assert code == 0
     assert read_nifti(tmp_path / "out.nii.gz").spacing == pytest.approx((0.5, 0.5))
+    record = json.loads((tmp_path / "out.provenance.json").read_text())
+    assert record["family"] == "cyclegan" and record["file"] == "out.nii.gz"
+    assert record["run"] == str(cyclegan_run) or Path(record["run"]) == cyclegan_run.resolve()
 
 
 def test_other_uses_are_refused_clearly(cyclegan_run: Path, trained_run: Path) -> None:

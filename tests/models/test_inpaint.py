@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -129,6 +130,8 @@ def test_cli_inpaint(inpaint_run: Path, tmp_path: Path, sample_volumes) -> None:
     assert code == 0
     filled = read_nifti(tmp_path / "filled.nii.gz").data
     np.testing.assert_array_equal(filled[hole == 0], image[hole == 0])
+    record = json.loads((tmp_path / "filled.provenance.json").read_text())
+    assert record["synthetic"] and record["family"] == "inpaint" and "t1_hole" in record["route"]
     assert (
         main(
             [

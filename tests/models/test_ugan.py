@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import nibabel as nib
 import numpy as np
 import pytest
 import torch
@@ -183,6 +185,11 @@ def test_cli_transform_writes_new_files(ugan_run: Path, tmp_path: Path) -> None:
     mask = read_nifti(tmp_path / "new_seed1_mask.nii.gz").data
     assert out.spacing == pytest.approx((0.3, 0.3))
     np.testing.assert_array_equal(out.data[mask == 0], image[mask == 0])
+    record = json.loads((tmp_path / "new_seed1_mask.provenance.json").read_text())
+    assert record["synthetic"] and record["family"] == "ugan" and record["seed"] == 1
+    assert "box (5, 5, 40, 45)" in record["route"] and len(record["checkpoint_sha256"]) == 64
+    descrip = nib.load(tmp_path / "new_seed1.nii.gz").header["descrip"].item()
+    assert descrip.startswith(b"synthetic ugan seed 1")
     assert (
         main(
             [

@@ -17,7 +17,7 @@ from ..errors import InputError
 from .base import GanModel, ModelSpec, preview_indices
 from .diffaugment import DIFFAUGMENT_DEFAULTS
 from .losses import wgan_gp_update
-from .mask_head import MASK_HEAD_DEFAULTS, pair_head
+from .mask_head import pair_head
 from .pair_wgan import build_critic
 from .pix2pix import build_unet_generator
 
@@ -29,7 +29,9 @@ DEFAULTS: dict[str, Any] = {
     "kernel_size": 5,
     "critic_steps": 5,
     "gp_weight": 10.0,
-    **MASK_HEAD_DEFAULTS,
+    # Lesion masks are binary, where a softmax over two logits is a tanh of their difference:
+    # the heads differ only in initialisation, so ugan keeps the published tanh.
+    "mask_head": "tanh",
     **DIFFAUGMENT_DEFAULTS,
 }
 OPTIMISER_DEFAULTS = {"lr_generator": 2e-4, "lr_critic": 2e-4, "betas": (0.0, 0.999)}

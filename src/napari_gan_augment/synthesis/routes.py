@@ -20,7 +20,6 @@ from typing import Any
 
 import numpy as np
 
-from .. import __version__
 from ..data.sources import pairset_from_config
 from ..errors import GanAugmentError, InputError
 from ..models.base import MaskToImageModel
@@ -29,6 +28,7 @@ from .cleanup import clean_masks
 from .conditional import iter_conditional_pairs
 from .generate import LoadedGenerator, SyntheticBatch, iter_synthesis, load_generator, noise_model
 from .mask_sources import DeformedMasks, GeneratedMasks, GivenMasks, MaskDeformation, MaskSource
+from .writing import generator_provenance
 
 #: What may choose the masks of a mask → image run: ``None``/``"deformed"`` (its training
 #: masks, deformed), a mask run directory or checkpoint, an array of masks, or a source.
@@ -82,18 +82,7 @@ class PairRoute:
 
     def provenance(self, seed: int, count: int | None = None) -> dict[str, Any]:
         """What every written file carries: synthetic, by what, from which checkpoint."""
-        meta = self.generator.metadata
-        record = {
-            "synthetic": True,
-            "tool": f"napari-gan-augment {__version__}",
-            "family": meta["family"],
-            "run": meta["run_dir"],
-            "checkpoint": meta["checkpoint"],
-            "checkpoint_sha256": meta["checkpoint_sha256"],
-            "step": meta["step"],
-            "seed": seed,
-            "route": self.description,
-        }
+        record = generator_provenance(self.generator, seed, self.description)
         return record | ({"count": count} if count is not None else {})
 
 

@@ -9,9 +9,10 @@ from typing import Any
 
 import numpy as np
 
-from ..data.io import write_nifti, write_raster
+from .. import __version__
+from ..data.io import NIFTI_SUFFIXES, file_stem, write_nifti, write_raster
 from ..errors import InputError
-from .generate import SyntheticBatch
+from .generate import LoadedGenerator, SyntheticBatch
 
 FORMATS = ("nii.gz", "tif", "png")
 
@@ -67,6 +68,46 @@ def write_pairs(
     if provenance is not None:
         record = provenance() if callable(provenance) else provenance
         write_provenance(out_dir / "provenance.json", record | {"count": written})
+    return written
+
+
+def generator_provenance(
+    generator: LoadedGenerator, seed: int | None, route: str
+) -> dict[str, Any]:
+    """What every file a generator made carries: synthetic, by what, from which checkpoint."""
+    meta = generator.metadata
+    return {
+        "synthetic": True,
+        "tool": f"napari-gan-augment {__version__}",
+        "family": meta["family"],
+        "run": meta["run_dir"],
+        "checkpoint": meta["checkpoint"],
+        "checkpoint_sha256": meta["checkpoint_sha256"],
+        "step": meta["step"],
+        "seed": seed,
+        "route": route,
+    }
+
+
+def write_synthetic_nifti(
+    path: str | Path,
+    data: np.ndarray,
+    spacing: tuple[float, ...],
+    origin: tuple[float, ...] | None,
+    provenance: dict[str, Any],
+) -> Path:
+    """One generated or edited file, marked synthetic in its header, with its provenance in
+    ``<name>.provenance.json`` beside it; refuses to replace either."""
+    written = Path(path)
+    if not written.name.lower().endswith(NIFTI_SUFFIXES):
+        written = written.with_name(written.name + ".nii.gz")
+    sidecar = written.with_name(f"{file_stem(written)}.provenance.json")
+    if sidecar.exists():
+        raise InputError(f"{sidecar} already exists; choose a new file name")
+    seed = "" if provenance.get("seed") is None else f" seed {provenance['seed']}"
+    description = f"synthetic {provenance['family']}{seed} (napari-gan-augment)"
+    written = write_nifti(written, data, spacing, origin, description=description)
+    write_provenance(sidecar, provenance | {"file": written.name})
     return written
 
 
