@@ -2,7 +2,8 @@
 
 Run: ``python benchmarks/classification_sample.py`` (about 10 minutes on 2 CPU cores). The
 sample has no pathology, so this uses the semi-synthetic lesions of ``_data.py`` (bright
-ellipses drawn into a random half of the real slices): a ugan learns to add them (1,000 steps), then
+ellipses drawn into a random half of the real slices): a ugan learns to add them (1,000 steps,
+trained by the experiment on the training images of its split only), then
 DenseNet121 classifiers (lesion / no lesion) are trained on real images vs real + 64
 ugan-transformed object-free training images over 5 seeds. Writes the table and verdict
 between the ``classification:sample`` markers — whatever they are.
@@ -17,10 +18,9 @@ from _data import lesion_demo_pairs
 from _report import machine
 from experiment_sample import OUT, ROOT, replace_block
 
-from napari_gan_augment.config import DataConfig, TrainConfig
+from napari_gan_augment.config import DataConfig
 from napari_gan_augment.evaluation.experiment import ExperimentConfig, run_experiment
 from napari_gan_augment.evaluation.report import secondary_lines, summary_table
-from napari_gan_augment.training import train
 
 UGAN_STEPS = 1000
 
@@ -32,25 +32,17 @@ def main() -> None:
     folder.mkdir(parents=True)
     pairs = lesion_demo_pairs(random_share=0.5)
     data = DataConfig(source="pairs", path=str(pairs.save(folder / "lesions.npz")))
-    ugan = OUT / "ugan-lesions"
-    if not (ugan / "checkpoints" / "last.pt").exists():
-        shutil.rmtree(ugan, ignore_errors=True)
-        train(
-            ugan,
-            TrainConfig(
-                family="ugan",
-                data=data,
-                image_size=64,
-                steps=UGAN_STEPS,
-                batch_size=8,
-                options={"base_filters": 16},
-                device="cpu",
-            ),
-        )
     config = ExperimentConfig(
         data=data,
         task="classification",
-        synthetic_run=str(ugan),
+        # trained by the experiment on each split's training images only (never its test set)
+        generator={
+            "family": "ugan",
+            "image_size": 64,
+            "steps": UGAN_STEPS,
+            "batch_size": 8,
+            "options": {"base_filters": 16},
+        },
         synthetic_count=64,
         arms=("real", "real+synthetic"),
         seeds=5,
