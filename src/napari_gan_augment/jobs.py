@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -20,27 +21,40 @@ from typing import Any
 
 from .config import TrainConfig
 from .data.pairset import PairSet
-from .errors import GanAugmentError
+from .errors import GanAugmentError, InputError
 from .training.run_dir import RunDirectory
+from .training.run_lock import busy_message, holder
 
 
 @dataclass
 class TrainingProcess:
-    """A training job running in a child process.
+    """A training job in a child process: one this process started, or one found running.
 
     Attributes:
         run: its run directory.
-        process: the child process.
-        events_offset: size of ``metrics.jsonl`` before the job started: follow from here to
-            see exactly this job's events (a resumed run's file holds earlier ones too).
+        pid: the job's process id.
+        process: the child process when this process started it; ``None`` when attached to a
+            job another process (an earlier viewer, a terminal) started.
+        events_offset: where this job's events begin in ``metrics.jsonl`` (a resumed run's
+            file holds earlier sessions' events too).
     """
 
     run: RunDirectory
-    process: subprocess.Popen[bytes]
+    pid: int
+    process: subprocess.Popen[bytes] | None = None
     events_offset: int = 0
 
     def is_running(self) -> bool:
-        return self.process.poll() is None
+        if self.process is not None:
+            return self.process.poll() is None
+        return holder(self.run.root) is not None
+
+    def failed(self) -> bool:
+        """True when the job ended with an error (known exactly for jobs started here)."""
+        if self.process is not None:
+            return self.process.poll() not in (None, 0)
+        events = self.run.read_events()
+        return bool(events) and events[-1].get("status") == "error"
 
     def request_stop(self) -> None:
         """Ask the job to save and stop at its next step (it writes ``last.pt`` first)."""
@@ -48,8 +62,11 @@ class TrainingProcess:
 
     def kill(self) -> None:
         """Stop at once; ``last.pt`` from the latest sample grid stays loadable."""
-        self.process.kill()
-        self.process.wait()
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
+        else:
+            os.kill(self.pid, signal.SIGKILL)
 
 
 def _lower_priority() -> None:
@@ -65,10 +82,19 @@ def start_training_process(
     pairs: PairSet | None = None,
     steps: int | None = None,
 ) -> TrainingProcess:
-    """Prepare ``run_dir`` and start ``gan-augment train`` on it in a child process."""
+    """Prepare ``run_dir`` and start ``gan-augment train`` on it in a child process.
+
+    Refuses at once (before anything is written) when a job already runs in ``run_dir``; the
+    child holds the directory's lock for its whole life, so a race between two starters is
+    refused by the child too.
+    """
     run = RunDirectory(run_dir)
+    running = holder(run.root)
+    if running is not None:
+        raise InputError(busy_message(run.root, running))
     command = [sys.executable, "-m", "napari_gan_augment.cli", "train", "--run-dir", str(run.root)]
     if resume:
+        run.load_config()  # "holds no run" now, not in the child's log seconds later
         command.append("--resume")
         if steps:
             command += ["--steps", str(steps)]
@@ -88,7 +114,28 @@ def start_training_process(
         process = subprocess.Popen(
             command, stdout=log, stderr=subprocess.STDOUT, preexec_fn=_lower_priority
         )
-    return TrainingProcess(run, process, offset)
+    return TrainingProcess(run, process.pid, process, offset)
+
+
+def attach(run_dir: str | Path) -> TrainingProcess | None:
+    """The job running in ``run_dir`` (started by any process), or ``None`` if none runs."""
+    run = RunDirectory(run_dir)
+    pid = holder(run.root)
+    if pid is None:
+        return None
+    return TrainingProcess(run, pid, None, _last_start_offset(run))
+
+
+def _last_start_offset(run: RunDirectory) -> int:
+    """Byte offset of the latest ``start`` event: where the running session's events begin."""
+    offset = position = 0
+    if run.metrics_path.exists():
+        with open(run.metrics_path, "rb") as handle:
+            for line in handle:
+                if line.endswith(b"\n") and b'"event": "start"' in line:
+                    offset = position
+                position += len(line)
+    return offset
 
 
 def follow_events(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -9,8 +11,12 @@ import pytest
 
 from napari_gan_augment._qt.synthesize_widget import SynthesizeWidget
 from napari_gan_augment._qt.train_widget import TrainWidget
+from napari_gan_augment.jobs import attach
 from napari_gan_augment.synthesis import load_generator
 from napari_gan_augment.training import RunDirectory
+
+from ..conftest import tiny_config
+from .conftest import assert_in_view
 
 
 @pytest.fixture
@@ -51,6 +57,8 @@ def test_train_from_layers_in_a_child_process(viewer_with_sample, qtbot, tmp_pat
     assert len(widget._loss_plot.events) == 6  # every step event reached the plot
     preview = viewer.layers["run preview"]
     assert preview.rgb and preview.metadata["step"] == 6
+    assert_in_view(viewer, preview)  # beside the brain, framed without pressing Home
+    assert preview.translate[-1] > viewer.layers["t1"].extent.world[1][-1]  # not on top of it
     assert widget._start_button.enabled and not widget._stop_button.enabled
     np.testing.assert_array_equal(viewer.layers["t1"].data, image_before)
     np.testing.assert_array_equal(viewer.layers["tissue"].data, labels_before)
@@ -81,6 +89,34 @@ def test_stop_then_resume(viewer_with_sample, qtbot, tmp_path: Path):
     assert final["status"] == "finished" and final["step"] == stopped["step"] + 3
 
 
+def test_attach_to_a_job_started_elsewhere_and_stop_it_when_the_viewer_closes(
+    make_napari_viewer, qtbot, tmp_path: Path
+):
+    config, run_dir = tmp_path / "c.yaml", tmp_path / "run"
+    tiny_config(steps=100_000, sample_every=1000).save(config)
+    command = [sys.executable, "-m", "napari_gan_augment.cli", "train"]
+    terminal = subprocess.Popen(command + ["--config", str(config), "--run-dir", str(run_dir)])
+    try:
+        qtbot.waitUntil(lambda: attach(run_dir) is not None, timeout=120_000)
+        viewer = make_napari_viewer()
+        widget = TrainWidget(viewer)
+        viewer.window.add_dock_widget(widget)
+        widget._run_dir.value = run_dir  # choosing the directory attaches
+        assert widget._process is not None and widget._process.pid == terminal.pid
+        assert widget._stop_button.enabled and not widget._start_button.enabled
+        qtbot.waitUntil(lambda: widget._progress.value >= 2, timeout=120_000)
+
+        widget.ask_about_running_job = lambda job: "cancel"
+        assert not widget._on_viewer_closing()  # the viewer stays, the job runs on
+        assert terminal.poll() is None
+        widget.ask_about_running_job = lambda job: "stop"
+        viewer.close()
+        assert terminal.wait(timeout=60) == 0
+    finally:
+        terminal.kill()
+    assert RunDirectory(run_dir).read_events()[-1]["status"] == "stopped"
+
+
 def test_bad_layers_show_an_error_and_start_nothing(make_napari_viewer, tmp_path: Path):
     viewer = make_napari_viewer()
     viewer.add_image(np.random.rand(40, 40).astype(np.float32), name="img")
@@ -96,6 +132,8 @@ def test_bad_layers_show_an_error_and_start_nothing(make_napari_viewer, tmp_path
 
 def test_synthesize_adds_new_layers(make_napari_viewer, qtbot, trained_run: Path):
     viewer = make_napari_viewer()
+    brain = viewer.add_image(np.zeros((40, 90, 110), np.float32), scale=(2, 2, 2), name="brain")
+    viewer.dims.set_point(0, 60)  # the user looks at a slice the 5 new pairs do not reach
     widget = SynthesizeWidget(viewer)
     viewer.window.add_dock_widget(widget)
     widget._run_dir.value = trained_run
@@ -112,6 +150,8 @@ def test_synthesize_adds_new_layers(make_napari_viewer, qtbot, trained_run: Path
     assert masks.metadata["seed"] == 3 and masks.metadata["family"] == "pair-wgan"
     assert images.metadata["checkpoint"].endswith("last.pt")
     assert widget._progress.value == 5
+    assert_in_view(viewer, images)
+    assert images.extent.world[0][-1] > brain.extent.world[1][-1]  # beside, not on top
 
 
 def test_a_failing_job_reports_its_error(make_napari_viewer, qtbot, tmp_path: Path):
@@ -160,8 +200,11 @@ def test_painting_redraws_the_image_in_a_new_layer(make_napari_viewer, qtbot, pi
     from napari_gan_augment._qt.paint_widget import PaintToImageWidget
 
     viewer = make_napari_viewer()
-    labels = viewer.add_labels(np.zeros((3, 60, 50), np.uint8), name="drawn", scale=(2, 1, 1))
-    viewer.dims.set_current_step(0, 1)
+    viewer.add_image(np.zeros((12, 60, 50), np.float32), name="finer grid")
+    labels = viewer.add_labels(
+        np.zeros((3, 60, 50), np.uint8), name="drawn", scale=(2, 1, 1), translate=(4, 0, 0)
+    )
+    viewer.dims.set_point(0, 6)  # world z = 6 is the labels' data slice 1 (slider step 6)
     widget = PaintToImageWidget(viewer)
     viewer.window.add_dock_widget(widget)
     widget.reset_choices()
@@ -416,6 +459,7 @@ def test_evaluate_widget_runs_and_reads_an_experiment(
     prediction = viewer.layers["exp mix:8-8 prediction"]
     assert viewer.layers["exp prediction grid"].rgb
     assert prediction.data.shape == viewer.layers["exp ground truth"].data.shape
+    assert_in_view(viewer, viewer.layers["exp test images"])  # not hidden behind the brain
     np.testing.assert_array_equal(viewer.layers["tissue"].data, labels_before)
     # a second start into the same folder is refused, the first run is untouched
     before = (tmp_path / "exp" / "results.csv").read_text()

@@ -166,3 +166,38 @@ def test_sliced_wasserstein_orders_distributions() -> None:
     shifted = same + 1.0
     assert sliced_wasserstein(real, real) == 0.0
     assert sliced_wasserstein(same, real) < sliced_wasserstein(shifted, real)
+
+
+def test_one_job_per_run_directory_and_attaching_to_it(tmp_path: Path) -> None:
+    from napari_gan_augment.jobs import attach, start_training_process
+
+    process, run_dir = _start_cli_job(
+        tmp_path,
+        tiny_config(steps=100_000, sample_every=1000),
+        lambda events: any(e["event"] == "step" for e in events),
+    )
+    log_size = (run_dir / "metrics.jsonl").stat().st_size
+    with pytest.raises(InputError, match=f"PID {process.pid}"):
+        train(run_dir, resume=True)
+    with pytest.raises(InputError, match="in use by a running job"):
+        start_training_process(run_dir, resume=True)
+    assert not (run_dir / "job.log").exists()  # refused before anything was written
+
+    job = attach(run_dir)
+    assert job is not None and job.pid == process.pid and job.is_running()
+    assert job.events_offset < log_size  # its own session's events, start included
+    job.request_stop()
+    assert process.wait(timeout=60) == 0
+    assert not job.is_running() and attach(run_dir) is None
+    assert RunDirectory(run_dir).read_events()[-1]["status"] == "stopped"
+
+
+def test_the_lock_is_held_while_training_in_this_process(tmp_path: Path) -> None:
+    events = iter_training(tmp_path / "run", tiny_config(steps=1000))
+    while next(events)["event"] != "step":
+        pass
+    with pytest.raises(InputError, match=f"PID {os.getpid()}"):
+        next(iter_training(tmp_path / "run", resume=True))
+    events.close()  # closing releases it
+    summary = train(tmp_path / "run", resume=True, steps=3)
+    assert summary["status"] == "finished"

@@ -42,6 +42,7 @@ from ..evaluation.networks import LOSSES, SEGMENTERS
 from ..evaluation.report import BOX_METRICS, draw_arm_distribution, draw_curves, read_curves
 from ..synthesis.generate import require_checkpoint
 from .data_source import DataSourcePicker
+from .placement import beside_data, show_layers
 
 if TYPE_CHECKING:
     import napari
@@ -378,8 +379,13 @@ class EvaluateWidget(Container):
             return
         name = run_dir.name
         with np.load(run_dir / "predictions.npz") as saved:
-            self._viewer.add_image(saved["images"], name=f"{name} test images", colormap="gray")
-            self._viewer.add_labels(saved["masks"], name=f"{name} ground truth")
+            translate = beside_data(self._viewer, saved["images"].shape, (1.0, 1.0, 1.0))
+            images = self._viewer.add_image(
+                saved["images"], name=f"{name} test images", colormap="gray", translate=translate
+            )
+            self._viewer.add_labels(
+                saved["masks"], name=f"{name} ground truth", translate=translate
+            )
             for key in saved.files:
                 if key.endswith("/seed0"):
                     arm = key.removesuffix("/seed0")
@@ -387,8 +393,10 @@ class EvaluateWidget(Container):
                         saved[key],
                         name=f"{name} {arm} prediction",
                         metadata={"run_dir": str(run_dir), "arm": arm, "seed": 0},
+                        translate=translate,
                         visible=False,
                     )
+        show_layers(self._viewer, images)
         grid = run_dir / "plots" / "predictions.png"
         if grid.exists():  # the report's grid: image, truth and each arm's prediction
             self._viewer.add_image(

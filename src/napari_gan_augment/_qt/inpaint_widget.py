@@ -9,6 +9,7 @@ import numpy as np
 from magicgui.widgets import create_widget
 from napari.utils.notifications import show_error
 
+from ..errors import InputError
 from ..synthesis import inpaint_region, load_generator
 from .model_tool import ModelToolWidget
 from .paint_widget import displayed_slice
@@ -41,9 +42,13 @@ class InpaintWidget(ModelToolWidget):
         if image is None or hole is None:
             show_error("choose the Image layer and the Labels layer that marks the hole")
             return
-        step = self._viewer.dims.current_step
-        _, image_slice = displayed_slice(np.asarray(image.data), step)
-        _, hole_slice = displayed_slice(np.asarray(hole.data), step)
+        point = tuple(self._viewer.dims.point)
+        try:  # each layer sliced through its own transform: scales may differ
+            _, image_slice = displayed_slice(image, point)
+            _, hole_slice = displayed_slice(hole, point)
+        except InputError as exc:
+            show_error(str(exc))
+            return
         self._start(
             inpaint_with_metadata,
             image_slice.copy(),

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+import napari
 import napari.layers
 import numpy as np
 from magicgui.widgets import ComboBox, Container, FileEdit, Label, PushButton, create_widget
@@ -13,19 +14,26 @@ from napari.utils.notifications import show_error
 from qtpy.QtCore import QTimer
 
 from ..devices import DEVICE_CHOICES
-from ..errors import GanAugmentError
+from ..errors import GanAugmentError, InputError
 from ..synthesis import LoadedGenerator, images_for_masks, load_generator
 from ..synthesis.conditional import mask_model
-
-if TYPE_CHECKING:
-    import napari
 
 DEBOUNCE_MS = 30  # strokes arrive every few ms while dragging; one redraw per pause
 
 
-def displayed_slice(data: np.ndarray, current_step: tuple[int, ...]) -> tuple[Any, np.ndarray]:
-    """Index and 2D array of the slice the viewer shows (the last two axes are displayed)."""
-    index = tuple(int(i) for i in current_step[-data.ndim : -2]) if data.ndim > 2 else ()
+def displayed_slice(
+    layer: napari.layers.Layer, world_point: tuple[float, ...]
+) -> tuple[tuple[int, ...], np.ndarray]:
+    """Data index and 2D array of the layer's slice at the viewer's world position (the last
+    two axes are displayed). World → data goes through the layer's own transform, so layers
+    with other scales or translations than the rest of the viewer are sliced correctly."""
+    data = layer.data
+    point = np.asarray(layer.world_to_data(world_point))
+    index = tuple(int(round(float(c))) for c in point[: data.ndim - 2])
+    if any(not 0 <= i < n for i, n in zip(index, data.shape, strict=False)):
+        raise InputError(
+            f"the viewer shows a slice outside {layer.name!r}; move the slider into the layer"
+        )
     return index, np.asarray(data[index])
 
 
@@ -86,7 +94,11 @@ class PaintToImageWidget(Container):
             self._dirty = True
             return
         assert self._followed is not None and self._generator is not None
-        index, mask = displayed_slice(self._followed.data, self._viewer.dims.current_step)
+        try:
+            index, mask = displayed_slice(self._followed, tuple(self._viewer.dims.point))
+        except InputError as exc:
+            self._status.value = str(exc)
+            return
         self._busy, self._dirty = True, False
         worker = thread_worker(images_for_masks)(self._generator, mask.copy())
         worker.returned.connect(lambda image: self._on_image(index, image))

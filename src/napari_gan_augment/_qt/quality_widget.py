@@ -17,6 +17,7 @@ from ..errors import GanAugmentError
 from ..evaluation.quality import QualityConfig, evaluate_quality
 from ..synthesis.generate import require_checkpoint
 from .data_source import DataSourcePicker
+from .placement import beside_data, show_layers
 
 if TYPE_CHECKING:
     import napari
@@ -133,12 +134,15 @@ class QualityWidget(Container):
         for name in ("closest_pairs", "nearest_distances"):
             png = out / "plots" / f"{name}.png"
             if png.exists():
-                self._viewer.add_image(
-                    skio.imread(str(png)),
+                figure = skio.imread(str(png))
+                layer = self._viewer.add_image(
+                    figure,
                     name=f"{out.name} {name.replace('_', ' ')}",
                     rgb=True,
+                    translate=beside_data(self._viewer, figure.shape[:2], (1.0, 1.0)),
                     metadata={"report": str(out / "quality.json")},
                 )
+                show_layers(self._viewer, layer)
 
     def _on_error(self, exc: Exception) -> None:
         self._status.value = f"failed: {exc}"

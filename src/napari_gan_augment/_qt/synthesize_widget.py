@@ -26,6 +26,7 @@ from ..devices import DEVICE_CHOICES
 from ..errors import GanAugmentError
 from ..evaluation.gate import gated_batches
 from ..synthesis import load_generator, pair_route
+from .placement import beside_data, show_layers
 
 if TYPE_CHECKING:
     import napari
@@ -186,9 +187,11 @@ class SynthesizeWidget(Container):
         spacing = metadata.pop("spacing")
         name = f"{Path(metadata['run']).name} seed {metadata['seed']}"
         scale = (1.0, *spacing)  # a stack of 2D pairs along a new first axis
-        self._viewer.add_image(images, name=f"{name} images", scale=scale, metadata=metadata)
-        self._viewer.add_labels(masks, name=f"{name} masks", scale=scale, metadata=metadata)
-        self._viewer.dims.set_point(0, 0)  # show the first new pair, not an empty world slice
+        translate = beside_data(self._viewer, images.shape, scale)
+        placed = {"scale": scale, "translate": translate, "metadata": metadata}
+        layer = self._viewer.add_image(images, name=f"{name} images", **placed)
+        self._viewer.add_labels(masks, name=f"{name} masks", **placed)
+        show_layers(self._viewer, layer)
         gate = metadata.get("gate")
         self._status.value = f"added {len(images)} pairs" + (
             f" (gate kept {gate['kept']} of {gate['drawn']} drawn)" if gate else ""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,16 +20,19 @@ from magicgui.widgets import (
 )
 from napari.qt.threading import thread_worker
 from napari.utils.notifications import show_error, show_info
+from qtpy.QtCore import QEvent, QObject
+from qtpy.QtWidgets import QMessageBox
 from skimage import io as skio
 
 from ..config import TrainConfig
 from ..devices import DEVICE_CHOICES
 from ..errors import GanAugmentError
-from ..jobs import TrainingProcess, follow_events, start_training_process
+from ..jobs import TrainingProcess, attach, follow_events, start_training_process
 from ..models.registry import available_families, get_family
 from ..training.run_dir import RunDirectory, read_events
 from .data_source import DataSourcePicker
 from .loss_plot import LossPlotWidget
+from .placement import beside_data, show_layers
 
 if TYPE_CHECKING:
     import napari
@@ -42,6 +46,21 @@ def job_error_message(run: RunDirectory) -> str:
     errors = [line for line in lines if line.startswith("gan-augment: error:")]
     detail = errors[-1].removeprefix("gan-augment: error: ") if errors else "see the log"
     return f"training failed: {detail} ({run.log_path})"
+
+
+class CloseFilter(QObject):
+    """Calls ``allow_close()`` when the watched window is asked to close; ignores the close
+    when it returns False."""
+
+    def __init__(self, allow_close: Callable[[], bool]) -> None:
+        super().__init__()
+        self._allow_close = allow_close
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt API)
+        if event.type() == QEvent.Type.Close and not self._allow_close():
+            event.ignore()
+            return True
+        return False
 
 
 class TrainWidget(Container):
@@ -72,7 +91,7 @@ class TrainWidget(Container):
         )
         self._start_button = PushButton(text="Start")
         self._stop_button = PushButton(text="Stop", enabled=False)
-        self._resume_button = PushButton(text="Resume")
+        self._resume_button = PushButton(text="Resume", enabled=False)
         self._progress = ProgressBar(label="progress", min=0, max=1, value=0)
         self._status = Label(label="status", value="idle")
         self.extend(
@@ -102,7 +121,14 @@ class TrainWidget(Container):
         self._start_button.clicked.connect(self._on_start_clicked)
         self._stop_button.clicked.connect(self._on_stop_clicked)
         self._resume_button.clicked.connect(self._on_resume_clicked)
+        self._run_dir.changed.connect(self._on_run_dir_changed)
         self._on_family_changed(self._family.value)
+        self._on_run_dir_changed()
+        # napari has no public "about to close" event: watch its main window's Close.
+        self._close_filter = CloseFilter(self._on_viewer_closing)
+        window = getattr(napari_viewer.window, "_qt_window", None)
+        if window is not None:
+            window.installEventFilter(self._close_filter)
 
     # ----------------------------------------------------------------- building inputs
     def _on_family_changed(self, name: str) -> None:
@@ -138,9 +164,21 @@ class TrainWidget(Container):
             return
         self._follow()
 
+    def _on_run_dir_changed(self, *_: Any) -> None:
+        """Attach to a job already running in the chosen directory (started by an earlier
+        viewer or a terminal): its progress, loss curve and Stop come back."""
+        if self._process is not None and self._process.is_running():
+            return
+        job = attach(self._run_dir.value)
+        if job is not None:
+            self._process = job
+            self._follow()
+            self._status.value = f"attached to the running job (PID {job.pid})"
+            return
+        self._resume_button.enabled = RunDirectory(self._run_dir.value).has_run()
+
     def _on_resume_clicked(self) -> None:
         try:
-            RunDirectory(self._run_dir.value).load_config()
             self._process = start_training_process(
                 self._run_dir.value, resume=True, steps=self._steps.value
             )
@@ -172,8 +210,44 @@ class TrainWidget(Container):
         self._worker.start()
 
     def _set_running(self, running: bool) -> None:
-        self._start_button.enabled = self._resume_button.enabled = not running
+        self._start_button.enabled = not running
+        self._resume_button.enabled = not running and RunDirectory(self._run_dir.value).has_run()
         self._stop_button.enabled = running
+        if running:
+            self._progress.value = 0
+
+    def _on_viewer_closing(self) -> bool:
+        """Asks what to do with a running job; returns False to keep the viewer open."""
+        job = self._process
+        if job is None or not job.is_running():
+            return True
+        choice = self.ask_about_running_job(job)
+        if choice == "cancel":
+            return False
+        if choice == "stop":
+            job.request_stop()
+        if self._worker is not None:  # the widgets go away with the viewer: stop following
+            self._worker.yielded.disconnect()
+            self._worker.finished.disconnect()
+            self._worker.quit()
+        return True
+
+    def ask_about_running_job(self, job: TrainingProcess) -> str:
+        """ "stop", "leave" or "cancel", asked in a dialog."""
+        box = QMessageBox(self.native)
+        box.setWindowTitle("A training job is running")
+        box.setText(
+            f"Training in {job.run.root} (PID {job.pid}) is still running.\n\n"
+            "Stop it (it saves a checkpoint first), or leave it running: it goes on without "
+            "the viewer; to follow or stop it later, choose this run directory in the Train "
+            "widget, or create the file STOP in it."
+        )
+        stop = box.addButton("Stop the job", QMessageBox.ButtonRole.AcceptRole)
+        leave = box.addButton("Leave it running", QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        clicked = box.clickedButton()
+        return "stop" if clicked is stop else "leave" if clicked is leave else "cancel"
 
     # ----------------------------------------------------------------- feedback (main thread)
     def _on_event(self, event: dict[str, Any]) -> None:
@@ -208,14 +282,18 @@ class TrainWidget(Container):
             layer.data = grid
             layer.metadata.update(metadata)
         else:
-            self._viewer.add_image(grid, name=name, rgb=True, metadata=metadata)
+            translate = beside_data(self._viewer, grid.shape[:2], (1.0, 1.0))
+            layer = self._viewer.add_image(
+                grid, name=name, rgb=True, translate=translate, metadata=metadata
+            )
+            show_layers(self._viewer, layer)  # once: later grids update it in place
 
     def _on_job_finished(self) -> None:
         if self._pending:
             self._loss_plot.add_events(self._pending)
             self._pending = []
         self._set_running(False)
-        if self._process is not None and self._process.process.poll() not in (None, 0):
+        if self._process is not None and self._process.failed():
             self._status.value = job_error_message(self._process.run)
             show_error(self._status.value)
         else:

@@ -32,6 +32,7 @@ from ..models.registry import get_family
 from .checkpoint import load_checkpoint, save_checkpoint
 from .grids import pair_grid
 from .run_dir import RunDirectory
+from .run_lock import RunLock
 from .scoring import sliced_wasserstein
 
 
@@ -172,6 +173,17 @@ def iter_training(
         steps: when resuming, a new total number of steps (to train longer).
     """
     run = RunDirectory(run_dir)
+    with RunLock(run.root):  # one job per run directory, for the job's whole life
+        yield from _locked_training(run, config, resume, pairs, steps)
+
+
+def _locked_training(
+    run: RunDirectory,
+    config: TrainConfig | None,
+    resume: bool,
+    pairs: PairSet | None,
+    steps: int | None,
+) -> Iterator[dict[str, Any]]:
     if resume:
         stored = run.load_config()
         if config is not None and config.family != stored.family:

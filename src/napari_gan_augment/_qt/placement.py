@@ -1,0 +1,40 @@
+"""Where the plugin puts the layers it adds: beside the user's data, and in view at once.
+
+New layers never land on top of the user's data or at slider positions nobody looks at: they
+get a translate that puts them to the right of everything already in the viewer, the sliders
+move to their first slice, and the camera is fitted to all layers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import napari
+import napari.layers
+import numpy as np
+
+GAP = 0.05  # space between the user's data and the new layers, as a share of the data's width
+
+
+def beside_data(
+    viewer: napari.Viewer, shape: Sequence[int], scale: Sequence[float]
+) -> tuple[float, ...]:
+    """Translate for a new layer (``shape`` at ``scale``, last two axes displayed): to the right
+    of every layer in the viewer, top-aligned with them, its first slice at 0 on leading axes."""
+    translate = [0.0] * len(shape)
+    if len(viewer.layers) == 0:
+        return tuple(translate)
+    low, high = np.asarray(viewer.layers.extent.world)
+    width = high[-1] - low[-1]
+    translate[-2] = float(low[-2])
+    translate[-1] = float(high[-1] + GAP * width + scale[-1])
+    return tuple(translate)
+
+
+def show_layers(viewer: napari.Viewer, layer: napari.layers.Layer) -> None:
+    """Sliders to ``layer``'s first slice (world position of its first pixel), camera fitted."""
+    first = np.asarray(layer.data_to_world(np.zeros(layer.ndim)))
+    offset = viewer.dims.ndim - layer.ndim
+    for axis, value in enumerate(first[:-2]):
+        viewer.dims.set_point(offset + axis, float(value))
+    viewer.reset_view()

@@ -1,0 +1,28 @@
+"""A job left running when a test's viewer closes is stopped, not asked about: nobody can
+click the close dialog under a virtual display (the dialog itself is tested on its own)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from napari_gan_augment._qt.train_widget import TrainWidget
+
+
+@pytest.fixture(autouse=True)
+def stop_jobs_when_the_viewer_closes(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(TrainWidget, "ask_about_running_job", lambda self, job: "stop")
+
+
+def assert_in_view(viewer, layer) -> None:
+    """``layer`` is on screen: the sliders sit inside its slices and its displayed extent lies
+    inside the canvas (camera centre ± half the canvas in world units)."""
+    low, high = np.asarray(layer.extent.world)
+    offset = viewer.dims.ndim - layer.ndim
+    for axis in range(layer.ndim - 2):
+        assert low[axis] <= viewer.dims.point[offset + axis] <= high[axis], "slider outside"
+    camera = viewer.scene.camera
+    half = np.asarray(viewer.canvas.size, float) / camera.zoom / 2
+    centre = np.asarray(camera.center[-2:], float)
+    assert np.all(centre - half <= low[-2:] + 1e-6), (centre - half, low[-2:])
+    assert np.all(high[-2:] <= centre + half + 1e-6), (high[-2:], centre + half)
