@@ -43,10 +43,11 @@ from .evaluation import (
     summarise,
     write_report,
 )
+from .evaluation.comparison import Comparison, compare_label_files, compare_labels
 from .evaluation.curve import iter_curve
 from .evaluation.gate import GateSettings, PairGate, gate_pairs, gated_batches
 from .evaluation.yardstick import train_on_synthetic
-from .jobs import follow_events, start_training_process
+from .jobs import attach, follow_events, start_training_process
 from .models.registry import available_families, get_family
 from .synthesis import (
     MaskDeformation,
@@ -68,6 +69,10 @@ from .synthesis.writing import write_provenance
 from .training import RunDirectory, iter_training, train
 
 __all__ = [
+    "Comparison",
+    "attach",
+    "compare_label_files",
+    "compare_labels",
     "GateSettings",
     "gate_pairs",
     "gated_batches",

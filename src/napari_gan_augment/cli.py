@@ -1,4 +1,5 @@
-"""The ``gan-augment`` command line: ``train``, ``generate``, ``demo``, ``families``, ``config``."""
+"""The ``gan-augment`` command line: ``train``, ``generate``, ``evaluate``, ``quality``,
+``compare``, ``demo``, ``families``, ``config`` and the editing commands."""
 
 from __future__ import annotations
 
@@ -199,6 +200,21 @@ def _cmd_quality(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from .evaluation.comparison import compare_label_files
+
+    comparison = compare_label_files(args.prediction, args.truth)
+    for metric, value in comparison.rows():
+        print(f"{metric:16s} {value}")
+    if args.json:
+        out = Path(args.json)
+        if out.exists():
+            raise GanAugmentError(f"{out} already exists; choose a new file name")
+        out.write_text(json.dumps(comparison.metrics, indent=1))
+        print(f"metrics: {out}")
+    return 0
+
+
 def _cmd_families(args: argparse.Namespace) -> int:
     from .models.registry import available_families, get_family
 
@@ -335,6 +351,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     quality.add_argument("--out", required=True, help="new folder for quality.json/.md and plots")
     quality.set_defaults(func=_cmd_quality)
+
+    compare = commands.add_parser(
+        "compare", help="Dice, IoU, HD95 (mm)… of a prediction against a ground truth"
+    )
+    compare.add_argument("prediction", help="label image (NIfTI, TIFF or PNG)")
+    compare.add_argument("truth", help="ground-truth label image; its spacing is used")
+    compare.add_argument("--json", help="also write every metric to this new JSON file")
+    compare.set_defaults(func=_cmd_compare)
 
     demo = commands.add_parser("demo", help="train on the bundled brain sample and report")
     demo.add_argument("--out", default="demo-out", help="new output folder")

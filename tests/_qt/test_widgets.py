@@ -154,6 +154,25 @@ def test_synthesize_adds_new_layers(make_napari_viewer, qtbot, trained_run: Path
     assert images.extent.world[0][-1] > brain.extent.world[1][-1]  # beside, not on top
 
 
+def test_a_worker_error_is_shown_once_without_a_traceback(
+    make_napari_viewer, qtbot, tmp_path: Path
+):
+    from napari.utils.notifications import ErrorNotification, notification_manager
+
+    viewer = make_napari_viewer()
+    widget = SynthesizeWidget(viewer)
+    viewer.window.add_dock_widget(widget)
+    widget._run_dir.value = tmp_path / "not-a-run"
+    before = len(notification_manager.records)
+    widget._run_button.clicked.emit()
+    qtbot.waitUntil(lambda: widget._run_button.enabled, timeout=60_000)
+    new = notification_manager.records[before:]
+    assert len(new) == 1 and not isinstance(new[0], ErrorNotification), new
+    assert "not-a-run" in new[0].message and "Traceback" not in new[0].message
+    assert widget._status.value.startswith("failed") and widget._run_button.enabled
+    assert len(viewer.layers) == 0
+
+
 def test_a_failing_job_reports_its_error(make_napari_viewer, qtbot, tmp_path: Path):
     viewer = make_napari_viewer()
     widget = TrainWidget(viewer)
@@ -391,8 +410,10 @@ def test_translate_widget(make_napari_viewer, qtbot, tmp_path: Path):
     np.testing.assert_array_equal(image.data, data)
 
 
-def test_compare_layers(make_napari_viewer):
+def test_compare_layers_and_its_cli_twin(make_napari_viewer, qtbot, tmp_path: Path, capsys):
     from napari_gan_augment._qt.compare_widget import CompareLayersWidget
+    from napari_gan_augment.cli import main
+    from napari_gan_augment.data.io import write_nifti
     from napari_gan_augment.evaluation import segmentation_metrics
 
     viewer = make_napari_viewer()
@@ -405,17 +426,33 @@ def test_compare_layers(make_napari_viewer):
     widget = CompareLayersWidget(viewer)
     viewer.window.add_dock_widget(widget)
     widget.reset_choices()
+    assert widget._prediction.value is not widget._truth.value  # two layers, two defaults
     widget._prediction.value, widget._truth.value = pred, truth
     widget._compare_button.clicked.emit()
-    table = {metric: value for metric, value in widget._table.value["data"]}
+    qtbot.waitUntil(lambda: "pred vs truth errors" in viewer.layers, timeout=30_000)
+    rows = widget._table.value["data"]
+    assert [r[0] for r in rows[:3]] == ["mean_dice", "mean_iou", "accuracy"]  # summary first
+    table = dict(rows)
     expected = segmentation_metrics(pred_data, truth_data, (0.5, 2.0))
     assert float(table["dice_1"]) == pytest.approx(expected["dice_1"], rel=1e-3)
     assert float(table["hd95_mm_1"]) == pytest.approx(expected["hd95_mm_1"], rel=1e-3)
-    errors = viewer.layers["pred vs truth errors"].data
-    assert int((errors == 1).sum()) == expected["fp_1"] == 30
-    assert int((errors == 2).sum()) == expected["fn_1"] == 30
+    assert table["fp_1"] == "30"  # a count, not "30.0000"
+    layer = viewer.layers["pred vs truth errors"]
+    assert int((layer.data == 1).sum()) == expected["fp_1"] == 30
+    assert int((layer.data == 2).sum()) == expected["fn_1"] == 30
+    tissue_colours = truth.colormap.map(np.array([1, 2]))
+    error_colours = layer.colormap.map(np.array([1, 2]))
+    assert not np.allclose(error_colours, tissue_colours)  # errors do not look like tissue
     np.testing.assert_array_equal(truth.data, truth_data)
     np.testing.assert_array_equal(pred.data, pred_data)
+
+    # the command-line twin, on the same labels saved with the same spacing
+    write_nifti(tmp_path / "truth.nii.gz", truth_data, (0.5, 2.0))
+    write_nifti(tmp_path / "pred.nii.gz", pred_data, (0.5, 2.0))
+    capsys.readouterr()
+    code = main(["compare", str(tmp_path / "pred.nii.gz"), str(tmp_path / "truth.nii.gz")])
+    printed = dict(line.split(maxsplit=1) for line in capsys.readouterr().out.splitlines())
+    assert code == 0 and printed == table
 
 
 def test_evaluate_widget_runs_and_reads_an_experiment(

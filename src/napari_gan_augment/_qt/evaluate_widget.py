@@ -31,7 +31,6 @@ from magicgui.widgets import (
 )
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
 from matplotlib.figure import Figure
-from napari.qt.threading import thread_worker
 from napari.utils.notifications import show_error, show_info
 from skimage import io as skio
 
@@ -43,6 +42,7 @@ from ..evaluation.report import BOX_METRICS, draw_arm_distribution, draw_curves,
 from ..synthesis.generate import require_checkpoint
 from .data_source import DataSourcePicker
 from .placement import beside_data, show_layers
+from .workers import start_worker
 
 if TYPE_CHECKING:
     import napari
@@ -257,11 +257,14 @@ class EvaluateWidget(Container):
         self._progress.value = 0
         self._set_running(True)
         self._status.value = "loading data and the generator…"
-        self._worker = thread_worker(_leaving_a_core_free)(config, run_dir)
-        self._worker.yielded.connect(self._on_event)
-        self._worker.errored.connect(self._on_error)
-        self._worker.finished.connect(self._on_finished)
-        self._worker.start()
+        self._worker = start_worker(
+            _leaving_a_core_free,
+            config,
+            run_dir,
+            yielded=self._on_event,
+            errored=self._on_error,
+            finished=self._on_finished,
+        )
 
     def _on_stop_clicked(self) -> None:
         if self._worker is not None:
@@ -296,8 +299,7 @@ class EvaluateWidget(Container):
             self.load_results(Path(event["run_dir"]))
 
     def _on_error(self, exc: Exception) -> None:
-        self._status.value = f"failed: {exc}"
-        show_error(str(exc))
+        self._status.value = "failed (see the notification)"
 
     def _on_finished(self) -> None:
         self._set_running(False)

@@ -3,31 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from magicgui.widgets import ComboBox, Container, FileEdit, Label, PushButton, Widget
-from napari.qt.threading import thread_worker
-from napari.utils.notifications import show_error
 
 from ..devices import DEVICE_CHOICES
-from ..errors import GanAugmentError
+from .workers import start_worker
 
 if TYPE_CHECKING:
     import napari
-
-
-@dataclass(frozen=True)
-class _UserError:
-    message: str
 
 
 class ModelToolWidget(Container):
     """Runs one core function off the main thread and hands its result to ``on_result``.
 
     Subclasses set ``run_label``, ``button_text`` and ``hint``, pass their input widgets, and
-    call :meth:`_start` from ``_on_run_clicked``. A :class:`GanAugmentError` raised by the
-    work becomes a notification and a "failed" status; nothing is added then.
+    call :meth:`_start` from ``_on_run_clicked``. An error raised by the work becomes one
+    notification and a "failed" status; nothing is added then.
     """
 
     run_label: ClassVar[str] = "run"
@@ -54,22 +46,14 @@ class ModelToolWidget(Container):
         """Call ``work(run_dir, device, *args)`` in a worker thread."""
         run_dir, device = str(self._run_dir.value), self._device.value
 
-        def guarded() -> Any:
-            try:
-                return work(run_dir, device, *args)
-            except GanAugmentError as exc:
-                return _UserError(str(exc))
-
         self._status.value = "working…"
         self._run_button.enabled = False
-        self._worker = thread_worker(guarded)()
-        self._worker.returned.connect(lambda result: self._on_returned(result, on_result))
-        self._worker.finished.connect(lambda: setattr(self._run_button, "enabled", True))
-        self._worker.start()
-
-    def _on_returned(self, result: Any, on_result: Callable[[Any], None]) -> None:
-        if isinstance(result, _UserError):
-            self._status.value = "failed"
-            show_error(result.message)
-            return
-        on_result(result)
+        self._worker = start_worker(
+            work,
+            run_dir,
+            device,
+            *args,
+            returned=on_result,
+            errored=lambda exc: setattr(self._status, "value", "failed (see the notification)"),
+            finished=lambda: setattr(self._run_button, "enabled", True),
+        )

@@ -9,7 +9,6 @@ import napari
 import napari.layers
 import numpy as np
 from magicgui.widgets import ComboBox, Container, FileEdit, Label, PushButton, create_widget
-from napari.qt.threading import thread_worker
 from napari.utils.notifications import show_error
 from qtpy.QtCore import QTimer
 
@@ -17,6 +16,7 @@ from ..devices import DEVICE_CHOICES
 from ..errors import GanAugmentError, InputError
 from ..synthesis import LoadedGenerator, images_for_masks, load_generator
 from ..synthesis.conditional import mask_model
+from .workers import start_worker
 
 DEBOUNCE_MS = 30  # strokes arrive every few ms while dragging; one redraw per pause
 
@@ -100,11 +100,14 @@ class PaintToImageWidget(Container):
             self._status.value = str(exc)
             return
         self._busy, self._dirty = True, False
-        worker = thread_worker(images_for_masks)(self._generator, mask.copy())
-        worker.returned.connect(lambda image: self._on_image(index, image))
-        worker.errored.connect(self._on_error)
-        worker.finished.connect(self._on_finished)
-        worker.start()
+        start_worker(
+            images_for_masks,
+            self._generator,
+            mask.copy(),
+            returned=lambda image: self._on_image(index, image),
+            errored=self._on_error,
+            finished=self._on_finished,
+        )
 
     def _on_image(self, index: tuple[int, ...], image: np.ndarray) -> None:
         labels = self._followed
@@ -126,9 +129,7 @@ class PaintToImageWidget(Container):
         self._status.value = f"redrawn in {self.latencies_ms[-1]:.0f} ms after the last stroke"
 
     def _on_error(self, exc: Exception) -> None:
-        self._status.value = str(exc)
-        if isinstance(exc, GanAugmentError):
-            show_error(str(exc))
+        self._status.value = "failed (see the notification)"
 
     def _on_finished(self) -> None:
         self._busy = False

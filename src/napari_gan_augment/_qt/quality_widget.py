@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 
 from magicgui.widgets import ComboBox, Container, FileEdit, Label, ProgressBar, PushButton, SpinBox
 from magicgui.widgets import Table as MagicTable
-from napari.qt.threading import thread_worker
 from napari.utils.notifications import show_error
 from skimage import io as skio
 
@@ -18,6 +17,7 @@ from ..evaluation.quality import QualityConfig, evaluate_quality
 from ..synthesis.generate import require_checkpoint
 from .data_source import DataSourcePicker
 from .placement import beside_data, show_layers
+from .workers import start_worker
 
 if TYPE_CHECKING:
     import napari
@@ -117,11 +117,14 @@ class QualityWidget(Container):
         self._run_button.enabled = False
         self._progress.max = 0  # busy indicator: the measures report no steps
         self._status.value = "training the feature extractors and the segmenter…"
-        self._worker = thread_worker(evaluate_quality)(config, out)
-        self._worker.returned.connect(self._on_done)
-        self._worker.errored.connect(self._on_error)
-        self._worker.finished.connect(self._on_finished)
-        self._worker.start()
+        self._worker = start_worker(
+            evaluate_quality,
+            config,
+            out,
+            returned=self._on_done,
+            errored=self._on_error,
+            finished=self._on_finished,
+        )
 
     def _on_done(self, report: dict[str, Any]) -> None:
         self._table.value = quality_rows(report)
@@ -145,8 +148,7 @@ class QualityWidget(Container):
                 show_layers(self._viewer, layer)
 
     def _on_error(self, exc: Exception) -> None:
-        self._status.value = f"failed: {exc}"
-        show_error(str(exc))
+        self._status.value = "failed (see the notification)"
 
     def _on_finished(self) -> None:
         self._run_button.enabled = True

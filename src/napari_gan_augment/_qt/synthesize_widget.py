@@ -18,15 +18,14 @@ from magicgui.widgets import (
     PushButton,
     SpinBox,
 )
-from napari.qt.threading import thread_worker
-from napari.utils.notifications import show_error
 
 from ..config import GateSettings
 from ..devices import DEVICE_CHOICES
-from ..errors import GanAugmentError
+from ..errors import InputError
 from ..evaluation.gate import gated_batches
 from ..synthesis import load_generator, pair_route
 from .placement import beside_data, show_layers
+from .workers import start_worker
 
 if TYPE_CHECKING:
     import napari
@@ -50,30 +49,25 @@ def synthesize_with_progress(
     and why). User errors are yielded as one message (a string) instead of raised, so the
     widget can show them as a notification and keep going.
     """
-    try:
-        generator = load_generator(run_dir, checkpoint, device)
-        route = pair_route(generator, mask_run or None, device=device, mask_cleanup=mask_cleanup)
-        metadata = route.provenance(seed)
-        if gate is None:
-            batches = route.batches(count, seed, batch_size=32)
-        else:
-            batches, pair_gate = gated_batches(route, count, gate, seed, batch_size=32)
-        images, masks = [], []
-        for batch in batches:
-            images.append(batch.images)
-            masks.append(batch.masks)
-            yield batch.start + len(batch.images)
-    except GanAugmentError as exc:
-        yield str(exc)
-        return
+    generator = load_generator(run_dir, checkpoint, device)
+    route = pair_route(generator, mask_run or None, device=device, mask_cleanup=mask_cleanup)
+    metadata = route.provenance(seed)
+    if gate is None:
+        batches = route.batches(count, seed, batch_size=32)
+    else:
+        batches, pair_gate = gated_batches(route, count, gate, seed, batch_size=32)
+    images, masks = [], []
+    for batch in batches:
+        images.append(batch.images)
+        masks.append(batch.masks)
+        yield batch.start + len(batch.images)
     if gate is not None:
         metadata["gate"] = pair_gate.record()
         if not images:
-            yield (
+            raise InputError(
                 f"no pair passed the quality gate ({metadata['gate']['drawn']} drawn); lower "
                 "its min Dice or train the generator longer"
             )
-            return
     metadata |= {"count": sum(len(i) for i in images), "spacing": generator.spacing}
     yield np.concatenate(images), np.concatenate(masks), metadata
 
@@ -153,7 +147,9 @@ class SynthesizeWidget(Container):
         self._status.value = "loading generator…" + (
             " and training the gate's U-Net on the run's real pairs…" if gate else ""
         )
-        self._worker = thread_worker(synthesize_with_progress)(
+        self._run_button.enabled, self._cancel_button.enabled = False, True
+        self._worker = start_worker(
+            synthesize_with_progress,
             str(self._run_dir.value),
             self._checkpoint.value,
             self._count.value,
@@ -162,12 +158,10 @@ class SynthesizeWidget(Container):
             self._mask_run_path(),
             self._cleanup.value,
             gate,
+            yielded=self._on_yielded,
+            errored=self._on_errored,
+            finished=self._on_finished,
         )
-        self._worker.yielded.connect(self._on_yielded)
-        self._worker.errored.connect(self._on_errored)
-        self._worker.finished.connect(self._on_finished)
-        self._run_button.enabled, self._cancel_button.enabled = False, True
-        self._worker.start()
 
     def _on_cancel_clicked(self) -> None:
         if self._worker is not None:
@@ -175,10 +169,6 @@ class SynthesizeWidget(Container):
             self._status.value = "cancelled"
 
     def _on_yielded(self, value: Any) -> None:
-        if isinstance(value, str):
-            self._status.value = "failed"
-            show_error(value)
-            return
         if isinstance(value, int):
             self._progress.value = value
             self._status.value = f"{value}/{self._count.value} pairs"
@@ -198,7 +188,7 @@ class SynthesizeWidget(Container):
         )
 
     def _on_errored(self, exc: Exception) -> None:
-        self._status.value = f"failed: {exc}"
+        self._status.value = "failed (see the notification)"
 
     def _on_finished(self) -> None:
         self._run_button.enabled, self._cancel_button.enabled = True, False

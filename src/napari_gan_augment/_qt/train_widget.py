@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import napari.layers
+import numpy as np
 from magicgui.widgets import (
     ComboBox,
     Container,
@@ -18,26 +19,23 @@ from magicgui.widgets import (
     PushButton,
     SpinBox,
 )
-from napari.qt.threading import thread_worker
 from napari.utils.notifications import show_error, show_info
 from qtpy.QtCore import QEvent, QObject
 from qtpy.QtWidgets import QMessageBox
-from skimage import io as skio
 
 from ..config import TrainConfig
 from ..devices import DEVICE_CHOICES
 from ..errors import GanAugmentError
-from ..jobs import TrainingProcess, attach, follow_events, start_training_process
+from ..jobs import TrainingProcess, attach, start_training_process
 from ..models.registry import available_families, get_family
-from ..training.run_dir import RunDirectory, read_events
+from ..training.run_dir import RunDirectory
 from .data_source import DataSourcePicker
-from .loss_plot import LossPlotWidget
+from .loss_plot import LossPlotWidget, follow_with_plot
 from .placement import beside_data, show_layers
+from .workers import start_worker
 
 if TYPE_CHECKING:
     import napari
-
-REDRAW_EVERY_S = 0.5
 
 
 def job_error_message(run: RunDirectory) -> str:
@@ -71,8 +69,6 @@ class TrainWidget(Container):
         self._viewer = napari_viewer
         self._process: TrainingProcess | None = None
         self._worker: Any = None
-        self._pending: list[dict[str, Any]] = []
-        self._last_redraw = 0.0
 
         self._data = DataSourcePicker()
         self._family = ComboBox(label="family", choices=available_families(), value="pair-wgan")
@@ -195,19 +191,16 @@ class TrainWidget(Container):
     def _follow(self) -> None:
         process = self._process
         assert process is not None
-        self._loss_plot.reset()
-        # A resumed run's history; this job's own events arrive through the worker.
-        self._loss_plot.add_events(
-            list(read_events(process.run.metrics_path, process.events_offset))
-        )
         self._set_running(True)
         self._status.value = "starting…"
-        self._worker = thread_worker(follow_events)(
-            process.run.root, process.is_running, process.events_offset
+        self._worker = start_worker(
+            follow_with_plot,
+            process.run.root,
+            process.is_running,
+            process.events_offset,
+            yielded=self._on_event,
+            finished=self._on_job_finished,
         )
-        self._worker.yielded.connect(self._on_event)
-        self._worker.finished.connect(self._on_job_finished)
-        self._worker.start()
 
     def _set_running(self, running: bool) -> None:
         self._start_button.enabled = not running
@@ -257,24 +250,19 @@ class TrainWidget(Container):
             self._progress.value = event["step"]
             self._status.value = f"training {event['family']} on {event['device']}"
         elif kind == "step":
-            self._pending.append(event)
             self._progress.value = event["step"]
             self._status.value = (
                 f"step {event['step']}/{self._progress.max} · "
                 f"{event['steps_per_second']:.2f} steps/s"
             )
-        elif kind == "sample":
-            self._show_preview(Path(event["path"]), event["step"])
+        elif kind == "sample" and "grid" in event:
+            self._show_preview(event["grid"], event["step"])
+        elif kind == "plot":
+            self._loss_plot.show_plot(event["image"], event["events"])
         elif kind == "end":
             self._status.value = f"{event['status']} at step {event['step']} {event['message']}"
-        now = time.monotonic()
-        if self._pending and (kind != "step" or now - self._last_redraw > REDRAW_EVERY_S):
-            self._loss_plot.add_events(self._pending)
-            self._pending = []
-            self._last_redraw = now
 
-    def _show_preview(self, png: Path, step: int) -> None:
-        grid = skio.imread(str(png))
+    def _show_preview(self, grid: np.ndarray, step: int) -> None:
         name = f"{Path(self._process.run.root).name} preview" if self._process else "preview"
         metadata = {"run_dir": str(self._process.run.root) if self._process else "", "step": step}
         if name in self._viewer.layers:
@@ -289,9 +277,6 @@ class TrainWidget(Container):
             show_layers(self._viewer, layer)  # once: later grids update it in place
 
     def _on_job_finished(self) -> None:
-        if self._pending:
-            self._loss_plot.add_events(self._pending)
-            self._pending = []
         self._set_running(False)
         if self._process is not None and self._process.failed():
             self._status.value = job_error_message(self._process.run)
