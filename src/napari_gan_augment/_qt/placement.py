@@ -1,8 +1,8 @@
 """Where the plugin puts the layers it adds: beside the user's data, and in view at once.
 
 New layers never land on top of the user's data or at slider positions nobody looks at: they
-get a translate that puts them to the right of everything already in the viewer, the sliders
-move to their first slice, and the camera is fitted to all layers.
+get a translate that puts them to the right of everything already in the viewer with their
+first slice at the current slider position, and the camera is fitted to all layers.
 """
 
 from __future__ import annotations
@@ -20,10 +20,14 @@ def beside_data(
     viewer: napari.Viewer, shape: Sequence[int], scale: Sequence[float]
 ) -> tuple[float, ...]:
     """Translate for a new layer (``shape`` at ``scale``, last two axes displayed): to the right
-    of every layer in the viewer, top-aligned with them, its first slice at 0 on leading axes."""
+    of every layer in the viewer, top-aligned with them, its first slice where the sliders are
+    now (so the user's current slice stays in view beside it)."""
     translate = [0.0] * len(shape)
     if len(viewer.layers) == 0:
         return tuple(translate)
+    point = tuple(viewer.dims.point)
+    for axis in range(len(shape) - 2):  # leading axes, aligned to the viewer's last axes
+        translate[axis] = float(point[len(point) - len(shape) + axis])
     low, high = np.asarray(viewer.layers.extent.world)
     width = high[-1] - low[-1]
     translate[-2] = float(low[-2])
