@@ -41,7 +41,7 @@ from ..evaluation.networks import LOSSES, SEGMENTERS
 from ..evaluation.report import BOX_METRICS, draw_arm_distribution, draw_curves, read_curves
 from ..synthesis.generate import require_checkpoint
 from .data_source import DataSourcePicker
-from .placement import beside_data, show_layers
+from .placement import beside_data, show_layer
 from .workers import start_worker
 
 if TYPE_CHECKING:
@@ -398,7 +398,7 @@ class EvaluateWidget(Container):
                         translate=translate,
                         visible=False,
                     )
-        show_layers(self._viewer, images)
+        show_layer(self._viewer, images)
         grid = run_dir / "plots" / "predictions.png"
         if grid.exists():  # the report's grid: image, truth and each arm's prediction
             self._viewer.add_image(

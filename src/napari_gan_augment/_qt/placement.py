@@ -35,7 +35,7 @@ def beside_data(
     return tuple(translate)
 
 
-def show_layers(viewer: napari.Viewer, layer: napari.layers.Layer) -> None:
+def show_layer(viewer: napari.Viewer, layer: napari.layers.Layer) -> None:
     """Sliders to ``layer``'s first slice (world position of its first pixel), camera fitted."""
     first = np.asarray(layer.data_to_world(np.zeros(layer.ndim)))
     offset = viewer.dims.ndim - layer.ndim

@@ -16,7 +16,7 @@ from ..errors import GanAugmentError
 from ..evaluation.quality import QualityConfig, evaluate_quality
 from ..synthesis.generate import require_checkpoint
 from .data_source import DataSourcePicker
-from .placement import beside_data, show_layers
+from .placement import beside_data, show_layer
 from .workers import start_worker
 
 if TYPE_CHECKING:
@@ -145,7 +145,7 @@ class QualityWidget(Container):
                     translate=beside_data(self._viewer, figure.shape[:2], (1.0, 1.0)),
                     metadata={"report": str(out / "quality.json")},
                 )
-                show_layers(self._viewer, layer)
+                show_layer(self._viewer, layer)
 
     def _on_error(self, exc: Exception) -> None:
         self._status.value = "failed (see the notification)"

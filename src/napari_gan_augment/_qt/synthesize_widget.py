@@ -24,7 +24,7 @@ from ..devices import DEVICE_CHOICES
 from ..errors import InputError
 from ..evaluation.gate import gated_batches
 from ..synthesis import load_generator, pair_route
-from .placement import beside_data, show_layers
+from .placement import beside_data, show_layer
 from .workers import start_worker
 
 if TYPE_CHECKING:
@@ -181,7 +181,7 @@ class SynthesizeWidget(Container):
         placed = {"scale": scale, "translate": translate, "metadata": metadata}
         layer = self._viewer.add_image(images, name=f"{name} images", **placed)
         self._viewer.add_labels(masks, name=f"{name} masks", **placed)
-        show_layers(self._viewer, layer)
+        show_layer(self._viewer, layer)
         gate = metadata.get("gate")
         self._status.value = f"added {len(images)} pairs" + (
             f" (gate kept {gate['kept']} of {gate['drawn']} drawn)" if gate else ""

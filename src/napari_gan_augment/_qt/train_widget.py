@@ -31,7 +31,7 @@ from ..models.registry import available_families, get_family
 from ..training.run_dir import RunDirectory
 from .data_source import DataSourcePicker
 from .loss_plot import LossPlotWidget, follow_with_plot
-from .placement import beside_data, show_layers
+from .placement import beside_data, show_layer
 from .workers import start_worker
 
 if TYPE_CHECKING:
@@ -274,7 +274,7 @@ class TrainWidget(Container):
             layer = self._viewer.add_image(
                 grid, name=name, rgb=True, translate=translate, metadata=metadata
             )
-            show_layers(self._viewer, layer)  # once: later grids update it in place
+            show_layer(self._viewer, layer)  # once: later grids update it in place
 
     def _on_job_finished(self) -> None:
         self._set_running(False)
