@@ -47,7 +47,15 @@ from .evaluation.comparison import Comparison, compare_label_files, compare_labe
 from .evaluation.curve import iter_curve
 from .evaluation.gate import GateSettings, PairGate, gate_pairs, gated_batches
 from .evaluation.yardstick import train_on_synthetic
-from .jobs import attach, follow_events, start_training_process
+from .jobs import (
+    Job,
+    attach,
+    follow_events,
+    start_experiment_job,
+    start_quality_job,
+    start_training_process,
+    wait_for,
+)
 from .models.registry import available_families, get_family
 from .synthesis import (
     MaskDeformation,
@@ -71,6 +79,10 @@ from .training import RunDirectory, iter_training, train
 __all__ = [
     "Comparison",
     "attach",
+    "Job",
+    "start_experiment_job",
+    "start_quality_job",
+    "wait_for",
     "compare_label_files",
     "compare_labels",
     "GateSettings",

@@ -156,39 +156,63 @@ def _cmd_inpaint(args: argparse.Namespace) -> int:
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     from .evaluation.curve import iter_curve
     from .evaluation.experiment import ExperimentConfig, iter_experiment
+    from .jobs import JobSession
 
     config = ExperimentConfig.load(args.config)
-    bar = None
-    events = iter_curve if config.real_counts else iter_experiment
-    for event in events(config, args.run_dir):
-        if event["event"] == "arm":
-            if bar is None or bar.n == bar.total:
-                label = f"{event.get('count', 'all')} real: arms × seeds × folds"
-                bar = _progress_bar(event["total"], 0, label)
-            bar.update(1)
-            bar.set_postfix(arm=event["arm"], seed=event["seed"])
-        elif event["event"] == "generator" and event["kind"] == "start":
-            print(f"training the generator of fold {event['fold']} on its training pool")
-    if bar is not None:
+    session = JobSession(args.run_dir, "experiment")
+    bars: list[Any] = []
+
+    def with_progress(events: Any) -> Any:
+        for event in events:
+            if event["event"] == "arm":
+                if not bars or bars[-1].n == bars[-1].total:
+                    label = f"{event.get('count', 'all')} real: arms × seeds × folds"
+                    bars.append(_progress_bar(event["total"], 0, label))
+                bars[-1].update(1)
+                bars[-1].set_postfix(arm=event["arm"], seed=event["seed"])
+            elif event["event"] == "generator" and event["kind"] == "start":
+                print(f"training the generator of fold {event['fold']} on its training pool")
+            yield event
+
+    events = (iter_curve if config.real_counts else iter_experiment)(config, args.run_dir)
+    status = session.run(with_progress(events))
+    for bar in bars:
         bar.close()
+    run_dir = Path(args.run_dir)
+    if status == "stopped":
+        print(f"stopped; the finished arms are in {run_dir / 'results.csv'}")
+        return 130
     if config.real_counts:
-        print(f"curve: {Path(args.run_dir) / 'curve.md'} (and plots/curve.png)")
+        print(f"curve: {run_dir / 'curve.md'} (and plots/curve.png)")
         return 0
-    summary = json.loads((Path(args.run_dir) / "summary.json").read_text())
+    summary = json.loads((run_dir / "summary.json").read_text())
     for comparison in summary["comparisons"].values():
         print(comparison["verdict"])
-    run_dir = Path(args.run_dir)
     print(f"results: {run_dir / 'results.csv'}, {run_dir / 'summary.json'}")
     print(f"report: {run_dir / 'report.html'} (and report.md, plots/)")
     return 0
 
 
+def _quality_events(config: Any, out: Path) -> Any:
+    from .evaluation.quality import evaluate_quality
+
+    yield {"event": "measuring", "run": config.synthetic_run}
+    evaluate_quality(config, out)
+    yield {"event": "end", "report": str(out / "quality.json")}
+
+
 def _cmd_quality(args: argparse.Namespace) -> int:
-    from .evaluation.quality import QualityConfig, evaluate_quality
+    from .evaluation.quality import QualityConfig
+    from .jobs import JobSession
 
     config = QualityConfig.load(args.config)
+    out = Path(args.out)
     print(f"measuring {config.synthetic_run} against the real pairs (this trains small networks)")
-    report = evaluate_quality(config, args.out)
+    status = JobSession(out, "quality check", stop_by="signal").run(_quality_events(config, out))
+    if status == "stopped":
+        print("stopped; no report was written")
+        return 130
+    report = json.loads((out / "quality.json").read_text())
     for name, values in report["distances"].items():
         shown = ", ".join(
             f"{k} {v:.4g}" for k, v in values.items() if not k.endswith(("_sd", "_se"))
@@ -196,7 +220,7 @@ def _cmd_quality(args: argparse.Namespace) -> int:
         print(f"{name}: {shown}")
     if "memorisation" in report:
         print(f"near-copies: {report['memorisation']['pixel']['near_copy_share']:.1%} of samples")
-    print(f"report: {Path(args.out) / 'quality.md'}")
+    print(f"report: {out / 'quality.md'}")
     return 0
 
 
@@ -245,6 +269,9 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="gan-augment", description="GAN-based augmentation of biomedical images."
+    )
+    parser.add_argument(
+        "--threads", type=int, help="CPU threads for torch (default: torch's, all cores)"
     )
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -378,7 +405,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``gan-augment``; user errors print one clear line and exit 2."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.threads is not None and args.threads < 1:
+        parser.error("--threads must be at least 1")
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)  # this process is the job: process-wide is right
     try:
         return int(args.func(args))
     except GanAugmentError as exc:

@@ -1,9 +1,19 @@
-"""Running a training job in a child process and following its event log.
+"""Long work as child-process jobs in run directories: one protocol for every kind of job.
 
-The run directory is the interface: the parent writes ``config.yaml`` (and ``pairs.npz``),
-starts ``python -m napari_gan_augment.cli train`` on it, and reads ``metrics.jsonl``. The
-viewer crashing does not kill training, a crash in training does not kill the viewer, and GPU
-memory is returned when the child exits.
+A job is ``python -m napari_gan_augment.cli <command>`` on a directory. The directory is the
+interface:
+
+    job.lock / job.pid   held for the job's whole life (one job per directory); job.pid names
+                         the PID, the kind of job, its events file and how it stops
+    <events>.jsonl       one JSON event per line, ending with ``{"event": "end", "status": …}``
+                         (``finished``, ``stopped`` or ``error`` with a ``message``)
+    STOP                 created by anyone who wants the job to stop at its next safe point
+    job.log              the child's stdout/stderr
+
+So the viewer crashing does not kill a job, a crash in a job does not kill the viewer, any
+process can attach to a running job, and GPU memory is returned when the child exits.
+Training writes its events itself (``metrics.jsonl``); experiments and quality checks run
+inside a :class:`JobSession`, the child's side of the protocol.
 """
 
 from __future__ import annotations
@@ -15,53 +25,93 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from types import FrameType
+from typing import TYPE_CHECKING, Any
 
 from .config import TrainConfig
 from .data.pairset import PairSet
+from .data.sources import check_data_paths
 from .errors import GanAugmentError, InputError
 from .training.run_dir import RunDirectory
-from .training.run_lock import busy_message, holder
+from .training.run_lock import RunLock, busy_message, holder, holder_record
+
+if TYPE_CHECKING:
+    from .evaluation.experiment import ExperimentConfig
+    from .evaluation.quality import QualityConfig
+
+EVENTS = "events.jsonl"
 
 
 @dataclass
-class TrainingProcess:
-    """A training job in a child process: one this process started, or one found running.
+class Job:
+    """A job in a child process: one this process started, or one found running.
 
     Attributes:
-        run: its run directory.
+        root: its run directory.
+        kind: what it does, in words ("training", "experiment", "quality check").
+        events_path: its JSON-lines event log.
         pid: the job's process id.
         process: the child process when this process started it; ``None`` when attached to a
             job another process (an earlier viewer, a terminal) started.
-        events_offset: where this job's events begin in ``metrics.jsonl`` (a resumed run's
-            file holds earlier sessions' events too).
+        events_offset: where this job's events begin in the log (a resumed run's log holds
+            earlier sessions' events too).
+        stop_by: ``"file"`` (stops at its next safe point once ``STOP`` exists) or
+            ``"signal"`` (a job with no safe points: stopped with SIGTERM).
     """
 
-    run: RunDirectory
+    root: Path
+    kind: str
+    events_path: Path
     pid: int
     process: subprocess.Popen[bytes] | None = None
     events_offset: int = 0
+    stop_by: str = "file"
+
+    @property
+    def log_path(self) -> Path:
+        return self.root / "job.log"
 
     def is_running(self) -> bool:
         if self.process is not None:
             return self.process.poll() is None
-        return holder(self.run.root) is not None
+        return holder(self.root) is not None
 
-    def failed(self) -> bool:
-        """True when the job ended with an error (known exactly for jobs started here)."""
-        if self.process is not None:
-            return self.process.poll() not in (None, 0)
-        events = self.run.read_events()
-        return bool(events) and events[-1].get("status") == "error"
+    def events(self) -> list[dict[str, Any]]:
+        """This job's events so far (from ``events_offset``)."""
+        if not self.events_path.exists():
+            return []
+        with open(self.events_path, "rb") as handle:
+            handle.seek(self.events_offset)
+            lines = handle.read().decode().splitlines(keepends=True)
+        return [json.loads(line) for line in lines if line.endswith("\n")]
+
+    def outcome(self) -> tuple[str, str]:
+        """``(status, message)`` of an ended job: ``finished``, ``stopped`` or ``error``."""
+        ends = [e for e in self.events() if e.get("event") == "end"]
+        end = ends[-1] if ends else {}
+        code = self.process.poll() if self.process is not None else None
+        if end.get("status") in ("finished", "stopped") and code in (None, 0, 130):
+            return str(end["status"]), str(end.get("message") or "")
+        return "error", f"{self.kind} failed: {self._error_line(end)} ({self.log_path})"
+
+    def _error_line(self, end: dict[str, Any]) -> str:
+        lines = self.log_path.read_text(errors="replace").splitlines()
+        errors = [line for line in lines if line.startswith("gan-augment: error:")]
+        if errors:  # the CLI's one-line message: says what to do
+            return errors[-1].removeprefix("gan-augment: error: ")
+        return str(end.get("message") or "it ended without a result; see the log")
 
     def request_stop(self) -> None:
-        """Ask the job to save and stop at its next step (it writes ``last.pt`` first)."""
-        self.run.request_stop()
+        """Ask the job to stop: training saves ``last.pt`` at its next step, an experiment
+        ends after the current epoch keeping finished arms, a quality check stops at once."""
+        (self.root / "STOP").touch()
+        if self.stop_by == "signal":
+            os.kill(self.pid, signal.SIGTERM)
 
     def kill(self) -> None:
-        """Stop at once; ``last.pt`` from the latest sample grid stays loadable."""
+        """Stop at once; training's ``last.pt`` from the latest sample grid stays loadable."""
         if self.process is not None:
             self.process.kill()
             self.process.wait()
@@ -70,9 +120,47 @@ class TrainingProcess:
 
 
 def _lower_priority() -> None:
-    """Run the job at a lower CPU priority: the viewer, not training, wins a busy core."""
+    """Run the job at a lower CPU priority: the viewer, not the job, wins a busy core."""
     if hasattr(os, "nice"):
         os.nice(10)
+
+
+def default_threads() -> int:
+    """CPU threads for a job: all cores but one, which the viewer keeps."""
+    return max(1, (os.cpu_count() or 2) - 1)
+
+
+def refuse_busy(root: Path) -> None:
+    """Refuse a directory a running job holds, naming its PID."""
+    running = holder(root)
+    if running is not None:
+        raise InputError(busy_message(root, running))
+
+
+def start_job(
+    root: str | Path,
+    kind: str,
+    arguments: list[str],
+    events: str = EVENTS,
+    threads: int | None = None,
+    stop_by: str = "file",
+) -> Job:
+    """Start ``gan-augment <arguments>`` as a child job on ``root`` (refused while another
+    job holds the directory; the child holds its lock for its whole life)."""
+    root = Path(root)
+    refuse_busy(root)
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "STOP").unlink(missing_ok=True)
+    events_path = root / events
+    offset = events_path.stat().st_size if events_path.exists() else 0
+    command = [sys.executable, "-m", "napari_gan_augment.cli"]
+    if threads:
+        command += ["--threads", str(threads)]
+    with open(root / "job.log", "ab") as log:
+        process = subprocess.Popen(
+            command + arguments, stdout=log, stderr=subprocess.STDOUT, preexec_fn=_lower_priority
+        )
+    return Job(root, kind, events_path, process.pid, process, offset, stop_by)
 
 
 def start_training_process(
@@ -81,26 +169,25 @@ def start_training_process(
     resume: bool = False,
     pairs: PairSet | None = None,
     steps: int | None = None,
-) -> TrainingProcess:
+    threads: int | None = None,
+) -> Job:
     """Prepare ``run_dir`` and start ``gan-augment train`` on it in a child process.
 
-    Refuses at once (before anything is written) when a job already runs in ``run_dir``; the
-    child holds the directory's lock for its whole life, so a race between two starters is
-    refused by the child too.
+    Refuses at once (before anything is written) when a job already runs in ``run_dir``.
     """
     run = RunDirectory(run_dir)
-    running = holder(run.root)
-    if running is not None:
-        raise InputError(busy_message(run.root, running))
-    command = [sys.executable, "-m", "napari_gan_augment.cli", "train", "--run-dir", str(run.root)]
+    refuse_busy(run.root)
+    arguments = ["train", "--run-dir", str(run.root)]
     if resume:
         run.load_config()  # "holds no run" now, not in the child's log seconds later
-        command.append("--resume")
+        arguments.append("--resume")
         if steps:
-            command += ["--steps", str(steps)]
+            arguments += ["--steps", str(steps)]
     else:
         if config is None:
-            raise GanAugmentError("a new run needs a TrainConfig")
+            raise GanAugmentError("a new run needs training settings (a TrainConfig)")
+        if pairs is None:
+            check_data_paths(config.data)
         if pairs is not None:
             config = run.stage_pairs(pairs, config)
         elif run.has_run():
@@ -108,29 +195,66 @@ def start_training_process(
         run.root.mkdir(parents=True, exist_ok=True)
         config_path = run.root / "requested-config.yaml"
         config.save(config_path)
-        command += ["--config", str(config_path)]
-    offset = run.metrics_path.stat().st_size if run.metrics_path.exists() else 0
-    with open(run.log_path, "ab") as log:
-        process = subprocess.Popen(
-            command, stdout=log, stderr=subprocess.STDOUT, preexec_fn=_lower_priority
-        )
-    return TrainingProcess(run, process.pid, process, offset)
+        arguments += ["--config", str(config_path)]
+    return start_job(run.root, "training", arguments, run.metrics_path.name, threads)
 
 
-def attach(run_dir: str | Path) -> TrainingProcess | None:
+def start_experiment_job(
+    config: ExperimentConfig, run_dir: str | Path, threads: int | None = None
+) -> Job:
+    """Start ``gan-augment evaluate`` (arms × seeds) on a new run directory."""
+    run_dir = Path(run_dir)
+    refuse_busy(run_dir)
+    if (run_dir / "experiment.json").exists() or (run_dir / "results.csv").exists():
+        raise InputError(f"{run_dir} already holds an experiment; choose a new run directory")
+    check_data_paths(config.data)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    request = run_dir / "requested-experiment.json"
+    request.write_text(json.dumps(asdict(config), indent=2))
+    arguments = ["evaluate", "--config", str(request), "--run-dir", str(run_dir)]
+    return start_job(run_dir, "experiment", arguments, threads=threads)
+
+
+def start_quality_job(
+    config: QualityConfig, out_dir: str | Path, threads: int | None = None
+) -> Job:
+    """Start ``gan-augment quality`` on a new report folder (stopped by SIGTERM: the measures
+    have no safe points)."""
+    out_dir = Path(out_dir)
+    refuse_busy(out_dir)
+    if (out_dir / "quality.json").exists():
+        raise InputError(f"{out_dir} already holds a quality report; choose a new folder")
+    check_data_paths(config.data)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    request = out_dir / "requested-quality.json"
+    request.write_text(json.dumps(asdict(config), indent=2))
+    arguments = ["quality", "--config", str(request), "--out", str(out_dir)]
+    return start_job(out_dir, "quality check", arguments, threads=threads, stop_by="signal")
+
+
+def attach(run_dir: str | Path) -> Job | None:
     """The job running in ``run_dir`` (started by any process), or ``None`` if none runs."""
-    run = RunDirectory(run_dir)
-    pid = holder(run.root)
-    if pid is None:
+    root = Path(run_dir)
+    record = holder_record(root)
+    if record is None:
         return None
-    return TrainingProcess(run, pid, None, _last_start_offset(run))
+    events_path = root / record.get("events", "metrics.jsonl")
+    return Job(
+        root,
+        record.get("kind", "training"),
+        events_path,
+        int(record["pid"]),
+        None,
+        _last_start_offset(events_path),
+        record.get("stop_by", "file"),
+    )
 
 
-def _last_start_offset(run: RunDirectory) -> int:
+def _last_start_offset(path: Path) -> int:
     """Byte offset of the latest ``start`` event: where the running session's events begin."""
     offset = position = 0
-    if run.metrics_path.exists():
-        with open(run.metrics_path, "rb") as handle:
+    if path.exists():
+        with open(path, "rb") as handle:
             for line in handle:
                 if line.endswith(b"\n") and b'"event": "start"' in line:
                     offset = position
@@ -138,22 +262,17 @@ def _last_start_offset(run: RunDirectory) -> int:
     return offset
 
 
-def follow_events(
-    run_dir: str | Path,
-    is_alive: Callable[[], bool],
-    offset: int = 0,
-    poll_seconds: float = 0.2,
-) -> Iterator[dict[str, Any]]:
-    """Yield ``metrics.jsonl`` events from byte ``offset`` while the job lives, then the rest.
+def follow_events(job: Job, poll_seconds: float = 0.2) -> Iterator[dict[str, Any]]:
+    """Yield the job's events while it lives, then the rest.
 
     Yields ``{"event": "idle"}`` between polls so a caller (e.g. a ``thread_worker``) gets a
     regular chance to cancel. Ends after an ``end`` event or when the process is gone.
     """
-    path = RunDirectory(run_dir).metrics_path
+    offset = job.events_offset
     while True:
-        alive = is_alive()
-        if path.exists():
-            with open(path) as handle:
+        alive = job.is_running()
+        if job.events_path.exists():
+            with open(job.events_path) as handle:
                 handle.seek(offset)
                 for line in iter(handle.readline, ""):
                     if not line.endswith("\n"):
@@ -167,3 +286,61 @@ def follow_events(
             return
         yield {"event": "idle"}
         time.sleep(poll_seconds)
+
+
+class JobSession:
+    """The child's side of the protocol for a job that yields events (an experiment, a
+    quality check): holds the lock, appends every event to ``events.jsonl``, stops at the
+    next event once ``STOP`` exists (or at once on SIGTERM), and always ends the log with an
+    ``end`` event that says how the job ended."""
+
+    def __init__(self, root: str | Path, kind: str, stop_by: str = "file") -> None:
+        self.root = Path(root)
+        self.events_path = self.root / EVENTS
+        self._lock = RunLock(self.root, kind, EVENTS, stop_by)
+
+    def log(self, event: dict[str, Any]) -> None:
+        with open(self.events_path, "a") as handle:
+            handle.write(json.dumps(event) + "\n")
+
+    def run(self, events: Iterator[dict[str, Any]]) -> str:
+        """Log ``events`` to their end or to a stop request; returns the final status."""
+        self._lock.acquire()
+        previous = signal.signal(signal.SIGTERM, _interrupt)
+        self.log({"event": "start", "pid": os.getpid()})
+        end: dict[str, Any] = {"event": "end", "status": "finished", "message": ""}
+        try:
+            for event in events:
+                if event.get("event") == "end":  # written last, with the status, below
+                    end.update(event)
+                    continue
+                self.log(event)
+                if (self.root / "STOP").exists():
+                    getattr(events, "close", lambda: None)()  # an experiment keeps its arms
+                    end.update(status="stopped", message="stopped on request")
+                    break
+        except KeyboardInterrupt:
+            end.update(status="stopped", message="stopped on request")
+        except BaseException as exc:
+            message = str(exc) if isinstance(exc, GanAugmentError) else repr(exc)
+            end.update(status="error", message=message)
+            raise
+        finally:
+            self.log(end)
+            signal.signal(signal.SIGTERM, previous)
+            self._lock.release()
+        return str(end["status"])
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def wait_for(job: Job, on_event: Callable[[dict[str, Any]], None] | None = None) -> str:
+    """Follow ``job`` to its end in this thread; returns its status (for scripts and tests)."""
+    for event in follow_events(job):
+        if on_event is not None and event["event"] != "idle":
+            on_event(event)
+    if job.process is not None:
+        job.process.wait()
+    return job.outcome()[0]

@@ -6,12 +6,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from napari_gan_augment._qt.train_widget import TrainWidget
+from napari_gan_augment._qt.job_model import JobModel
 
 
 @pytest.fixture(autouse=True)
 def stop_jobs_when_the_viewer_closes(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(TrainWidget, "ask_about_running_job", lambda self, job: "stop")
+    monkeypatch.setattr(JobModel, "ask", lambda self, parent, job: "stop")
 
 
 def assert_in_view(viewer, layer) -> None:

@@ -28,9 +28,12 @@ def viewer_with_sample(make_napari_viewer, sample_volumes):
     return viewer
 
 
-def _wait_for_job(qtbot, widget: TrainWidget) -> None:
-    with qtbot.waitSignal(widget._worker.finished, timeout=180_000):
-        pass
+def _wait_for_job(qtbot, widget, timeout: int = 180_000) -> tuple:
+    """Wait for the job a Train/Evaluate/Quality widget follows; returns (job, status, msg)."""
+    ended: list[tuple] = []
+    widget.job.finished.connect(lambda *outcome: ended.append(outcome))
+    qtbot.waitUntil(lambda: bool(ended), timeout=timeout)
+    return ended[0]
 
 
 def test_train_from_layers_in_a_child_process(viewer_with_sample, qtbot, tmp_path: Path):
@@ -48,7 +51,7 @@ def test_train_from_layers_in_a_child_process(viewer_with_sample, qtbot, tmp_pat
     widget._device.value = "cpu"
     widget._run_dir.value = tmp_path / "run"
     widget._start_button.clicked.emit()
-    assert widget._process is not None and widget._stop_button.enabled
+    assert widget.job.job is not None and widget._stop_button.enabled
     _wait_for_job(qtbot, widget)
 
     events = RunDirectory(tmp_path / "run").read_events()
@@ -102,14 +105,14 @@ def test_attach_to_a_job_started_elsewhere_and_stop_it_when_the_viewer_closes(
         widget = TrainWidget(viewer)
         viewer.window.add_dock_widget(widget)
         widget._run_dir.value = run_dir  # choosing the directory attaches
-        assert widget._process is not None and widget._process.pid == terminal.pid
+        assert widget.job.job is not None and widget.job.job.pid == terminal.pid
         assert widget._stop_button.enabled and not widget._start_button.enabled
         qtbot.waitUntil(lambda: widget._progress.value >= 2, timeout=120_000)
 
-        widget.ask_about_running_job = lambda job: "cancel"
-        assert not widget._on_viewer_closing()  # the viewer stays, the job runs on
+        widget.job.ask = lambda parent, job: "cancel"
+        assert not widget.job.allow_close(widget.native)  # the viewer stays, the job runs on
         assert terminal.poll() is None
-        widget.ask_about_running_job = lambda job: "stop"
+        widget.job.ask = lambda parent, job: "stop"
         viewer.close()
         assert terminal.wait(timeout=60) == 0
     finally:
@@ -126,7 +129,7 @@ def test_bad_layers_show_an_error_and_start_nothing(make_napari_viewer, tmp_path
     widget.reset_choices()
     widget._run_dir.value = tmp_path / "run"
     widget._start_button.clicked.emit()
-    assert widget._process is None
+    assert widget.job.job is None
     assert not (tmp_path / "run").exists()
 
 
@@ -173,17 +176,42 @@ def test_a_worker_error_is_shown_once_without_a_traceback(
     assert len(viewer.layers) == 0
 
 
-def test_a_failing_job_reports_its_error(make_napari_viewer, qtbot, tmp_path: Path):
+def test_a_missing_folder_is_refused_before_a_job_starts(make_napari_viewer, tmp_path: Path):
+    from napari.utils.notifications import notification_manager
+
     viewer = make_napari_viewer()
     widget = TrainWidget(viewer)
     viewer.window.add_dock_widget(widget)
     widget._data.source.value = "folder"
     widget._data.folder.value = tmp_path / "no-such-folder"
     widget._run_dir.value = tmp_path / "run"
+    before = len(notification_manager.records)
     widget._start_button.clicked.emit()
-    _wait_for_job(qtbot, widget)
-    assert "no-such-folder/images does not exist" in widget._status.value
-    assert widget._start_button.enabled
+    assert widget.job.job is None and not (tmp_path / "run").exists()
+    (shown,) = notification_manager.records[before:]
+    assert "no-such-folder/images does not exist" in shown.message
+
+
+def test_a_failing_job_reports_its_error_once(make_napari_viewer, qtbot, tmp_path: Path):
+    from napari.utils.notifications import notification_manager
+
+    folder = tmp_path / "pairs"
+    (folder / "images").mkdir(parents=True)
+    (folder / "masks").mkdir()
+    (folder / "images" / "a.png").write_bytes(b"not a png")  # found, but corrupt
+    (folder / "masks" / "a.png").write_bytes(b"not a png")
+    viewer = make_napari_viewer()
+    widget = TrainWidget(viewer)
+    viewer.window.add_dock_widget(widget)
+    widget._data.source.value = "folder"
+    widget._data.folder.value = folder
+    widget._run_dir.value = tmp_path / "run"
+    before = len(notification_manager.records)
+    widget._start_button.clicked.emit()
+    job, status, message = _wait_for_job(qtbot, widget)
+    assert status == "error" and "a.png" in message and message == widget._status.value
+    assert [r.message for r in notification_manager.records[before:]] == [message]
+    assert widget._start_button.enabled and not widget._stop_button.enabled
 
 
 def test_viewer_opens_nifti_and_sample_through_the_plugin(make_napari_viewer, tmp_path: Path):
@@ -479,8 +507,8 @@ def test_evaluate_widget_runs_and_reads_an_experiment(
     widget._run_dir.value = tmp_path / "exp"
     widget._start_button.clicked.emit()
     assert widget._stop_button.enabled
-    with qtbot.waitSignal(widget._worker.finished, timeout=300_000):
-        pass
+    job, status, _ = _wait_for_job(qtbot, widget, 300_000)
+    assert status == "finished" and not job.process.poll()  # a child process, ended cleanly
     assert widget._status.value.startswith("done"), widget._status.value
     table = widget._table.to_dict("list")
     arms = ["mix:8-8", "mix:8-8@tiny", "real", "real+synthetic", "real+synthetic@tiny"]
@@ -500,9 +528,8 @@ def test_evaluate_widget_runs_and_reads_an_experiment(
     np.testing.assert_array_equal(viewer.layers["tissue"].data, labels_before)
     # a second start into the same folder is refused, the first run is untouched
     before = (tmp_path / "exp" / "results.csv").read_text()
-    worker = widget._worker
     widget._start_button.clicked.emit()
-    assert widget._worker is worker and not widget._stop_button.enabled
+    assert widget.job.job is job and not widget._stop_button.enabled
     assert (tmp_path / "exp" / "results.csv").read_text() == before
 
 
@@ -518,9 +545,8 @@ def test_evaluate_widget_stop_keeps_finished_arms(viewer_with_sample, qtbot, tmp
     widget._start_button.clicked.emit()
     qtbot.waitUntil(lambda: widget._progress.value >= 1, timeout=120_000)
     widget._stop_button.clicked.emit()
-    with qtbot.waitSignal(widget._worker.finished, timeout=120_000):
-        pass
-    assert widget._status.value.startswith("stopped")
+    _, status, _ = _wait_for_job(qtbot, widget, 120_000)
+    assert status == "stopped" and widget._status.value.startswith("stopped")
     assert widget._start_button.enabled and not widget._stop_button.enabled
     rows = (tmp_path / "stopped" / "results.csv").read_text().splitlines()
     assert len(rows) > 1 and not (tmp_path / "stopped" / "summary.json").exists()
@@ -539,19 +565,18 @@ def test_quality_widget_scores_a_run_into_a_table_and_layers(
     widget._count.value, widget._size.value, widget._device.value = 12, 32, "cpu"
     widget._out.value = tmp_path / "q"
     widget._run_button.clicked.emit()
-    assert not widget._run_button.enabled
-    with qtbot.waitSignal(widget._worker.finished, timeout=300_000):
-        pass
+    assert not widget._run_button.enabled and widget._stop_button.enabled
+    job, status, _ = _wait_for_job(qtbot, widget, 300_000)
+    assert status == "finished" and job.process is not None  # measured in a child process
     assert widget._status.value.startswith("done"), widget._status.value
     table = widget._table.to_dict("list")
     assert {"FD-AE", "KID-AE", "mask fidelity (Dice)", "share"} <= set(table["measure"])
     assert "q closest pairs" in viewer.layers and widget._run_button.enabled
     assert "train on synthetic" in widget._yardstick.value.lower()
-    worker = widget._worker
     widget._run.value = tmp_path / "missing"
     widget._out.value = tmp_path / "q2"
     widget._run_button.clicked.emit()  # refused at once with a message: no job starts
-    assert widget._worker is worker and not (tmp_path / "q2").exists()
+    assert widget.job.job is job and not (tmp_path / "q2").exists()
 
 
 def test_evaluate_widget_can_train_its_generator_per_split(make_napari_viewer, tmp_path: Path):

@@ -1,22 +1,22 @@
 """Plugins ▸ GAN Augment ▸ Evaluate: configure, run, follow and read an experiment.
 
-The experiment runs in a napari ``thread_worker`` (the networks are small; torch releases
-the GIL in its kernels); Stop ends it after the current epoch and keeps the finished arms.
-Results of a run made from the CLI can be opened here too.
+The experiment is a child-process job (``gan-augment evaluate``) in its run directory, so
+its networks' memory (GPU included) is freed when it ends and the viewer's thread is never
+starved; Stop ends it after the current epoch and keeps the finished arms. Choosing the
+directory of a running experiment attaches to it; results of a finished run (from here or
+the CLI) can be opened too.
 """
 
 from __future__ import annotations
 
 import csv
 import json
-import os
 import time
-from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
 from magicgui.widgets import (
     CheckBox,
     ComboBox,
@@ -36,31 +36,21 @@ from skimage import io as skio
 
 from ..devices import DEVICE_CHOICES
 from ..errors import GanAugmentError
-from ..evaluation.experiment import PRIMARY, ExperimentConfig, iter_experiment
+from ..evaluation.experiment import PRIMARY, ExperimentConfig
 from ..evaluation.networks import LOSSES, SEGMENTERS
 from ..evaluation.report import BOX_METRICS, draw_arm_distribution, draw_curves, read_curves
+from ..jobs import Job, attach, refuse_busy, start_experiment_job
 from ..synthesis.generate import require_checkpoint
 from .data_source import DataSourcePicker
+from .job_model import JobModel, threads_box
+from .live_plot import PlotPicture, follow_with_plot
 from .placement import beside_data, show_layer
-from .workers import start_worker
 
 if TYPE_CHECKING:
     import napari
 
 ARM_CHOICES = ("real", "real+synthetic", "synthetic", "mix:8-8", "mix:4-12", "mix:0-16")
 AUGMENT = {"without": (False,), "with": (True,), "both": (False, True)}
-REDRAW_EVERY_S = 0.5
-
-
-def _leaving_a_core_free(config: ExperimentConfig, run_dir: Path) -> Iterator[dict[str, Any]]:
-    """The experiment with one CPU core fewer for torch, so the viewer's own thread is not
-    starved (training avoids this with a niced child process; see docs/benchmarks.md)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(max(1, min(threads, (os.cpu_count() or 2) - 1)))
-    try:
-        yield from iter_experiment(config, run_dir)
-    finally:
-        torch.set_num_threads(threads)
 
 
 #: Where the synthetic pairs come from: a given run, or a family the experiment trains on
@@ -79,10 +69,9 @@ class EvaluateWidget(Container):
     def __init__(self, napari_viewer: napari.Viewer) -> None:
         super().__init__(labels=True)
         self._viewer = napari_viewer
-        self._worker: Any = None
+        self.job = JobModel(partial(follow_with_plot, draw=draw_curves, plotted="epoch"))
         self._curves: list[dict[str, Any]] = []
         self._summary: dict[str, Any] | None = None
-        self._last_redraw = 0.0
 
         self._data = DataSourcePicker(default="sample")
         self._task = ComboBox(label="task", choices=["segmentation", "classification"])
@@ -108,6 +97,7 @@ class EvaluateWidget(Container):
         self._loss = ComboBox(label="loss", choices=list(LOSSES), value="dicece")
         self._largest = CheckBox(text="keep largest component", value=False)
         self._device = ComboBox(label="device", choices=list(DEVICE_CHOICES), value="auto")
+        self._threads = threads_box()
         self._run_dir = FileEdit(
             label="run dir",
             mode="d",
@@ -147,6 +137,7 @@ class EvaluateWidget(Container):
                 self._loss,
                 self._largest,
                 self._device,
+                self._threads,
                 self._run_dir,
                 Container(
                     widgets=[self._start_button, self._stop_button, self._open_button],
@@ -159,6 +150,11 @@ class EvaluateWidget(Container):
                 self._plot_metric,
             ]
         )
+        for label in (self._status, self._verdict):
+            label.native.setWordWrap(True)  # a long line wraps instead of widening the dock
+        self._live_plot = PlotPicture(draw_curves, "validation loss per epoch, updated live")
+        self._live_plot.hide()
+        self.native.layout().addWidget(self._live_plot)
         self._figure = Figure(figsize=(4.5, 5), dpi=90, layout="tight")
         self._arm_axes = self._figure.add_subplot(2, 1, 1)
         self._curve_axes = self._figure.add_subplot(2, 1, 2)
@@ -172,6 +168,11 @@ class EvaluateWidget(Container):
         self._task.changed.connect(self._on_task_changed)
         self._generator.changed.connect(self._on_generator_changed)
         self._on_generator_changed(self._generator.value)
+        self.job.started.connect(lambda job: self._set_running(True))
+        self.job.event.connect(self._on_event)
+        self.job.finished.connect(self._on_finished)
+        self.job.guard_close(napari_viewer, self.native)
+        self._run_dir.changed.connect(self._on_run_dir_changed)
         self._start_button.clicked.connect(self._on_start_clicked)
         self._stop_button.clicked.connect(self._on_stop_clicked)
         self._open_button.clicked.connect(self._on_open_clicked)
@@ -243,37 +244,46 @@ class EvaluateWidget(Container):
     # ----------------------------------------------------------------- job control
     def _on_start_clicked(self) -> None:
         run_dir = Path(self._run_dir.value)
-        if (run_dir / "experiment.json").exists():
-            show_error(f"{run_dir} already holds an experiment; choose a new run directory")
-            return
         try:
-            config = self.build_config(run_dir)
+            refuse_busy(run_dir)  # before layers are saved into it
+            if (run_dir / "experiment.json").exists():
+                raise GanAugmentError(
+                    f"{run_dir} already holds an experiment; choose a new run directory"
+                )
+            job = start_experiment_job(self.build_config(run_dir), run_dir, self._threads.value)
         except GanAugmentError as exc:
             show_error(str(exc))
             return
+        self._clear_results()
+        self._status.value = "loading data and the generator…"
+        self.job.follow(job)
+
+    def _on_run_dir_changed(self, *_: Any) -> None:
+        """Attach to an experiment running in the chosen directory (started by an earlier
+        viewer or a terminal): its progress, live curves and Stop come back."""
+        if self.job.running:
+            return
+        job = attach(self._run_dir.value)
+        if job is not None:
+            self._clear_results()
+            self.job.follow(job)
+            self._status.value = f"attached to the running experiment (PID {job.pid})"
+
+    def _clear_results(self) -> None:
         self._curves, self._summary = [], None
         self._table.value = {"arm": [], "seed": []}
         self._verdict.value = ""
         self._progress.value = 0
-        self._set_running(True)
-        self._status.value = "loading data and the generator…"
-        self._worker = start_worker(
-            _leaving_a_core_free,
-            config,
-            run_dir,
-            yielded=self._on_event,
-            errored=self._on_error,
-            finished=self._on_finished,
-        )
 
     def _on_stop_clicked(self) -> None:
-        if self._worker is not None:
-            self._worker.quit()
-            self._status.value = "stopping after the current epoch…"
+        self.job.stop()
+        self._status.value = "stopping after the current epoch…"
 
     def _set_running(self, running: bool) -> None:
         self._start_button.enabled = self._open_button.enabled = not running
         self._stop_button.enabled = running
+        self._live_plot.setVisible(running)
+        self._canvas.setVisible(not running)
 
     def _on_event(self, event: dict[str, Any]) -> None:
         kind = event["event"]
@@ -283,11 +293,8 @@ class EvaluateWidget(Container):
                 f"{event['arm']} · seed {event['seed']} · fold {event['fold']} · "
                 f"epoch {event['epoch'] + 1} · val loss {event['val_loss']:.3f}"
             )
-            now = time.monotonic()
-            if now - self._last_redraw > REDRAW_EVERY_S:
-                draw_curves(self._curve_axes, self._curves)
-                self._canvas.draw_idle()
-                self._last_redraw = now
+        elif kind == "plot":
+            self._live_plot.show_plot(event["image"], event["events"])
         elif kind == "generator" and event["kind"] == "step":
             self._status.value = (
                 f"training the generator of fold {event['fold']}: step {event['step']}"
@@ -295,18 +302,15 @@ class EvaluateWidget(Container):
         elif kind == "arm":
             self._progress.max = event["total"]
             self._progress.value = event["done"]
-        elif kind == "end":
-            self.load_results(Path(event["run_dir"]))
 
-    def _on_error(self, exc: Exception) -> None:
-        self._status.value = "failed (see the notification)"
-
-    def _on_finished(self) -> None:
+    def _on_finished(self, job: Job, status: str, message: str) -> None:
         self._set_running(False)
-        if self._summary is None and not self._status.value.startswith("failed"):
+        if status == "finished" and (job.root / "summary.json").exists():
+            self.load_results(job.root)
+        elif status == "stopped":
             self._status.value = "stopped; finished arms are in results.csv"
-        draw_curves(self._curve_axes, self._curves)
-        self._canvas.draw_idle()
+        else:
+            self._status.value = message or "failed"
 
     # ----------------------------------------------------------------- reading results
     def _on_open_clicked(self) -> None:

@@ -1,7 +1,12 @@
-"""Plugins ▸ GAN Augment ▸ Quality check: FD/KID, diversity, mask fidelity, near-copies."""
+"""Plugins ▸ GAN Augment ▸ Quality check: FD/KID, diversity, mask fidelity, near-copies.
+
+The measures train small networks, so they run as a child-process job (``gan-augment
+quality``) in the report folder: the viewer stays responsive and their memory is freed.
+"""
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -13,11 +18,12 @@ from skimage import io as skio
 
 from ..devices import DEVICE_CHOICES
 from ..errors import GanAugmentError
-from ..evaluation.quality import QualityConfig, evaluate_quality
+from ..evaluation.quality import QualityConfig
+from ..jobs import Job, attach, refuse_busy, start_quality_job
 from ..synthesis.generate import require_checkpoint
 from .data_source import DataSourcePicker
+from .job_model import JobModel, threads_box
 from .placement import beside_data, show_layer
-from .workers import start_worker
 
 if TYPE_CHECKING:
     import napari
@@ -63,20 +69,23 @@ class QualityWidget(Container):
     def __init__(self, napari_viewer: napari.Viewer) -> None:
         super().__init__(labels=True)
         self._viewer = napari_viewer
-        self._worker: Any = None
+        self.job = JobModel()
         self._data = DataSourcePicker(default="sample")
         self._run = FileEdit(label="run", mode="d")
         self._count = SpinBox(label="samples", min=2, max=100_000, value=2000)
         self._size = ComboBox(label="size", choices=[32, 64, 128, 256], value=64)
         self._device = ComboBox(label="device", choices=list(DEVICE_CHOICES), value="auto")
+        self._threads = threads_box()
         self._out = FileEdit(
             label="report dir",
             mode="d",
             value=Path.cwd() / "runs" / time.strftime("quality-%Y%m%d-%H%M%S"),
         )
         self._run_button = PushButton(text="Measure")
+        self._stop_button = PushButton(text="Stop", enabled=False)
         self._progress = ProgressBar(label="progress", min=0, max=1, value=0)
         self._status = Label(label="status", value="idle")
+        self._status.native.setWordWrap(True)
         self._yardstick = Label(label="yardstick", value="")
         self._yardstick.native.setWordWrap(True)
         self._table = MagicTable(value={"what": [], "measure": [], "value": []})
@@ -88,8 +97,13 @@ class QualityWidget(Container):
                 self._count,
                 self._size,
                 self._device,
+                self._threads,
                 self._out,
-                self._run_button,
+                Container(
+                    widgets=[self._run_button, self._stop_button],
+                    layout="horizontal",
+                    labels=False,
+                ),
                 self._progress,
                 self._status,
                 self._yardstick,
@@ -97,13 +111,22 @@ class QualityWidget(Container):
             ]
         )
         self._run_button.clicked.connect(self._on_run_clicked)
+        self._stop_button.clicked.connect(self.job.stop)
+        self._out.changed.connect(self._on_out_changed)
+        self.job.started.connect(self._on_started)
+        self.job.finished.connect(self._on_finished)
+        self.job.guard_close(napari_viewer, self.native)
 
     def _on_run_clicked(self) -> None:
         out = Path(self._out.value)
         run = str(self._run.value) if str(self._run.value) != "." else ""
         try:
-            if run:
-                require_checkpoint(run)  # before layers are copied into the report folder
+            if not run:
+                raise GanAugmentError("choose the run to measure (a trained run directory)")
+            require_checkpoint(run)  # before layers are copied into the report folder
+            refuse_busy(out)
+            if (out / "quality.json").exists():
+                raise GanAugmentError(f"{out} already holds a quality report; choose a new folder")
             config = QualityConfig(
                 data=self._data.data_config_in(out),
                 synthetic_run=run,
@@ -111,24 +134,34 @@ class QualityWidget(Container):
                 image_size=self._size.value,
                 device=self._device.value,
             )
+            job = start_quality_job(config, out, self._threads.value)
         except GanAugmentError as exc:
             show_error(str(exc))
             return
-        self._run_button.enabled = False
-        self._progress.max = 0  # busy indicator: the measures report no steps
-        self._status.value = "training the feature extractors and the segmenter…"
-        self._worker = start_worker(
-            evaluate_quality,
-            config,
-            out,
-            returned=self._on_done,
-            errored=self._on_error,
-            finished=self._on_finished,
-        )
+        self.job.follow(job)
 
-    def _on_done(self, report: dict[str, Any]) -> None:
+    def _on_out_changed(self, *_: Any) -> None:
+        """Attach to a quality check running in the chosen folder."""
+        if not self.job.running and (job := attach(self._out.value)) is not None:
+            self.job.follow(job)
+
+    def _on_started(self, job: Job) -> None:
+        self._run_button.enabled, self._stop_button.enabled = False, True
+        self._progress.max = 0  # busy indicator: the measures report no steps
+        self._status.value = f"training the feature extractors and the segmenter (PID {job.pid})…"
+
+    def _on_finished(self, job: Job, status: str, message: str) -> None:
+        self._run_button.enabled, self._stop_button.enabled = True, False
+        self._progress.max, self._progress.value = 1, 1
+        if status == "finished":
+            self.show_report(job.root)
+        else:
+            self._status.value = message or status
+
+    def show_report(self, out: Path) -> None:
+        """The report in ``out`` as table rows, the yardstick sentence and figure layers."""
+        report = json.loads((out / "quality.json").read_text())
         self._table.value = quality_rows(report)
-        out = Path(self._out.value)
         self._status.value = f"done: {out / 'quality.md'}"
         yardstick = report.get("train_on_synthetic", {})
         self._yardstick.value = yardstick.get("sentence") or (
@@ -146,10 +179,3 @@ class QualityWidget(Container):
                     metadata={"report": str(out / "quality.json")},
                 )
                 show_layer(self._viewer, layer)
-
-    def _on_error(self, exc: Exception) -> None:
-        self._status.value = "failed (see the notification)"
-
-    def _on_finished(self) -> None:
-        self._run_button.enabled = True
-        self._progress.max, self._progress.value = 1, 1

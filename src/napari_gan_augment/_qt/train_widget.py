@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,45 +20,21 @@ from magicgui.widgets import (
     SpinBox,
 )
 from napari.utils.notifications import show_error, show_info
-from qtpy.QtCore import QEvent, QObject
-from qtpy.QtWidgets import QMessageBox
 
 from ..config import TrainConfig
 from ..devices import DEVICE_CHOICES
 from ..errors import GanAugmentError
-from ..jobs import TrainingProcess, attach, start_training_process
+from ..jobs import Job, attach, start_training_process
 from ..models.registry import available_families, get_family
+from ..training.plots import draw_losses
 from ..training.run_dir import RunDirectory
 from .data_source import DataSourcePicker
-from .loss_plot import LossPlotWidget, follow_with_plot
+from .job_model import JobModel, threads_box
+from .live_plot import PlotPicture, follow_with_plot
 from .placement import beside_data, show_layer
-from .workers import start_worker
 
 if TYPE_CHECKING:
     import napari
-
-
-def job_error_message(run: RunDirectory) -> str:
-    """The job's own error line from ``job.log`` (or where to look)."""
-    lines = run.log_path.read_text(errors="replace").splitlines() if run.log_path.exists() else []
-    errors = [line for line in lines if line.startswith("gan-augment: error:")]
-    detail = errors[-1].removeprefix("gan-augment: error: ") if errors else "see the log"
-    return f"training failed: {detail} ({run.log_path})"
-
-
-class CloseFilter(QObject):
-    """Calls ``allow_close()`` when the watched window is asked to close; ignores the close
-    when it returns False."""
-
-    def __init__(self, allow_close: Callable[[], bool]) -> None:
-        super().__init__()
-        self._allow_close = allow_close
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt API)
-        if event.type() == QEvent.Type.Close and not self._allow_close():
-            event.ignore()
-            return True
-        return False
 
 
 class TrainWidget(Container):
@@ -67,8 +43,7 @@ class TrainWidget(Container):
     def __init__(self, napari_viewer: napari.Viewer) -> None:
         super().__init__(labels=True)
         self._viewer = napari_viewer
-        self._process: TrainingProcess | None = None
-        self._worker: Any = None
+        self.job = JobModel(partial(follow_with_plot, draw=draw_losses, plotted="step"))
 
         self._data = DataSourcePicker()
         self._family = ComboBox(label="family", choices=available_families(), value="pair-wgan")
@@ -80,6 +55,7 @@ class TrainWidget(Container):
         )
         self._lr_critic = FloatSpinBox(label="lr critic", min=1e-6, max=1, step=1e-5, value=1e-4)
         self._device = ComboBox(label="device", choices=list(DEVICE_CHOICES), value="auto")
+        self._threads = threads_box()
         self._run_dir = FileEdit(
             label="run dir",
             mode="d",
@@ -100,6 +76,7 @@ class TrainWidget(Container):
                 self._lr_generator,
                 self._lr_critic,
                 self._device,
+                self._threads,
                 self._run_dir,
                 Container(
                     widgets=[self._start_button, self._stop_button, self._resume_button],
@@ -110,7 +87,9 @@ class TrainWidget(Container):
                 self._status,
             ]
         )
-        self._loss_plot = LossPlotWidget()
+        self._loss_plot = PlotPicture(
+            draw_losses, "generator and critic losses of the running job, updated live"
+        )
         self.native.layout().addWidget(self._loss_plot)
 
         self._family.changed.connect(self._on_family_changed)
@@ -118,13 +97,12 @@ class TrainWidget(Container):
         self._stop_button.clicked.connect(self._on_stop_clicked)
         self._resume_button.clicked.connect(self._on_resume_clicked)
         self._run_dir.changed.connect(self._on_run_dir_changed)
+        self.job.started.connect(self._on_job_started)
+        self.job.event.connect(self._on_event)
+        self.job.finished.connect(self._on_job_finished)
+        self.job.guard_close(napari_viewer, self.native)
         self._on_family_changed(self._family.value)
         self._on_run_dir_changed()
-        # napari has no public "about to close" event: watch its main window's Close.
-        self._close_filter = CloseFilter(self._on_viewer_closing)
-        window = getattr(napari_viewer.window, "_qt_window", None)
-        if window is not None:
-            window.installEventFilter(self._close_filter)
 
     # ----------------------------------------------------------------- building inputs
     def _on_family_changed(self, name: str) -> None:
@@ -154,53 +132,46 @@ class TrainWidget(Container):
             pairs = self._data.layer_pairs() if self._data.source.value == "layers" else None
             if pairs is not None:
                 pairs.check_training_size(config.image_size)
-            self._process = start_training_process(self._run_dir.value, config, pairs=pairs)
+            job = start_training_process(
+                self._run_dir.value, config, pairs=pairs, threads=self._threads.value
+            )
         except GanAugmentError as exc:
             show_error(str(exc))
             return
-        self._follow()
+        self.job.follow(job)
 
     def _on_run_dir_changed(self, *_: Any) -> None:
         """Attach to a job already running in the chosen directory (started by an earlier
         viewer or a terminal): its progress, loss curve and Stop come back."""
-        if self._process is not None and self._process.is_running():
+        if self.job.running:
             return
         job = attach(self._run_dir.value)
         if job is not None:
-            self._process = job
-            self._follow()
+            self.job.follow(job)
             self._status.value = f"attached to the running job (PID {job.pid})"
             return
         self._resume_button.enabled = RunDirectory(self._run_dir.value).has_run()
 
     def _on_resume_clicked(self) -> None:
         try:
-            self._process = start_training_process(
-                self._run_dir.value, resume=True, steps=self._steps.value
+            job = start_training_process(
+                self._run_dir.value,
+                resume=True,
+                steps=self._steps.value,
+                threads=self._threads.value,
             )
         except GanAugmentError as exc:
             show_error(str(exc))
             return
-        self._follow()
+        self.job.follow(job)
 
     def _on_stop_clicked(self) -> None:
-        if self._process is not None:
-            self._process.request_stop()
-            self._status.value = "stopping at the next step…"
+        self.job.stop()
+        self._status.value = "stopping at the next step…"
 
-    def _follow(self) -> None:
-        process = self._process
-        assert process is not None
+    def _on_job_started(self, job: Job) -> None:
         self._set_running(True)
         self._status.value = "starting…"
-        self._worker = start_worker(
-            follow_with_plot,
-            process.run.root,
-            process.is_running,
-            process.events_offset,
-            yielded=self._on_event,
-            finished=self._on_job_finished,
-        )
 
     def _set_running(self, running: bool) -> None:
         self._start_button.enabled = not running
@@ -208,39 +179,6 @@ class TrainWidget(Container):
         self._stop_button.enabled = running
         if running:
             self._progress.value = 0
-
-    def _on_viewer_closing(self) -> bool:
-        """Asks what to do with a running job; returns False to keep the viewer open."""
-        job = self._process
-        if job is None or not job.is_running():
-            return True
-        choice = self.ask_about_running_job(job)
-        if choice == "cancel":
-            return False
-        if choice == "stop":
-            job.request_stop()
-        if self._worker is not None:  # the widgets go away with the viewer: stop following
-            self._worker.yielded.disconnect()
-            self._worker.finished.disconnect()
-            self._worker.quit()
-        return True
-
-    def ask_about_running_job(self, job: TrainingProcess) -> str:
-        """ "stop", "leave" or "cancel", asked in a dialog."""
-        box = QMessageBox(self.native)
-        box.setWindowTitle("A training job is running")
-        box.setText(
-            f"Training in {job.run.root} (PID {job.pid}) is still running.\n\n"
-            "Stop it (it saves a checkpoint first), or leave it running: it goes on without "
-            "the viewer; to follow or stop it later, choose this run directory in the Train "
-            "widget, or create the file STOP in it."
-        )
-        stop = box.addButton("Stop the job", QMessageBox.ButtonRole.AcceptRole)
-        leave = box.addButton("Leave it running", QMessageBox.ButtonRole.DestructiveRole)
-        box.addButton(QMessageBox.StandardButton.Cancel)
-        box.exec()
-        clicked = box.clickedButton()
-        return "stop" if clicked is stop else "leave" if clicked is leave else "cancel"
 
     # ----------------------------------------------------------------- feedback (main thread)
     def _on_event(self, event: dict[str, Any]) -> None:
@@ -263,8 +201,9 @@ class TrainWidget(Container):
             self._status.value = f"{event['status']} at step {event['step']} {event['message']}"
 
     def _show_preview(self, grid: np.ndarray, step: int) -> None:
-        name = f"{Path(self._process.run.root).name} preview" if self._process else "preview"
-        metadata = {"run_dir": str(self._process.run.root) if self._process else "", "step": step}
+        root = self.job.job.root if self.job.job is not None else Path("run")
+        name = f"{root.name} preview"
+        metadata = {"run_dir": str(root), "step": step}
         if name in self._viewer.layers:
             layer = self._viewer.layers[name]
             layer.data = grid
@@ -276,10 +215,9 @@ class TrainWidget(Container):
             )
             show_layer(self._viewer, layer)  # once: later grids update it in place
 
-    def _on_job_finished(self) -> None:
+    def _on_job_finished(self, job: Job, status: str, message: str) -> None:
         self._set_running(False)
-        if self._process is not None and self._process.failed():
-            self._status.value = job_error_message(self._process.run)
-            show_error(self._status.value)
+        if status == "error":
+            self._status.value = message  # also shown once as a notification by the model
         else:
-            show_info("training job ended")
+            show_info(f"training job {status}")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from ..config import DataConfig
 from ..errors import InputError
 from .io import read_image_file
@@ -32,3 +34,21 @@ def pairset_from_config(data: DataConfig, seed: int = 0) -> PairSet:
             rgb=image.rgb,
         )
     raise InputError(f"unknown data source {data.source!r}")
+
+
+def check_data_paths(data: DataConfig) -> None:
+    """Refuse at once a source whose files or folders are missing: a job started on it
+    would only say so in its log seconds later."""
+    if data.source == "folder":
+        for folder in (Path(str(data.path)) / "images", Path(str(data.path)) / "masks"):
+            if not folder.is_dir():
+                raise InputError(
+                    f"{folder} does not exist; a pair folder holds images/ and masks/ with "
+                    "files matched by name"
+                )
+    elif data.source == "volume":
+        for what, path in (("image volume", data.path), ("mask volume", data.mask_path)):
+            if not Path(str(path)).is_file():
+                raise InputError(f"{what} {path} does not exist; choose an existing file")
+    elif data.source == "pairs" and not Path(str(data.path)).is_file():
+        raise InputError(f"pair file {data.path} does not exist")

@@ -20,10 +20,21 @@ from ..errors import InputError
 
 
 class RunLock:
-    """``with RunLock(root): ...`` holds ``root/job.lock``; a second holder is refused."""
+    """``with RunLock(root): ...`` holds ``root/job.lock``; a second holder is refused.
 
-    def __init__(self, root: str | Path) -> None:
+    ``job.pid`` records what attaching needs: the PID, what the job is (``kind``), the file
+    its events go to, and whether it stops at the ``STOP`` file or only on SIGTERM.
+    """
+
+    def __init__(
+        self,
+        root: str | Path,
+        kind: str = "training",
+        events: str = "metrics.jsonl",
+        stop_by: str = "file",
+    ) -> None:
         self.root = Path(root)
+        self.record = {"kind": kind, "events": events, "stop_by": stop_by}
         self._lock = FileLock(self.root / "job.lock")
 
     @property
@@ -36,7 +47,7 @@ class RunLock:
             self._lock.acquire(timeout=0)
         except Timeout:
             raise InputError(busy_message(self.root, holder(self.root))) from None
-        record = {"pid": os.getpid(), "started": time.time()}
+        record = {"pid": os.getpid(), "started": time.time(), **self.record}
         self.pid_path.write_text(json.dumps(record))
 
     def release(self) -> None:
@@ -51,8 +62,9 @@ class RunLock:
         self.release()
 
 
-def holder(root: str | Path) -> int | None:
-    """PID of the job holding ``root``'s lock, or ``None`` when no job runs there."""
+def holder_record(root: str | Path) -> dict[str, Any] | None:
+    """``job.pid`` of the job holding ``root``'s lock, or ``None`` when no job runs there
+    (``pid`` is -1 while the holder has not written its record yet)."""
     root = Path(root)
     if not (root / "job.lock").exists():
         return None
@@ -61,16 +73,24 @@ def holder(root: str | Path) -> int | None:
         probe.acquire(timeout=0)
     except Timeout:
         try:
-            return int(json.loads((root / "job.pid").read_text())["pid"])
-        except (OSError, ValueError, KeyError):
-            return -1  # locked, but the holder has not written its PID yet
+            record = dict(json.loads((root / "job.pid").read_text()))
+            record["pid"] = int(record["pid"])
+            return record
+        except (OSError, ValueError, KeyError, TypeError):
+            return {"pid": -1}  # locked, but the holder has not written its record yet
     probe.release()
     return None
+
+
+def holder(root: str | Path) -> int | None:
+    """PID of the job holding ``root``'s lock, or ``None`` when no job runs there."""
+    record = holder_record(root)
+    return None if record is None else int(record["pid"])
 
 
 def busy_message(root: Path, pid: int | None) -> str:
     who = f"a running job (PID {pid})" if pid and pid > 0 else "a running job"
     return (
-        f"{root} is in use by {who}; stop it first (the Train widget's Stop button, or create "
-        f"{root / 'STOP'}), attach to it from the Train widget, or choose another run directory"
+        f"{root} is in use by {who}; stop it first (the Stop button of the widget that follows "
+        f"it, or create {root / 'STOP'}), or choose another directory"
     )

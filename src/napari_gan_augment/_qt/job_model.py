@@ -1,0 +1,137 @@
+"""The one job a widget controls, as a small model the widget listens to.
+
+A widget starts (or attaches to) a :class:`~napari_gan_augment.jobs.Job` and hands it to its
+``JobModel``; the model follows the job's event log in a worker thread and emits psygnal
+signals on the main thread: ``started(job)``, ``event(dict)`` (never the polling ``idle``
+events) and ``finished(job, status, message)``. A failed job's message is shown once, as a
+plain notification. The model also guards the viewer's close: with a job running it asks
+whether to stop the job or leave it running.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from magicgui.widgets import SpinBox
+from napari.utils.notifications import show_error
+from psygnal import Signal
+from qtpy.QtCore import QEvent, QObject
+from qtpy.QtWidgets import QMessageBox, QWidget
+
+from ..jobs import Job, default_threads, follow_events
+from .workers import start_worker
+
+if TYPE_CHECKING:
+    import napari
+
+Follower = Callable[[Job], Iterator[dict[str, Any]]]
+
+
+def threads_box() -> SpinBox:
+    """The thread-count setting every job widget shows."""
+    box = SpinBox(label="CPU threads", min=1, max=max(1, default_threads() + 1))
+    box.value = default_threads()
+    box.tooltip = "CPU threads the job may use; one core is left to the viewer by default"
+    return box
+
+
+class _CloseFilter(QObject):
+    """Ignores the watched window's Close when ``allow_close()`` returns False."""
+
+    def __init__(self, allow_close: Callable[[], bool]) -> None:
+        super().__init__()
+        self._allow_close = allow_close
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt API)
+        if event.type() == QEvent.Type.Close and not self._allow_close():
+            event.ignore()
+            return True
+        return False
+
+
+class JobModel:
+    """The job a widget follows; ``follow`` turns a job into events (e.g. with a plot)."""
+
+    started = Signal(object)
+    event = Signal(dict)
+    finished = Signal(object, str, str)
+
+    def __init__(self, follow: Follower = follow_events) -> None:
+        self.job: Job | None = None
+        self.worker: Any = None
+        self._follow = follow
+        self._close_filter: _CloseFilter | None = None
+
+    @property
+    def running(self) -> bool:
+        return self.job is not None and self.job.is_running()
+
+    def follow(self, job: Job) -> None:
+        """Follow ``job`` (just started here, or attached) until it ends."""
+        self.job = job
+        self.worker = start_worker(
+            self._follow, job, yielded=self._on_yielded, finished=self._on_finished
+        )
+        self.started.emit(job)
+
+    def stop(self) -> None:
+        if self.job is not None:
+            self.job.request_stop()
+
+    def _on_yielded(self, event: dict[str, Any]) -> None:
+        if event["event"] != "idle":
+            self.event.emit(event)
+
+    def _on_finished(self) -> None:
+        job = self.job
+        if job is None:
+            return
+        if job.process is not None:
+            job.process.wait()  # the log is complete and the exit code known
+        status, message = job.outcome()
+        if status == "error":
+            show_error(message)
+        self.finished.emit(job, status, message)
+
+    # ----------------------------------------------------------------- closing the viewer
+    def guard_close(self, viewer: napari.Viewer, parent: QWidget) -> None:
+        """Ask about a running job when the viewer's window is closed."""
+        # napari has no public "about to close" event: watch its main window's Close.
+        window = getattr(viewer.window, "_qt_window", None)
+        if window is not None:
+            self._close_filter = _CloseFilter(lambda: self.allow_close(parent))
+            window.installEventFilter(self._close_filter)
+
+    def allow_close(self, parent: QWidget) -> bool:
+        """Asks what to do with a running job; returns False to keep the viewer open."""
+        job = self.job
+        if job is None or not job.is_running():
+            return True
+        choice = self.ask(parent, job)
+        if choice == "cancel":
+            return False
+        if choice == "stop":
+            job.request_stop()
+        if self.worker is not None:  # the widgets go away with the viewer: stop following
+            self.worker.yielded.disconnect()
+            self.worker.finished.disconnect()
+            self.worker.quit()
+        return True
+
+    def ask(self, parent: QWidget, job: Job) -> str:
+        """ "stop", "leave" or "cancel", asked in a dialog."""
+        box = QMessageBox(parent)
+        box.setWindowTitle(f"A {job.kind} job is running")
+        box.setText(
+            f"The {job.kind} in {job.root} (PID {job.pid}) is still running.\n\n"
+            "Stop it, or leave it running: it goes on without the viewer; to follow or stop "
+            "it later, choose this directory again in the same widget, or create the file "
+            "STOP in it."
+        )
+        stop = box.addButton("Stop the job", QMessageBox.ButtonRole.AcceptRole)
+        leave = box.addButton("Leave it running", QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        clicked = box.clickedButton()
+        return "stop" if clicked is stop else "leave" if clicked is leave else "cancel"
