@@ -160,8 +160,8 @@ def synthesize(
     batches = list(gated_batches(route, count, gate, seed, batch_size)[0])
     if not batches:
         raise InputError(
-            f"no pair passed the quality gate (min_fidelity {gate.min_fidelity}); lower it or "
-            "train the generator longer"
+            f"no pair passed the quality gate (its minimum Dice, min_fidelity, is "
+            f"{gate.min_fidelity}); lower it or train the generator longer"
         )
     return (
         np.concatenate([b.images for b in batches]),

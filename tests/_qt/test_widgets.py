@@ -591,3 +591,56 @@ def test_evaluate_widget_can_train_its_generator_per_split(make_napari_viewer, t
     config = widget.build_config(tmp_path / "exp")
     assert config.synthetic_run is None
     assert config.generator == {"family": "pix2pix", "steps": 300, "image_size": 64}
+
+
+@pytest.mark.parametrize("title", ["Train generator", "Evaluate", "Quality check"])
+def test_tall_widgets_open_in_a_scroll_area_that_fits_a_small_screen(make_napari_viewer, title):
+    from napari_gan_augment._qt.scrolling import Scrolling
+
+    viewer = make_napari_viewer()
+    dock, widget = viewer.window.add_plugin_dock_widget("napari-gan-augment", title)
+    assert isinstance(widget, Scrolling)
+    assert dock.minimumSizeHint().height() < 600  # fits a 1,000 px screen with the canvas
+    if title == "Evaluate":
+        assert widget.content.native.minimumSizeHint().height() > 1000  # so it does scroll
+    long_line = "a verdict that runs on and on " * 20
+    width = dock.sizeHint().width()
+    widget.content._status.value = long_line
+    assert dock.sizeHint().width() <= width + 1  # wraps instead of widening the dock
+
+
+def test_every_field_and_button_has_a_plain_tooltip(make_napari_viewer):
+    from magicgui.widgets import Container
+
+    from napari_gan_augment._qt import (
+        compare_widget,
+        evaluate_widget,
+        inpaint_widget,
+        paint_widget,
+        quality_widget,
+        transform_widget,
+        translate_widget,
+    )
+
+    viewer = make_napari_viewer()
+    classes = [
+        TrainWidget,
+        SynthesizeWidget,
+        evaluate_widget.EvaluateWidget,
+        quality_widget.QualityWidget,
+        paint_widget.PaintToImageWidget,
+        transform_widget.TransformRegionWidget,
+        inpaint_widget.InpaintWidget,
+        translate_widget.TranslateWidget,
+        compare_widget.CompareLayersWidget,
+    ]
+
+    def leaves(container):
+        for widget in container:
+            yield from leaves(widget) if isinstance(widget, Container) else [widget]
+
+    for cls in classes:
+        for widget in leaves(cls(viewer)):
+            name = f"{cls.__name__}.{widget.label or getattr(widget, 'text', '') or widget.name}"
+            assert widget.tooltip and len(widget.tooltip) > 15, name
+            assert "_" not in widget.tooltip.replace(".pt", ""), (name, widget.tooltip)

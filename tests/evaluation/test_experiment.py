@@ -62,7 +62,7 @@ def test_small_experiment_writes_paired_results_and_reproduces(trained_run, tmp_
 
 
 def test_bad_experiment_configs(trained_run, tmp_path):
-    with pytest.raises(InputError, match="need a generator"):
+    with pytest.raises(InputError, match="need synthetic pairs"):
         ExperimentConfig(arms=("real", "synthetic"))
     with pytest.raises(InputError, match="seeds must be at least 1"):
         ExperimentConfig(seeds=0)

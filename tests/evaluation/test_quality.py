@@ -153,7 +153,7 @@ def test_inpainting_run_reports_psnr_and_ssim_in_holes(tmp_path):
 
 
 def test_quality_config_errors(trained_run, tmp_path):
-    with pytest.raises(InputError, match="synthetic_run is required"):
+    with pytest.raises(InputError, match="choose the trained run to measure"):
         QualityConfig()
     with pytest.raises(GanAugmentError, match="holds no checkpoint"):
         QualityConfig(synthetic_run=str(tmp_path))

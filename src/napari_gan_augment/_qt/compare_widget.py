@@ -16,6 +16,7 @@ from ..evaluation.comparison import (
     Comparison,
     compare_labels,
 )
+from .tooltips import explain
 from .workers import start_worker
 
 LEGEND = (
@@ -40,12 +41,15 @@ class CompareLayersWidget(Container):
         self._compare_button = PushButton(text="Compare")
         self._compare_button.tooltip = "score the prediction and add a layer of its errors"
         self._legend = Label(value=LEGEND)
+        self._legend.tooltip = "the colours of the error layer Compare adds"
         self._legend.native.setWordWrap(True)
         self._table = Table(value={"metric": [], "value": []})
+        self._table.tooltip = "the prediction's scores against the ground truth, summary first"
         self.extend(
             [self._prediction, self._truth, self._compare_button, self._legend, self._table]
         )
         self._compare_button.clicked.connect(self._on_compare_clicked)
+        explain(self)
 
     def reset_choices(self, *args: object) -> None:
         """Refresh the pickers; the two start on different layers when there are two."""

@@ -45,6 +45,7 @@ from .data_source import DataSourcePicker
 from .job_model import JobModel, threads_box
 from .live_plot import PlotPicture, follow_with_plot
 from .placement import beside_data, show_layer
+from .tooltips import explain
 
 if TYPE_CHECKING:
     import napari
@@ -162,6 +163,7 @@ class EvaluateWidget(Container):
         self._canvas.setMinimumHeight(380)
         self.native.layout().addWidget(self._canvas)
         self._table.native.setSortingEnabled(True)
+        self._table.tooltip = "every arm's score per seed; click a column header to sort"
         self._table.native.setMinimumHeight(180)
         self.extend([self._table, self._export_button, self._predictions_button])
 
@@ -179,6 +181,7 @@ class EvaluateWidget(Container):
         self._export_button.clicked.connect(self._on_export_clicked)
         self._predictions_button.clicked.connect(self.add_prediction_layers)
         self._plot_metric.changed.connect(lambda _: self._draw_arms())
+        explain(self)
 
     # ----------------------------------------------------------------- configuration
     def _on_task_changed(self, task: str) -> None:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from magicgui.widgets import ComboBox, Container, FileEdit, Label, PushButton, Widget
 
 from ..devices import DEVICE_CHOICES
+from .tooltips import explain
 from .workers import start_worker
 
 if TYPE_CHECKING:
@@ -36,6 +37,7 @@ class ModelToolWidget(Container):
         self._status = Label(label="status", value=self.hint)
         self.extend([self._run_dir, *inputs, self._device, self._run_button, self._status])
         self._run_button.clicked.connect(self._on_run_clicked)
+        explain(self)
 
     def _on_run_clicked(self) -> None:
         raise NotImplementedError

@@ -16,6 +16,7 @@ from ..devices import DEVICE_CHOICES
 from ..errors import GanAugmentError, InputError
 from ..synthesis import LoadedGenerator, images_for_masks, load_generator
 from ..synthesis.conditional import mask_model
+from .tooltips import explain
 from .workers import start_worker
 
 DEBOUNCE_MS = 30  # strokes arrive every few ms while dragging; one redraw per pause
@@ -63,6 +64,7 @@ class PaintToImageWidget(Container):
         self._timer.setInterval(DEBOUNCE_MS)
         self._timer.timeout.connect(self._on_debounced)
         self._follow_button.clicked.connect(self._on_follow_clicked)
+        explain(self)
 
     @property
     def output_name(self) -> str:

@@ -24,6 +24,7 @@ from ..synthesis.generate import require_checkpoint
 from .data_source import DataSourcePicker
 from .job_model import JobModel, threads_box
 from .placement import beside_data, show_layer
+from .tooltips import explain
 
 if TYPE_CHECKING:
     import napari
@@ -90,6 +91,7 @@ class QualityWidget(Container):
         self._yardstick.native.setWordWrap(True)
         self._table = MagicTable(value={"what": [], "measure": [], "value": []})
         self._table.native.setMinimumHeight(220)
+        self._table.tooltip = "every measure of the report (quality.md explains each one)"
         self.extend(
             [
                 self._data,
@@ -116,6 +118,7 @@ class QualityWidget(Container):
         self.job.started.connect(self._on_started)
         self.job.finished.connect(self._on_finished)
         self.job.guard_close(napari_viewer, self.native)
+        explain(self)
 
     def _on_run_clicked(self) -> None:
         out = Path(self._out.value)

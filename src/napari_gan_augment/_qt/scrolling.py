@@ -2,7 +2,7 @@
 
 napari docks a magicgui widget's inner ``native`` widget, which drops the scroll area of a
 ``Container(scrollable=True)``; so the plugin's widget contributions for tall widgets are
-wrapped here instead.
+wrapped here instead (classes: napari passes the viewer to a widget class's ``__init__``).
 """
 
 from __future__ import annotations
@@ -33,19 +33,22 @@ class Scrolling(QScrollArea):
         self.content.reset_choices()
 
 
-def train_dock(napari_viewer: napari.Viewer) -> Scrolling:
-    from .train_widget import TrainWidget
+class TrainDock(Scrolling):
+    def __init__(self, napari_viewer: napari.Viewer) -> None:
+        from .train_widget import TrainWidget
 
-    return Scrolling(TrainWidget(napari_viewer))
-
-
-def evaluate_dock(napari_viewer: napari.Viewer) -> Scrolling:
-    from .evaluate_widget import EvaluateWidget
-
-    return Scrolling(EvaluateWidget(napari_viewer))
+        super().__init__(TrainWidget(napari_viewer))
 
 
-def quality_dock(napari_viewer: napari.Viewer) -> Scrolling:
-    from .quality_widget import QualityWidget
+class EvaluateDock(Scrolling):
+    def __init__(self, napari_viewer: napari.Viewer) -> None:
+        from .evaluate_widget import EvaluateWidget
 
-    return Scrolling(QualityWidget(napari_viewer))
+        super().__init__(EvaluateWidget(napari_viewer))
+
+
+class QualityDock(Scrolling):
+    def __init__(self, napari_viewer: napari.Viewer) -> None:
+        from .quality_widget import QualityWidget
+
+        super().__init__(QualityWidget(napari_viewer))

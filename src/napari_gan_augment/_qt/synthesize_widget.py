@@ -25,6 +25,7 @@ from ..errors import InputError
 from ..evaluation.gate import gated_batches
 from ..synthesis import load_generator, pair_route
 from .placement import beside_data, show_layer
+from .tooltips import explain
 from .workers import start_worker
 
 if TYPE_CHECKING:
@@ -129,6 +130,7 @@ class SynthesizeWidget(Container):
         self._run_dir.changed.connect(self._on_run_dir_changed)
         self._run_button.clicked.connect(self._on_run_clicked)
         self._cancel_button.clicked.connect(self._on_cancel_clicked)
+        explain(self)
 
     def _on_run_dir_changed(self, path: Path) -> None:
         found = sorted(p.name for p in (Path(path) / "checkpoints").glob("*.pt"))

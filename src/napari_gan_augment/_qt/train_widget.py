@@ -32,6 +32,7 @@ from .data_source import DataSourcePicker
 from .job_model import JobModel, threads_box
 from .live_plot import PlotPicture, follow_with_plot
 from .placement import beside_data, show_layer
+from .tooltips import explain
 
 if TYPE_CHECKING:
     import napari
@@ -103,6 +104,7 @@ class TrainWidget(Container):
         self.job.guard_close(napari_viewer, self.native)
         self._on_family_changed(self._family.value)
         self._on_run_dir_changed()
+        explain(self)
 
     # ----------------------------------------------------------------- building inputs
     def _on_family_changed(self, name: str) -> None:

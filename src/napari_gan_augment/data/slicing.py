@@ -42,7 +42,7 @@ def select_slices(
     if len(keep) == 0:
         raise InputError(
             f"no slice along axis {axis} has a foreground fraction >= {min_foreground}; "
-            "lower min_foreground, or check that the mask is not empty"
+            "lower the minimum foreground (min_foreground), or check that the mask is not empty"
         )
     return sorted(int(i) for i in keep)
 

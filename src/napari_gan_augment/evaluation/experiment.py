@@ -181,8 +181,9 @@ class ExperimentConfig:
         unnamed = [a for a in self.arms if a != "real" and not split_arm(a)[1]]
         if unnamed and not self.synthetic_run and self.generator is None:
             raise InputError(
-                f"arms {unnamed} need a generator: a `generator:` section (trained here on "
-                "each split's training images) or synthetic_run (a trained run directory)"
+                f"arms {unnamed} need synthetic pairs: choose a trained synthetic run "
+                "(synthetic_run), or let the experiment train a generator on each split's "
+                "training images (a `generator:` section)"
             )
         if self.network not in SEGMENTERS:
             raise InputError(f"network must be one of {SEGMENTERS}, got {self.network!r}")

@@ -86,7 +86,7 @@ class QualityConfig:
             deformation = MaskDeformation.from_dict(dict(self.mask_deformation))
             object.__setattr__(self, "mask_deformation", deformation)
         if not self.synthetic_run:
-            raise InputError("synthetic_run is required: the run directory of a trained model")
+            raise InputError("choose the trained run to measure (synthetic_run: its run directory)")
         require_checkpoint(self.synthetic_run)
         if self.count < 2:
             raise InputError(f"count must be at least 2 samples, got {self.count}")

@@ -60,8 +60,8 @@ class RunDirectory:
     def _refuse_existing_run(self) -> None:
         if self.has_run():
             raise InputError(
-                f"{self.root} already holds a run; resume it (--resume) or choose a new "
-                "run directory"
+                f"{self.root} already holds a run; resume it (the Resume button, or "
+                "--resume) or choose a new run directory"
             )
 
     def stage_pairs(self, pairs: PairSet, config: TrainConfig) -> TrainConfig:
