@@ -24,7 +24,10 @@ Example::
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -69,6 +72,7 @@ from .synthesis import (
     pair_route,
     synthesize_pairs,
     transform_region,
+    transform_regions,
     translate_images,
     write_pairs,
 )
@@ -123,7 +127,10 @@ __all__ = [
     "start_training_process",
     "summarise",
     "synthesize",
+    "iter_synthesize",
+    "Synthesized",
     "synthesize_pairs",
+    "transform_image_regions",
     "train",
     "transform_region",
     "translate_images",
@@ -131,42 +138,87 @@ __all__ = [
 ]
 
 
-def synthesize(
+@dataclass(frozen=True)
+class Synthesized:
+    """Pairs drawn by :func:`iter_synthesize`: images (source dtype), integer masks, the
+    pixel spacing, and how they were made (run, checkpoint, seed, route, gate record)."""
+
+    images: np.ndarray
+    masks: np.ndarray
+    spacing: tuple[float, ...]
+    provenance: dict[str, Any]
+
+
+def iter_synthesize(
     run_dir: str | Path,
     count: int,
     seed: int = 0,
     checkpoint: str = "last.pt",
     device: str = "auto",
-    batch_size: int = 64,
+    batch_size: int = SynthesisConfig.batch_size,
     masks: MaskChoice = None,
     deformation: MaskDeformation | None = None,
     mask_cleanup: int = 0,
     gate: GateSettings | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Generate ``count`` pairs from a run: images in the source dtype and integer masks.
+) -> Iterator[int | Synthesized]:
+    """Draw ``count`` pairs from a run: yields the number of pairs done after each batch
+    (a progress bar; closing the iterator cancels), then one :class:`Synthesized`.
 
     A noise pair run (pair-wgan, fastgan) draws whole pairs. A mask → image run (pix2pix)
     draws images for ``masks``: by default its training masks randomly deformed
     (``deformation`` sets the strengths), or a mask run directory, or an array of masks.
     ``mask_cleanup`` relabels generated mask specks and holes under that many pixels.
     With ``gate``, only pairs that pass the quality gate come back, possibly fewer than
-    ``count`` (:func:`gated_batches` also gives the gate's record).
+    ``count``; the provenance's ``gate`` record says how many were drawn and dropped.
+    Pair ``i`` of a seed is the same whatever ``count`` or ``batch_size``.
     """
     SynthesisConfig(count=count, seed=seed, batch_size=batch_size)  # validates
     generator = load_generator(run_dir, checkpoint, device)
     route = pair_route(generator, masks, deformation, device=device, mask_cleanup=mask_cleanup)
+    provenance = route.provenance(seed)
     if gate is None:
-        return route.pairs(count, seed, batch_size)
-    batches = list(gated_batches(route, count, gate, seed, batch_size)[0])
-    if not batches:
-        raise InputError(
-            f"no pair passed the quality gate (its minimum Dice, min_fidelity, is "
-            f"{gate.min_fidelity}); lower it or train the generator longer"
-        )
-    return (
-        np.concatenate([b.images for b in batches]),
-        np.concatenate([b.masks for b in batches]),
-    )
+        batches = route.batches(count, seed, batch_size)
+    else:
+        batches, pair_gate = gated_batches(route, count, gate, seed, batch_size)
+    images, labels = [], []
+    for batch in batches:
+        images.append(batch.images)
+        labels.append(batch.masks)
+        yield batch.start + len(batch.images)
+    if gate is not None:
+        provenance["gate"] = pair_gate.record()
+        if not images:
+            raise InputError(
+                f"no pair passed the quality gate ({provenance['gate']['drawn']} drawn, "
+                f"minimum Dice {gate.min_fidelity}); lower it or train the generator longer"
+            )
+    provenance["count"] = sum(len(i) for i in images)
+    yield Synthesized(np.concatenate(images), np.concatenate(labels), generator.spacing, provenance)
+
+
+def synthesize(
+    run_dir: str | Path, count: int, seed: int = 0, **options: Any
+) -> tuple[np.ndarray, np.ndarray]:
+    """The images and masks of :func:`iter_synthesize` (same options), without progress."""
+    *_, result = iter_synthesize(run_dir, count, seed, **options)
+    assert isinstance(result, Synthesized)
+    return result.images, result.masks
+
+
+def transform_image_regions(
+    run_dir: str | Path,
+    image: np.ndarray,
+    boxes: Sequence[Sequence[int] | None],
+    seeds: Sequence[int],
+    feather_px: float = 0.0,
+    device: str = "auto",
+) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
+    """A ugan run's object added in every box of a 2D image, once per seed: stacked images,
+    masks, and provenance (what the Transform widget and ``gan-augment transform`` do)."""
+    generator = load_generator(run_dir, device=device)
+    images, masks = transform_regions(generator, image, boxes, seeds, feather_px)
+    record = {**generator.metadata, "seeds": list(seeds), "boxes": [list(b or []) for b in boxes]}
+    return images, masks, record | {"feather_px": feather_px}
 
 
 def generate_to_folder(

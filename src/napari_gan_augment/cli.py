@@ -114,16 +114,18 @@ def _write_edit(path: str | Path, data: Any, source: Any, generator: Any, route:
 
 
 def _cmd_transform(args: argparse.Namespace) -> int:
-    from .synthesis import transform_region
+    from .synthesis import transform_regions
 
     source, generator = _image_and_generator(args)
+    boxes = args.box or [None]
+    seeds = list(range(args.seed, args.seed + args.samples))
+    images, masks = transform_regions(generator, source.data, boxes, seeds, args.feather)
     out = Path(args.out)
-    route = (
-        f"{generator.spec.family}: box {tuple(args.box)} of {args.image} transformed "
-        f"(feather {args.feather} px)"
-    )
-    for seed in range(args.seed, args.seed + args.samples):
-        image, mask = transform_region(generator, source.data, args.box, seed, args.feather)
+    shown = ", ".join(str(tuple(b)) if b else "(whole image)" for b in boxes)
+    route = f"{generator.spec.family}: {'box' if len(boxes) == 1 else 'boxes'} {shown} of "
+    route += f"{args.image} transformed (feather {args.feather} px; box i of seed s draws "
+    route += "with seed s × 1000 + i)"
+    for seed, image, mask in zip(seeds, images, masks, strict=True):
         stem = out.name.removesuffix(".nii.gz") + (f"_seed{seed}" if args.samples > 1 else "")
         _write_edit(out.with_name(f"{stem}.nii.gz"), image, source, generator, route, seed)
         _write_edit(out.with_name(f"{stem}_mask.nii.gz"), mask, source, generator, route, seed)
@@ -330,8 +332,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--box",
         type=int,
         nargs=4,
+        action="append",
         metavar=("ROW0", "COL0", "ROW1", "COL1"),
-        help="region to transform (default: the whole image, if it has the training size)",
+        help="region to transform; repeat for several (default: the whole image, if it has "
+        "the training size)",
     )
     transform.add_argument("--seed", type=int, default=0)
     transform.add_argument("--samples", type=int, default=1, help="one output per seed")

@@ -133,7 +133,19 @@ def test_bad_layers_show_an_error_and_start_nothing(make_napari_viewer, tmp_path
     assert not (tmp_path / "run").exists()
 
 
-def test_synthesize_adds_new_layers(make_napari_viewer, qtbot, trained_run: Path):
+def _cli(*arguments) -> None:
+    from napari_gan_augment.cli import main
+
+    assert main([str(a) for a in arguments]) == 0
+
+
+def _read(path: Path) -> np.ndarray:
+    from napari_gan_augment.data.io import read_image_file
+
+    return read_image_file(path).data
+
+
+def test_synthesize_adds_new_layers(make_napari_viewer, qtbot, trained_run: Path, tmp_path):
     viewer = make_napari_viewer()
     brain = viewer.add_image(np.zeros((40, 90, 110), np.float32), scale=(2, 2, 2), name="brain")
     viewer.dims.set_point(0, 60)  # the user looks at a slice the 5 new pairs do not reach
@@ -155,6 +167,13 @@ def test_synthesize_adds_new_layers(make_napari_viewer, qtbot, trained_run: Path
     assert widget._progress.value == 5
     assert_in_view(viewer, images)
     assert images.extent.world[0][-1] > brain.extent.world[1][-1]  # beside, not on top
+    # the CLI twin draws the same pairs
+    _cli("generate", "--run-dir", trained_run, "--count", 5, "--seed", 3, "--device", "cpu",
+         "--out", tmp_path / "cli")  # fmt: skip
+    files = sorted((tmp_path / "cli" / "images").iterdir())
+    mask_files = sorted((tmp_path / "cli" / "masks").iterdir())
+    np.testing.assert_array_equal(np.stack([_read(f) for f in files]), images.data)
+    np.testing.assert_array_equal(np.stack([_read(f) for f in mask_files]), masks.data)
 
 
 def test_a_worker_error_is_shown_once_without_a_traceback(
@@ -243,7 +262,9 @@ def pix2pix_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return run_dir
 
 
-def test_painting_redraws_the_image_in_a_new_layer(make_napari_viewer, qtbot, pix2pix_run):
+def test_painting_redraws_the_image_in_a_new_layer(
+    make_napari_viewer, qtbot, pix2pix_run, tmp_path
+):
     from napari_gan_augment._qt.paint_widget import PaintToImageWidget
 
     viewer = make_napari_viewer()
@@ -273,6 +294,23 @@ def test_painting_redraws_the_image_in_a_new_layer(make_napari_viewer, qtbot, pi
     assert not np.array_equal(output.data[1], before)  # the image follows the new mask
     assert np.all(output.data[0] == 0) and np.all(output.data[2] == 0)  # only the shown slice
     assert labels.data[1, 30, 25] == 2 and labels.data.sum() > 0  # the user's strokes stay
+    from skimage import io as skio
+
+    (tmp_path / "masks").mkdir()
+    skio.imsave(tmp_path / "masks" / "slice.tif", labels.data[1])
+    _cli(
+        "generate",
+        "--run-dir",
+        pix2pix_run,
+        "--masks",
+        tmp_path / "masks",
+        "--device",
+        "cpu",
+        "--out",
+        tmp_path / "cli",
+    )  # fmt: skip (the CLI twin: images for the user's masks)
+    (drawn,) = (tmp_path / "cli").glob("*slice*.nii.gz")
+    np.testing.assert_array_equal(_read(drawn), output.data[1])
 
 
 def test_paint_widget_refuses_a_noise_model(make_napari_viewer, trained_run: Path):
@@ -332,7 +370,7 @@ def test_synthesize_pix2pix_with_deformed_or_generated_masks(
     assert f"gate kept {record['kept']} of {record['drawn']}" in widget._status.value
 
 
-def test_transform_region_widget(make_napari_viewer, qtbot, tmp_path: Path):
+def test_transform_region_widget_and_its_cli_twin(make_napari_viewer, qtbot, tmp_path: Path):
     from napari_gan_augment._qt.transform_widget import TransformRegionWidget
     from napari_gan_augment.training import train
 
@@ -346,7 +384,9 @@ def test_transform_region_widget(make_napari_viewer, qtbot, tmp_path: Path):
     viewer = make_napari_viewer()
     data = np.random.default_rng(0).integers(30, 90, (80, 70)).astype(np.uint8)
     image = viewer.add_image(data.copy(), name="xray", scale=(0.5, 0.5))
-    shapes = viewer.add_shapes([[[5, 10], [25, 30]]], shape_type="rectangle", name="boxes")
+    shapes = viewer.add_shapes(
+        [[[5, 10], [25, 30]], [[28, 5], [38, 20]]], shape_type="rectangle", name="boxes"
+    )
     widget = TransformRegionWidget(viewer)
     viewer.window.add_dock_widget(widget)
     widget.reset_choices()
@@ -360,11 +400,21 @@ def test_transform_region_widget(make_napari_viewer, qtbot, tmp_path: Path):
     out = viewer.layers["xray transformed seed 0"]
     masks = viewer.layers["xray transformed seed 0 mask"].data
     assert out.data.shape == masks.shape == (2, 80, 70)
-    # world box rows 5–25, cols 10–30 at 0.5 mm → pixels rows 10–50, cols 20–60
+    # world boxes rows 5–25, cols 10–30 and rows 28–38, cols 5–20 at 0.5 mm → pixels rows
+    # 10–50, cols 20–60 and rows 56–76, cols 10–40
     assert not masks[:, :10].any() and not masks[:, :, 61:].any()
     for sample, mask in zip(out.data, masks, strict=True):
         np.testing.assert_array_equal(sample[mask == 0], data[mask == 0])
     np.testing.assert_array_equal(image.data, data)  # the user's layer is untouched
+    from skimage import io as skio
+
+    skio.imsave(tmp_path / "xray.tif", data)
+    _cli("transform", "--run-dir", tmp_path / "ugan", "--image", tmp_path / "xray.tif",
+         "--box", 10, 20, 50, 60, "--box", 56, 10, 76, 40, "--samples", 2, "--device", "cpu",
+         "--out", tmp_path / "t.nii.gz")  # fmt: skip
+    for seed in (0, 1):
+        np.testing.assert_array_equal(_read(tmp_path / f"t_seed{seed}.nii.gz"), out.data[seed])
+        np.testing.assert_array_equal(_read(tmp_path / f"t_seed{seed}_mask.nii.gz"), masks[seed])
 
     shapes.data = [[[30, 30], [60, 60]]]  # past the border of a 40×35 mm image
     widget._run_button.clicked.emit()
@@ -373,7 +423,7 @@ def test_transform_region_widget(make_napari_viewer, qtbot, tmp_path: Path):
     assert widget._status.value.startswith("failed") and len(viewer.layers) == 4
 
 
-def test_inpaint_widget(make_napari_viewer, qtbot, tmp_path: Path, sample_volumes):
+def test_inpaint_widget_and_its_cli_twin(make_napari_viewer, qtbot, tmp_path, sample_volumes):
     from napari_gan_augment._qt.inpaint_widget import InpaintWidget
     from napari_gan_augment.training import train
 
@@ -399,6 +449,13 @@ def test_inpaint_widget(make_napari_viewer, qtbot, tmp_path: Path, sample_volume
     assert not np.array_equal(filled.data, data)
     np.testing.assert_array_equal(image.data, data)
     assert filled.metadata["family"] == "inpaint"
+    from skimage import io as skio
+
+    skio.imsave(tmp_path / "t1.tif", data)
+    skio.imsave(tmp_path / "hole.tif", hole.data)
+    _cli("inpaint", "--run-dir", tmp_path / "inp", "--image", tmp_path / "t1.tif", "--hole",
+         tmp_path / "hole.tif", "--device", "cpu", "--out", tmp_path / "filled.nii.gz")  # fmt: skip
+    np.testing.assert_array_equal(_read(tmp_path / "filled.nii.gz"), filled.data)
 
     hole.data[:] = 1  # the whole image: refused with a message, nothing added
     widget._run_button.clicked.emit()
@@ -407,7 +464,7 @@ def test_inpaint_widget(make_napari_viewer, qtbot, tmp_path: Path, sample_volume
     assert widget._status.value.startswith("failed") and len(viewer.layers) == 3
 
 
-def test_translate_widget(make_napari_viewer, qtbot, tmp_path: Path):
+def test_translate_widget_and_its_cli_twin(make_napari_viewer, qtbot, tmp_path: Path):
     from napari_gan_augment._qt.translate_widget import TranslateWidget
     from napari_gan_augment.training import train
 
@@ -436,6 +493,12 @@ def test_translate_widget(make_napari_viewer, qtbot, tmp_path: Path):
     assert out.data.shape == data.shape and out.metadata["family"] == "cyclegan"
     np.testing.assert_allclose(out.scale, (3, 1, 1))
     np.testing.assert_array_equal(image.data, data)
+    from skimage import io as skio
+
+    skio.imsave(tmp_path / "scan.tif", data[1])
+    _cli("translate", "--run-dir", tmp_path / "cg", "--image", tmp_path / "scan.tif",
+         "--device", "cpu", "--out", tmp_path / "a2b.nii.gz")  # fmt: skip
+    np.testing.assert_array_equal(_read(tmp_path / "a2b.nii.gz"), out.data[1])
 
 
 def test_compare_layers_and_its_cli_twin(make_napari_viewer, qtbot, tmp_path: Path, capsys):

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from magicgui.widgets import (
     CheckBox,
     ComboBox,
@@ -19,58 +18,15 @@ from magicgui.widgets import (
     SpinBox,
 )
 
+from ..api import Synthesized, iter_synthesize
 from ..config import GateSettings
 from ..devices import DEVICE_CHOICES
-from ..errors import InputError
-from ..evaluation.gate import gated_batches
-from ..synthesis import load_generator, pair_route
 from .placement import beside_data, show_layer
 from .tooltips import explain
 from .workers import start_worker
 
 if TYPE_CHECKING:
     import napari
-
-
-def synthesize_with_progress(
-    run_dir: str,
-    checkpoint: str,
-    count: int,
-    seed: int,
-    device: str,
-    mask_run: str = "",
-    mask_cleanup: int = 0,
-    gate: GateSettings | None = None,
-) -> Iterator[int | str | tuple[np.ndarray, np.ndarray, dict[str, Any]]]:
-    """Yield pairs done after each batch, then the arrays and their metadata.
-
-    A mask → image run (pix2pix) draws images for its deformed training masks, or for the
-    masks of ``mask_run`` (e.g. mask-dcgan). With ``gate``, only pairs that pass the quality
-    gate are kept (possibly fewer than ``count``; the metadata says how many were dropped
-    and why). User errors are yielded as one message (a string) instead of raised, so the
-    widget can show them as a notification and keep going.
-    """
-    generator = load_generator(run_dir, checkpoint, device)
-    route = pair_route(generator, mask_run or None, device=device, mask_cleanup=mask_cleanup)
-    metadata = route.provenance(seed)
-    if gate is None:
-        batches = route.batches(count, seed, batch_size=32)
-    else:
-        batches, pair_gate = gated_batches(route, count, gate, seed, batch_size=32)
-    images, masks = [], []
-    for batch in batches:
-        images.append(batch.images)
-        masks.append(batch.masks)
-        yield batch.start + len(batch.images)
-    if gate is not None:
-        metadata["gate"] = pair_gate.record()
-        if not images:
-            raise InputError(
-                f"no pair passed the quality gate ({metadata['gate']['drawn']} drawn); lower "
-                "its min Dice or train the generator longer"
-            )
-    metadata |= {"count": sum(len(i) for i in images), "spacing": generator.spacing}
-    yield np.concatenate(images), np.concatenate(masks), metadata
 
 
 class SynthesizeWidget(Container):
@@ -150,16 +106,18 @@ class SynthesizeWidget(Container):
             " and training the gate's U-Net on the run's real pairs…" if gate else ""
         )
         self._run_button.enabled, self._cancel_button.enabled = False, True
+        options = {
+            "checkpoint": self._checkpoint.value,
+            "device": self._device.value,
+            "masks": self._mask_run_path() or None,
+            "mask_cleanup": self._cleanup.value,
+            "gate": gate,
+        }
         self._worker = start_worker(
-            synthesize_with_progress,
+            partial(iter_synthesize, **options),
             str(self._run_dir.value),
-            self._checkpoint.value,
             self._count.value,
             self._seed.value,
-            self._device.value,
-            self._mask_run_path(),
-            self._cleanup.value,
-            gate,
             yielded=self._on_yielded,
             errored=self._on_errored,
             finished=self._on_finished,
@@ -170,15 +128,14 @@ class SynthesizeWidget(Container):
             self._worker.quit()
             self._status.value = "cancelled"
 
-    def _on_yielded(self, value: Any) -> None:
+    def _on_yielded(self, value: int | Synthesized) -> None:
         if isinstance(value, int):
             self._progress.value = value
             self._status.value = f"{value}/{self._count.value} pairs"
             return
-        images, masks, metadata = value
-        spacing = metadata.pop("spacing")
+        images, masks, metadata = value.images, value.masks, value.provenance
         name = f"{Path(metadata['run']).name} seed {metadata['seed']}"
-        scale = (1.0, *spacing)  # a stack of 2D pairs along a new first axis
+        scale = (1.0, *value.spacing)  # a stack of 2D pairs along a new first axis
         translate = beside_data(self._viewer, images.shape, scale)
         placed = {"scale": scale, "translate": translate, "metadata": metadata}
         layer = self._viewer.add_image(images, name=f"{name} images", **placed)

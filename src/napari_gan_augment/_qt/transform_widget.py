@@ -9,7 +9,7 @@ import numpy as np
 from magicgui.widgets import FloatSpinBox, SpinBox, create_widget
 from napari.utils.notifications import show_error
 
-from ..synthesis import load_generator, transform_region
+from ..api import transform_image_regions
 from .model_tool import ModelToolWidget
 
 if TYPE_CHECKING:
@@ -30,27 +30,9 @@ def rectangles_in_data_coordinates(
     return boxes
 
 
-def transform_all(
-    run_dir: str,
-    device: str,
-    image: np.ndarray,
-    boxes: list[tuple[int, int, int, int]],
-    seeds: list[int],
-    feather_px: float,
-) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
-    """One transformed image and mask per seed, every box applied."""
-    generator = load_generator(run_dir, device=device)
-    images, masks = [], []
-    for seed in seeds:
-        result, full_mask = image, np.zeros(image.shape, np.uint8)
-        for index, box in enumerate(boxes):
-            # each box gets its own draw, reproducible from (seed, box index)
-            result, mask = transform_region(generator, result, box, seed * 1000 + index, feather_px)
-            full_mask = np.maximum(full_mask, mask)
-        images.append(result)
-        masks.append(full_mask)
-    metadata = {**generator.metadata, "seeds": seeds, "boxes": boxes, "feather_px": feather_px}
-    return np.stack(images), np.stack(masks), metadata
+def _transform(run_dir: str, device: str, image: np.ndarray, boxes, seeds, feather_px: float):
+    """``ModelToolWidget`` calls its work with the run and device first."""
+    return transform_image_regions(run_dir, image, boxes, seeds, feather_px, device)
 
 
 class TransformRegionWidget(ModelToolWidget):
@@ -81,7 +63,7 @@ class TransformRegionWidget(ModelToolWidget):
             return
         seeds = list(range(self._seed.value, self._seed.value + self._samples.value))
         self._start(
-            transform_all,
+            _transform,
             np.asarray(image.data).copy(),
             boxes,
             seeds,

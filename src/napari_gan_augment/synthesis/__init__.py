@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .compositing import composite_under_mask, transform_region
+from .compositing import composite_under_mask, transform_region, transform_regions
 from .conditional import images_for_masks, iter_conditional_pairs
 from .generate import (
     LoadedGenerator,
@@ -28,6 +28,7 @@ __all__ = [
     "inpaint_region",
     "composite_under_mask",
     "transform_region",
+    "transform_regions",
     "images_for_masks",
     "iter_conditional_pairs",
     "DeformedMasks",

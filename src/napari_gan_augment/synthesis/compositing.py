@@ -109,3 +109,25 @@ def transform_region(
     full_mask = np.zeros(image.shape, mask.dtype)
     full_mask[row0:row1, col0:col1] = mask
     return result, full_mask
+
+
+def transform_regions(
+    generator: LoadedGenerator,
+    image: np.ndarray,
+    boxes: Sequence[Sequence[int] | None],
+    seeds: Sequence[int],
+    feather_px: float = 0.0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """One result per seed with every box transformed: ``(len(seeds), H, W)`` images and
+    masks. Box ``i`` of seed ``s`` draws with seed ``s * 1000 + i``, so a box's result does
+    not depend on how many boxes come after it (the widget and ``gan-augment transform``
+    give the same pixels)."""
+    images, masks = [], []
+    for seed in seeds:
+        result, full_mask = image, np.zeros(np.shape(image)[-2:], np.uint8)
+        for index, box in enumerate(boxes):
+            result, mask = transform_region(generator, result, box, seed * 1000 + index, feather_px)
+            full_mask = np.maximum(full_mask, mask)
+        images.append(result)
+        masks.append(full_mask)
+    return np.stack(images), np.stack(masks)
