@@ -7,6 +7,5 @@ PY=${PYTHON:-../.venv/bin/python}
 "$PY" bench_synthesis.py
 xvfb-run -a "$PY" bench_viewer.py
 xvfb-run -a "$PY" bench_paint.py
-xvfb-run -a "$PY" bench_evaluate_viewer.py
 # The evaluation reports in docs/evaluation.md (≈ 30 minutes together; run on demand):
 #   "$PY" experiment_sample.py && "$PY" quality_sample.py && "$PY" classification_sample.py
