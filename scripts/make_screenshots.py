@@ -3,7 +3,8 @@
 Run: ``xvfb-run -a python scripts/make_screenshots.py`` (trains the demo-sized job, ~3 minutes).
 Writes ``docs/images/train_widget.png``, ``docs/images/synthesize_widget.png`` and
 ``docs/images/paint_widget.png`` (``--only paint`` for the last one alone); ``evaluate``
-writes ``docs/images/evaluate.png`` from the experiment benchmarks/experiment_sample.py left.
+writes ``docs/images/evaluate.png`` from the experiment benchmarks/experiment_sample.py left;
+``gallery`` saves every widget's dock as a user opens it (``docs/images/widgets/``, seconds).
 """
 
 from __future__ import annotations
@@ -187,10 +188,48 @@ def evaluate_screenshot() -> None:
     viewer.close()
 
 
+WIDGETS = [
+    "Train generator",
+    "Synthesize pairs",
+    "Paint to image",
+    "Transform region",
+    "Inpaint",
+    "Translate image",
+    "Compare layers",
+    "Evaluate",
+    "Quality check",
+]
+
+
+def gallery() -> None:
+    """Every widget as a user opens it from the Plugins menu (the plugin's own contributions,
+    scroll areas included) beside the brain sample, each dock saved on its own to
+    ``docs/images/widgets/`` and the whole window once with Evaluate docked."""
+    app = napari.qt.get_qapp()
+    viewer = napari.Viewer(show=True)
+    viewer.window._qt_window.resize(1400, 900)  # a laptop screen: tall docks must scroll
+    image, mask = load_sample()
+    viewer.add_image(image.data, name="MNI152 T1", scale=image.spacing)
+    viewer.add_labels(mask.data, name="MNI152 tissue", scale=image.spacing, opacity=0.4)
+    (IMAGES / "widgets").mkdir(exist_ok=True)
+    for title in WIDGETS:
+        dock, _ = viewer.window.add_plugin_dock_widget("napari-gan-augment", title)
+        pump(app, 1)
+        name = title.lower().replace(" ", "_")
+        dock.grab().save(str(IMAGES / "widgets" / f"{name}.png"))
+        if title == "Evaluate":
+            skio.imsave(str(IMAGES / "evaluate_docked.png"), viewer.screenshot(canvas_only=False))
+        viewer.window.remove_dock_widget(dock)
+    viewer.close()
+
+
 def main() -> None:
     import sys
 
     IMAGES.mkdir(parents=True, exist_ok=True)
+    if "gallery" in sys.argv:
+        gallery()
+        return
     if "evaluate" in sys.argv:
         evaluate_screenshot()
         return

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -275,6 +276,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--threads", type=int, help="CPU threads for torch (default: torch's, all cores)"
     )
+    parser.add_argument(
+        "--nice", type=int, default=0, help="lower this process's CPU priority by N (POSIX)"
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     train = commands.add_parser("train", help="train a generator (a job in a run directory)")
@@ -413,6 +417,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.threads is not None and args.threads < 1:
         parser.error("--threads must be at least 1")
+    if args.nice > 0 and hasattr(os, "nice"):
+        os.nice(args.nice)
     if args.threads:
         import torch
 
