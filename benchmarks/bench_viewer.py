@@ -132,6 +132,7 @@ def evaluation_row(app, meter, viewer, gan: Path, root: Path, seconds: float) ->
     widget = EvaluateWidget(viewer)
     viewer.window.add_dock_widget(widget)
     widget._synthetic_run.value = gan
+    widget._data.axis.value, widget._data.step.value = 1, 3  # coronal: the GAN saw axial
     widget._arms.value = ["real", "real+synthetic"]
     widget._seeds.value, widget._epochs.value, widget._size.value = 3, 15, 32
     widget._device.value = "cpu"

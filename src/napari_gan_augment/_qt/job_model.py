@@ -71,9 +71,16 @@ class JobModel:
         """Follow ``job`` (just started here, or attached) until it ends."""
         self.job = job
         self.worker = start_worker(
-            self._follow, job, yielded=self._on_yielded, finished=self._on_finished
+            self._follow_to_exit, job, yielded=self._on_yielded, finished=self._on_finished
         )
         self.started.emit(job)
+
+    def _follow_to_exit(self, job: Job) -> Iterator[dict[str, Any]]:
+        """The job's events, then (in the worker thread) the wait for its process to exit:
+        a child may take seconds to shut down after its last event."""
+        yield from self._follow(job)
+        if job.process is not None:
+            job.process.wait()
 
     def stop(self) -> None:
         if self.job is not None:
@@ -87,8 +94,6 @@ class JobModel:
         job = self.job
         if job is None:
             return
-        if job.process is not None:
-            job.process.wait()  # the log is complete and the exit code known
         status, message = job.outcome()
         if status == "error":
             show_error(message)

@@ -9,12 +9,7 @@ other exception (a bug) once, with its traceback.
 
 from __future__ import annotations
 
-import functools
-import inspect
-import os
-import sys
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 from napari.utils.notifications import notification_manager, show_error
@@ -30,40 +25,6 @@ def report_error(exc: BaseException) -> None:
         notification_manager.receive_error(type(exc), exc, exc.__traceback__)
 
 
-#: Worker threads run this much below the viewer's main thread, so a busy CPU serves the
-#: event loop first (Linux only: there a thread has its own nice value).
-WORKER_NICENESS = 10
-
-
-def lower_this_thread() -> None:
-    if sys.platform.startswith("linux"):
-        thread = threading.get_native_id()
-        current = os.getpriority(os.PRIO_PROCESS, thread)
-        os.setpriority(os.PRIO_PROCESS, thread, max(current, WORKER_NICENESS))
-
-
-def at_lower_priority(function: Callable[..., Any]) -> Callable[..., Any]:
-    """``function`` run at the worker niceness (a generator function stays one, which is how
-    superqt tells a generator worker from a plain one)."""
-    if inspect.isgeneratorfunction(function) or (
-        isinstance(function, functools.partial) and inspect.isgeneratorfunction(function.func)
-    ):
-
-        @functools.wraps(function)
-        def generator(*args: Any, **kwargs: Any) -> Iterator[Any]:
-            lower_this_thread()
-            return (yield from function(*args, **kwargs))
-
-        return generator
-
-    @functools.wraps(function)
-    def plain(*args: Any, **kwargs: Any) -> Any:
-        lower_this_thread()
-        return function(*args, **kwargs)
-
-    return plain
-
-
 def start_worker(
     function: Callable[..., Any],
     *args: Any,
@@ -72,9 +33,7 @@ def start_worker(
 ) -> WorkerBase:
     """Run ``function(*args)`` in a thread; ``signals`` maps signal names (``yielded``,
     ``returned``, ``finished``) to slots; ``errored`` runs after the error was reported."""
-    worker = thread_worker(at_lower_priority(function), start_thread=False, ignore_errors=True)(
-        *args
-    )
+    worker = thread_worker(function, start_thread=False, ignore_errors=True)(*args)
     worker.errored.connect(report_error)
     if errored is not None:
         worker.errored.connect(errored)
