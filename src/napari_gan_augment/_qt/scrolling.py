@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from magicgui.widgets import Container
-from qtpy.QtCore import Qt
 from qtpy.QtWidgets import QScrollArea
 
 if TYPE_CHECKING:
@@ -25,9 +24,10 @@ class Scrolling(QScrollArea):
         super().__init__()
         self.content = content
         self.setWidgetResizable(True)
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setWidget(content.native)
-        self.setMinimumWidth(content.native.minimumSizeHint().width() + 20)
+        # wide enough for the content and the vertical scroll bar, so nothing is cut off
+        scroll_bar = self.verticalScrollBar().sizeHint().width()
+        self.setMinimumWidth(content.native.sizeHint().width() + scroll_bar + 4)
 
     def reset_choices(self, *args: Any) -> None:
         self.content.reset_choices()
