@@ -206,12 +206,7 @@ def start_experiment_job(
     refuse_busy(run_dir)
     if (run_dir / "experiment.json").exists() or (run_dir / "results.csv").exists():
         raise InputError(f"{run_dir} already holds an experiment; choose a new run directory")
-    check_data_paths(config.data)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    request = run_dir / "requested-experiment.json"
-    request.write_text(json.dumps(asdict(config), indent=2))
-    arguments = ["evaluate", "--config", str(request), "--run-dir", str(run_dir)]
-    return start_job(run_dir, "experiment", arguments, threads=threads)
+    return _start_requested(run_dir, "experiment", ["evaluate", "--run-dir"], config, threads)
 
 
 def start_quality_job(
@@ -223,12 +218,25 @@ def start_quality_job(
     refuse_busy(out_dir)
     if (out_dir / "quality.json").exists():
         raise InputError(f"{out_dir} already holds a quality report; choose a new folder")
+    arguments = ["quality", "--out"]
+    return _start_requested(out_dir, "quality check", arguments, config, threads, "signal")
+
+
+def _start_requested(
+    root: Path,
+    kind: str,
+    command: list[str],
+    config: ExperimentConfig | QualityConfig,
+    threads: int | None,
+    stop_by: str = "file",
+) -> Job:
+    """``gan-augment <command[0]> --config requested-….json <command[1]> root`` as a job."""
     check_data_paths(config.data)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    request = out_dir / "requested-quality.json"
+    root.mkdir(parents=True, exist_ok=True)
+    request = root / f"requested-{command[0]}.json"
     request.write_text(json.dumps(asdict(config), indent=2))
-    arguments = ["quality", "--config", str(request), "--out", str(out_dir)]
-    return start_job(out_dir, "quality check", arguments, threads=threads, stop_by="signal")
+    arguments = [command[0], "--config", str(request), command[1], str(root)]
+    return start_job(root, kind, arguments, threads=threads, stop_by=stop_by)
 
 
 def attach(run_dir: str | Path) -> Job | None:

@@ -39,7 +39,7 @@ from ..errors import GanAugmentError
 from ..evaluation.experiment import PRIMARY, ExperimentConfig
 from ..evaluation.networks import LOSSES, SEGMENTERS
 from ..evaluation.report import BOX_METRICS, draw_arm_distribution, draw_curves, read_curves
-from ..jobs import Job, attach, refuse_busy, start_experiment_job
+from ..jobs import Job, refuse_busy, start_experiment_job
 from ..synthesis.generate import require_checkpoint
 from .data_source import DataSourcePicker
 from .job_model import JobModel, threads_box
@@ -264,12 +264,8 @@ class EvaluateWidget(Container):
     def _on_run_dir_changed(self, *_: Any) -> None:
         """Attach to an experiment running in the chosen directory (started by an earlier
         viewer or a terminal): its progress, live curves and Stop come back."""
-        if self.job.running:
-            return
-        job = attach(self._run_dir.value)
-        if job is not None:
+        if not self.job.running and (job := self.job.attach(self._run_dir.value)) is not None:
             self._clear_results()
-            self.job.follow(job)
             self._status.value = f"attached to the running experiment (PID {job.pid})"
 
     def _clear_results(self) -> None:

@@ -11,6 +11,7 @@ whether to stop the job or leave it running.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from magicgui.widgets import SpinBox
@@ -19,7 +20,7 @@ from psygnal import Signal
 from qtpy.QtCore import QEvent, QObject
 from qtpy.QtWidgets import QMessageBox, QWidget
 
-from ..jobs import Job, default_threads, follow_events
+from ..jobs import Job, attach, default_threads, follow_events
 from .workers import start_worker
 
 if TYPE_CHECKING:
@@ -81,6 +82,13 @@ class JobModel:
         yield from self._follow(job)
         if job.process is not None:
             job.process.wait()
+
+    def attach(self, root: str | Path) -> Job | None:
+        """Follow the job running in ``root`` (started by any process), if there is one."""
+        job = attach(root)
+        if job is not None:
+            self.follow(job)
+        return job
 
     def stop(self) -> None:
         if self.job is not None:

@@ -19,7 +19,7 @@ from skimage import io as skio
 from ..devices import DEVICE_CHOICES
 from ..errors import GanAugmentError
 from ..evaluation.quality import QualityConfig
-from ..jobs import Job, attach, refuse_busy, start_quality_job
+from ..jobs import Job, refuse_busy, start_quality_job
 from ..synthesis.generate import require_checkpoint
 from .data_source import DataSourcePicker
 from .job_model import JobModel, threads_box
@@ -145,8 +145,8 @@ class QualityWidget(Container):
 
     def _on_out_changed(self, *_: Any) -> None:
         """Attach to a quality check running in the chosen folder."""
-        if not self.job.running and (job := attach(self._out.value)) is not None:
-            self.job.follow(job)
+        if not self.job.running:
+            self.job.attach(self._out.value)
 
     def _on_started(self, job: Job) -> None:
         self._run_button.enabled, self._stop_button.enabled = False, True

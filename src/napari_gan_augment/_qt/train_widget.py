@@ -24,7 +24,7 @@ from napari.utils.notifications import show_error, show_info
 from ..config import TrainConfig
 from ..devices import DEVICE_CHOICES
 from ..errors import GanAugmentError
-from ..jobs import Job, attach, start_training_process
+from ..jobs import Job, start_training_process
 from ..models.registry import available_families, get_family
 from ..training.plots import draw_losses
 from ..training.run_dir import RunDirectory
@@ -147,9 +147,8 @@ class TrainWidget(Container):
         viewer or a terminal): its progress, loss curve and Stop come back."""
         if self.job.running:
             return
-        job = attach(self._run_dir.value)
+        job = self.job.attach(self._run_dir.value)
         if job is not None:
-            self.job.follow(job)
             self._status.value = f"attached to the running job (PID {job.pid})"
             return
         self._resume_button.enabled = RunDirectory(self._run_dir.value).has_run()
