@@ -57,7 +57,10 @@ def test_train_from_layers_in_a_child_process(viewer_with_sample, qtbot, tmp_pat
     events = RunDirectory(tmp_path / "run").read_events()
     assert events[-1]["event"] == "end" and events[-1]["status"] == "finished"
     assert widget._progress.value == 6
-    assert len(widget._loss_plot.events) == 6  # every step event reached the plot
+    plot = widget._loss_plot  # every step's losses drawn, one curve per loss
+    qtbot.waitUntil(lambda: len(plot.drawn()) >= 2 and len(plot.drawn()["loss_critic"][0]) == 6)
+    for steps, values in plot.drawn().values():
+        assert list(steps) == [1, 2, 3, 4, 5, 6] and np.isfinite(values).all()
     preview = viewer.layers["run preview"]
     assert preview.rgb and preview.metadata["step"] == 6
     assert_in_view(viewer, preview)  # beside the brain, framed without pressing Home
@@ -90,6 +93,11 @@ def test_stop_then_resume(viewer_with_sample, qtbot, tmp_path: Path):
     _wait_for_job(qtbot, widget)
     final = RunDirectory(tmp_path / "run").read_events()[-1]
     assert final["status"] == "finished" and final["step"] == stopped["step"] + 3
+    logged = [
+        e["step"] for e in RunDirectory(tmp_path / "run").read_events() if e["event"] == "step"
+    ]
+    assert min(logged) <= stopped["step"] < max(logged)  # losses of both sessions were logged
+    qtbot.waitUntil(lambda: list(widget._loss_plot.drawn()["loss_critic"][0]) == logged)
 
 
 def test_attach_to_a_job_started_elsewhere_and_stop_it_when_the_viewer_closes(

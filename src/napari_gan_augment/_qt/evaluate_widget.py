@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import json
 import time
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -38,12 +37,18 @@ from ..devices import DEVICE_CHOICES
 from ..errors import GanAugmentError
 from ..evaluation.experiment import PRIMARY, ExperimentConfig
 from ..evaluation.networks import LOSSES, SEGMENTERS
-from ..evaluation.report import BOX_METRICS, draw_arm_distribution, draw_curves, read_curves
+from ..evaluation.report import (
+    BOX_METRICS,
+    curve_points,
+    draw_arm_distribution,
+    draw_curves,
+    read_curves,
+)
 from ..jobs import Job, refuse_busy, start_experiment_job
 from ..synthesis.generate import require_checkpoint
 from .data_source import DataSourcePicker
 from .job_model import JobModel, threads_box
-from .live_plot import PlotPicture, follow_with_plot
+from .live_plot import LivePlot
 from .placement import beside_data, show_layer
 from .tooltips import explain
 
@@ -70,7 +75,7 @@ class EvaluateWidget(Container):
     def __init__(self, napari_viewer: napari.Viewer) -> None:
         super().__init__(labels=True)
         self._viewer = napari_viewer
-        self.job = JobModel(partial(follow_with_plot, draw=draw_curves, plotted="epoch"))
+        self.job = JobModel()
         self._curves: list[dict[str, Any]] = []
         self._summary: dict[str, Any] | None = None
 
@@ -153,7 +158,9 @@ class EvaluateWidget(Container):
         )
         for label in (self._status, self._verdict):
             label.native.setWordWrap(True)  # a long line wraps instead of widening the dock
-        self._live_plot = PlotPicture(draw_curves, "validation loss per epoch, updated live")
+        self._live_plot = LivePlot(
+            curve_points, "epoch", "validation loss", "validation loss per epoch, updated live"
+        )
         self._live_plot.hide()
         self.native.layout().addWidget(self._live_plot)
         self._figure = Figure(figsize=(4.5, 5), dpi=90, layout="tight")
@@ -270,6 +277,7 @@ class EvaluateWidget(Container):
 
     def _clear_results(self) -> None:
         self._curves, self._summary = [], None
+        self._live_plot.clear_curves()
         self._table.value = {"arm": [], "seed": []}
         self._verdict.value = ""
         self._progress.value = 0
@@ -286,14 +294,13 @@ class EvaluateWidget(Container):
 
     def _on_event(self, event: dict[str, Any]) -> None:
         kind = event["event"]
+        self._live_plot.add(event["events"] if kind == "history" else [event])
         if kind == "epoch":
             self._curves.append(event)
             self._status.value = (
                 f"{event['arm']} · seed {event['seed']} · fold {event['fold']} · "
                 f"epoch {event['epoch'] + 1} · val loss {event['val_loss']:.3f}"
             )
-        elif kind == "plot":
-            self._live_plot.show_plot(event["image"], event["events"])
         elif kind == "generator" and event["kind"] == "step":
             self._status.value = (
                 f"training the generator of fold {event['fold']}: step {event['step']}"

@@ -2,8 +2,10 @@
 
 A widget starts (or attaches to) a :class:`~napari_gan_augment.jobs.Job` and hands it to its
 ``JobModel``; the model follows the job's event log in a worker thread and emits psygnal
-signals on the main thread: ``started(job)``, ``event(dict)`` (never the polling ``idle``
-events) and ``finished(job, status, message)``. A failed job's message is shown once, as a
+signals on the main thread: ``started(job)``, ``event(dict)`` (first a ``history`` event with
+the run's earlier sessions, e.g. before a resume; never the polling ``idle`` events) and
+``finished(job, status, message)``. Reading the log and decoding sample grids happen in the
+worker thread. A failed job's message is shown once, as a
 plain notification. The model also guards the viewer's close: with a job running it asks
 whether to stop the job or leave it running.
 """
@@ -19,14 +21,16 @@ from napari.utils.notifications import show_error
 from psygnal import Signal
 from qtpy.QtCore import QEvent, QObject
 from qtpy.QtWidgets import QMessageBox, QWidget
+from skimage import io as skio
 
 from ..jobs import Job, attach, default_threads, follow_events
+from ..training.run_dir import read_events
 from .workers import start_worker
 
 if TYPE_CHECKING:
     import napari
 
-Follower = Callable[[Job], Iterator[dict[str, Any]]]
+POLL_SECONDS = 0.5  # how often the viewer shows a job's progress
 
 
 def threads_box() -> SpinBox:
@@ -52,16 +56,15 @@ class _CloseFilter(QObject):
 
 
 class JobModel:
-    """The job a widget follows; ``follow`` turns a job into events (e.g. with a plot)."""
+    """The job a widget follows."""
 
     started = Signal(object)
     event = Signal(dict)
     finished = Signal(object, str, str)
 
-    def __init__(self, follow: Follower = follow_events) -> None:
+    def __init__(self) -> None:
         self.job: Job | None = None
         self.worker: Any = None
-        self._follow = follow
         self._close_filter: _CloseFilter | None = None
 
     @property
@@ -76,10 +79,22 @@ class JobModel:
         )
         self.started.emit(job)
 
-    def _follow_to_exit(self, job: Job) -> Iterator[dict[str, Any]]:
-        """The job's events, then (in the worker thread) the wait for its process to exit:
-        a child may take seconds to shut down after its last event."""
-        yield from self._follow(job)
+    def _follow_to_exit(self, job: Job) -> Iterator[list[dict[str, Any]]]:
+        """The job's events in batches, one per poll of its log, then (still in the worker
+        thread) the wait for its process to exit: a child may take seconds to shut down after
+        its last event. One batch reaches the main thread at a time, so everything it changes
+        is repainted once: under software OpenGL each repaint of the window costs 10–40 ms."""
+        history = list(read_events(job.events_path, job.events_offset))
+        batch: list[dict[str, Any]] = [{"event": "history", "events": history}]
+        for event in follow_events(job, poll_seconds=POLL_SECONDS):
+            if event["event"] == "idle":
+                yield batch  # also when empty: the worker's chance to be cancelled
+                batch = []
+            elif event["event"] == "sample" and Path(event["path"]).exists():
+                batch.append({**event, "grid": skio.imread(event["path"])})
+            else:
+                batch.append(event)
+        yield batch
         if job.process is not None:
             job.process.wait()
 
@@ -94,8 +109,8 @@ class JobModel:
         if self.job is not None:
             self.job.request_stop()
 
-    def _on_yielded(self, event: dict[str, Any]) -> None:
-        if event["event"] != "idle":
+    def _on_yielded(self, batch: list[dict[str, Any]]) -> None:
+        for event in batch:
             self.event.emit(event)
 
     def _on_finished(self) -> None:

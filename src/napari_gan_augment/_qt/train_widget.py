@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,11 +25,11 @@ from ..devices import DEVICE_CHOICES
 from ..errors import GanAugmentError
 from ..jobs import Job, start_training_process
 from ..models.registry import available_families, get_family
-from ..training.plots import draw_losses
+from ..training.plots import loss_points
 from ..training.run_dir import RunDirectory
 from .data_source import DataSourcePicker
 from .job_model import JobModel, threads_box
-from .live_plot import PlotPicture, follow_with_plot
+from .live_plot import LivePlot
 from .placement import beside_data, show_layer
 from .tooltips import explain
 
@@ -44,7 +43,7 @@ class TrainWidget(Container):
     def __init__(self, napari_viewer: napari.Viewer) -> None:
         super().__init__(labels=True)
         self._viewer = napari_viewer
-        self.job = JobModel(partial(follow_with_plot, draw=draw_losses, plotted="step"))
+        self.job = JobModel()
 
         self._data = DataSourcePicker()
         self._family = ComboBox(label="family", choices=available_families(), value="pair-wgan")
@@ -88,8 +87,8 @@ class TrainWidget(Container):
                 self._status,
             ]
         )
-        self._loss_plot = PlotPicture(
-            draw_losses, "generator and critic losses of the running job, updated live"
+        self._loss_plot = LivePlot(
+            loss_points, "generator step", "loss", "losses of the running job, updated live"
         )
         self.native.layout().addWidget(self._loss_plot)
 
@@ -171,6 +170,7 @@ class TrainWidget(Container):
         self._status.value = "stopping at the next step…"
 
     def _on_job_started(self, job: Job) -> None:
+        self._loss_plot.clear_curves()  # a resumed run's history arrives as the first event
         self._set_running(True)
         self._status.value = "starting…"
 
@@ -184,6 +184,7 @@ class TrainWidget(Container):
     # ----------------------------------------------------------------- feedback (main thread)
     def _on_event(self, event: dict[str, Any]) -> None:
         kind = event["event"]
+        self._loss_plot.add(event["events"] if kind == "history" else [event])
         if kind == "start":
             self._progress.max = event["steps"]
             self._progress.value = event["step"]
@@ -196,8 +197,6 @@ class TrainWidget(Container):
             )
         elif kind == "sample" and "grid" in event:
             self._show_preview(event["grid"], event["step"])
-        elif kind == "plot":
-            self._loss_plot.show_plot(event["image"], event["events"])
         elif kind == "end":
             self._status.value = f"{event['status']} at step {event['step']} {event['message']}"
 

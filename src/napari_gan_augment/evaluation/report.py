@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +50,14 @@ def draw_arm_distribution(axes: Any, per_arm: dict[str, list[float]], label: str
     axes.set_xticks(range(1, len(arms) + 1), arms, rotation=20, ha="right", fontsize="small")
     axes.set_ylabel(f"{label} per seed")
     axes.grid(axis="y", alpha=0.3)
+
+
+def curve_points(event: dict[str, Any]) -> Iterator[tuple[tuple, str, int, float]]:
+    """``((arm, seed, fold), arm, epoch, validation loss)`` of an ``epoch`` event (live plots:
+    one line per seed and fold, one colour per arm)."""
+    if event.get("event") == "epoch":
+        key = (event["arm"], event["seed"], event.get("fold", 0))
+        yield key, event["arm"], event["epoch"] + 1, float(event["val_loss"])
 
 
 def draw_curves(axes: Any, curves: Sequence[dict[str, Any]]) -> None:

@@ -2,24 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 LOSS_KEYS = ("loss_generator", "loss_critic", "wasserstein_distance")
 
 
+def loss_points(event: dict[str, Any]) -> Iterator[tuple[str, str, int, float]]:
+    """``(loss key, label, step, value)`` of each loss in a ``step`` event (live plots)."""
+    if event.get("event") != "step":
+        return
+    for key, value in event.items():
+        if key.startswith(("loss_", "wasserstein")):
+            yield key, key.replace("_", " "), int(event["step"]), float(value)
+
+
 def loss_series(events: Iterable[dict[str, Any]]) -> dict[str, tuple[list[int], list[float]]]:
     """``{loss name: (steps, values)}`` from the ``step`` events of a run."""
     series: dict[str, tuple[list[int], list[float]]] = {}
     for event in events:
-        if event.get("event") != "step":
-            continue
-        for key, value in event.items():
-            if key.startswith(("loss_", "wasserstein")):
-                steps, values = series.setdefault(key, ([], []))
-                steps.append(int(event["step"]))
-                values.append(float(value))
+        for key, _, step, value in loss_points(event):
+            steps, values = series.setdefault(key, ([], []))
+            steps.append(step)
+            values.append(value)
     return series
 
 
