@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
+from pathlib import Path
 
 CORE_MODULES = [
     "napari_gan_augment.api",
@@ -33,4 +35,15 @@ def test_core_imports_load_neither_qt_nor_napari() -> None:
 def test_every_public_api_name_exists() -> None:
     from napari_gan_augment import api
 
-    assert all(callable(getattr(api, name)) for name in api.__all__)
+    for name in api.__all__:
+        assert name.isupper() or callable(getattr(api, name)), name  # constants are UPPER_CASE
+
+
+def test_widgets_reach_the_core_only_through_the_api() -> None:
+    """Thin front ends: a widget builds a config and calls ``api`` (or starts a job through
+    it); nothing in ``_qt`` imports a core module directly."""
+    qt = Path(__file__).parents[1] / "src" / "napari_gan_augment" / "_qt"
+    for path in qt.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.level >= 2:
+                assert node.module == "api", f"{path.name} imports ..{node.module}"

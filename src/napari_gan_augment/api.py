@@ -34,7 +34,8 @@ import numpy as np
 from .config import DataConfig, SynthesisConfig, TrainConfig
 from .data.io import file_stem, has_supported_suffix, read_image_file, write_nifti
 from .data.pairset import PairSet, SliceSettings
-from .errors import InputError
+from .devices import DEVICE_CHOICES
+from .errors import GanAugmentError, InputError
 from .evaluation import (
     ExperimentConfig,
     QualityConfig,
@@ -46,14 +47,32 @@ from .evaluation import (
     summarise,
     write_report,
 )
-from .evaluation.comparison import Comparison, compare_label_files, compare_labels
+from .evaluation.comparison import (
+    ERROR_COLOURS,
+    FALSE_NEGATIVE,
+    FALSE_POSITIVE,
+    Comparison,
+    compare_label_files,
+    compare_labels,
+)
 from .evaluation.curve import iter_curve
+from .evaluation.experiment import PRIMARY
 from .evaluation.gate import GateSettings, PairGate, gate_pairs, gated_batches
+from .evaluation.networks import LOSSES, SEGMENTERS
+from .evaluation.report import (
+    BOX_METRICS,
+    curve_points,
+    draw_arm_distribution,
+    draw_curves,
+    read_curves,
+)
 from .evaluation.yardstick import train_on_synthetic
 from .jobs import (
     Job,
     attach,
+    default_threads,
     follow_events,
+    refuse_busy,
     start_experiment_job,
     start_quality_job,
     start_training_process,
@@ -61,6 +80,7 @@ from .jobs import (
 )
 from .models.registry import available_families, get_family
 from .synthesis import (
+    LoadedGenerator,
     MaskDeformation,
     PairRoute,
     composite_under_mask,
@@ -76,11 +96,38 @@ from .synthesis import (
     translate_images,
     write_pairs,
 )
+from .synthesis.conditional import mask_model
+from .synthesis.generate import require_checkpoint
 from .synthesis.routes import MaskChoice
 from .synthesis.writing import write_provenance
 from .training import RunDirectory, iter_training, train
+from .training.plots import loss_points
+from .training.run_dir import read_events
 
 __all__ = [
+    # what the widgets show and choose from
+    "BOX_METRICS",
+    "DEVICE_CHOICES",
+    "ERROR_COLOURS",
+    "FALSE_NEGATIVE",
+    "FALSE_POSITIVE",
+    "LOSSES",
+    "PRIMARY",
+    "SEGMENTERS",
+    "GanAugmentError",
+    "InputError",
+    "LoadedGenerator",
+    "curve_points",
+    "default_threads",
+    "draw_arm_distribution",
+    "draw_curves",
+    "loss_points",
+    "mask_model",
+    "read_curves",
+    "read_events",
+    "refuse_busy",
+    "require_checkpoint",
+    # the workflow
     "Comparison",
     "attach",
     "Job",

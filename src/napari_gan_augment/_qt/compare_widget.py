@@ -9,13 +9,7 @@ from magicgui.widgets import Container, Label, PushButton, Table, create_widget
 from napari.utils.colormaps import DirectLabelColormap
 from napari.utils.notifications import show_error
 
-from ..evaluation.comparison import (
-    ERROR_COLOURS,
-    FALSE_NEGATIVE,
-    FALSE_POSITIVE,
-    Comparison,
-    compare_labels,
-)
+from ..api import ERROR_COLOURS, FALSE_NEGATIVE, FALSE_POSITIVE, Comparison, compare_labels
 from .tooltips import explain
 from .workers import start_worker
 

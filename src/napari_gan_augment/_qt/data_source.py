@@ -7,9 +7,7 @@ from pathlib import Path
 import napari.layers
 from magicgui.widgets import ComboBox, Container, FileEdit, FloatSpinBox, SpinBox, create_widget
 
-from ..config import DataConfig
-from ..data.pairset import PairSet, SliceSettings
-from ..errors import GanAugmentError
+from ..api import DataConfig, GanAugmentError, PairSet, SliceSettings
 
 SOURCES = {
     "layers": "Image + Labels layers",

@@ -33,19 +33,23 @@ from matplotlib.figure import Figure
 from napari.utils.notifications import show_error, show_info
 from skimage import io as skio
 
-from ..devices import DEVICE_CHOICES
-from ..errors import GanAugmentError
-from ..evaluation.experiment import PRIMARY, ExperimentConfig
-from ..evaluation.networks import LOSSES, SEGMENTERS
-from ..evaluation.report import (
+from ..api import (
     BOX_METRICS,
+    DEVICE_CHOICES,
+    LOSSES,
+    PRIMARY,
+    SEGMENTERS,
+    ExperimentConfig,
+    GanAugmentError,
+    Job,
     curve_points,
     draw_arm_distribution,
     draw_curves,
     read_curves,
+    refuse_busy,
+    require_checkpoint,
+    start_experiment_job,
 )
-from ..jobs import Job, refuse_busy, start_experiment_job
-from ..synthesis.generate import require_checkpoint
 from .data_source import DataSourcePicker
 from .job_model import JobModel, threads_box
 from .live_plot import LivePlot

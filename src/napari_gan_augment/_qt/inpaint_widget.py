@@ -9,8 +9,7 @@ import numpy as np
 from magicgui.widgets import create_widget
 from napari.utils.notifications import show_error
 
-from ..errors import InputError
-from ..synthesis import inpaint_region, load_generator
+from ..api import InputError, inpaint_region, load_generator
 from .model_tool import ModelToolWidget
 from .paint_widget import displayed_slice
 

@@ -23,8 +23,7 @@ from qtpy.QtCore import QEvent, QObject
 from qtpy.QtWidgets import QMessageBox, QWidget
 from skimage import io as skio
 
-from ..jobs import Job, attach, default_threads, follow_events
-from ..training.run_dir import read_events
+from ..api import Job, attach, default_threads, follow_events, read_events
 from .workers import start_worker
 
 if TYPE_CHECKING:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from magicgui.widgets import ComboBox, Container, FileEdit, Label, PushButton, Widget
 
-from ..devices import DEVICE_CHOICES
+from ..api import DEVICE_CHOICES
 from .tooltips import explain
 from .workers import start_worker
 

@@ -12,10 +12,15 @@ from magicgui.widgets import ComboBox, Container, FileEdit, Label, PushButton, c
 from napari.utils.notifications import show_error
 from qtpy.QtCore import QTimer
 
-from ..devices import DEVICE_CHOICES
-from ..errors import GanAugmentError, InputError
-from ..synthesis import LoadedGenerator, images_for_masks, load_generator
-from ..synthesis.conditional import mask_model
+from ..api import (
+    DEVICE_CHOICES,
+    GanAugmentError,
+    InputError,
+    LoadedGenerator,
+    images_for_masks,
+    load_generator,
+    mask_model,
+)
 from .tooltips import explain
 from .workers import start_worker
 

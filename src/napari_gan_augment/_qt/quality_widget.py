@@ -16,11 +16,15 @@ from magicgui.widgets import Table as MagicTable
 from napari.utils.notifications import show_error
 from skimage import io as skio
 
-from ..devices import DEVICE_CHOICES
-from ..errors import GanAugmentError
-from ..evaluation.quality import QualityConfig
-from ..jobs import Job, refuse_busy, start_quality_job
-from ..synthesis.generate import require_checkpoint
+from ..api import (
+    DEVICE_CHOICES,
+    GanAugmentError,
+    Job,
+    QualityConfig,
+    refuse_busy,
+    require_checkpoint,
+    start_quality_job,
+)
 from .data_source import DataSourcePicker
 from .job_model import JobModel, threads_box
 from .placement import beside_data, show_layer

@@ -18,9 +18,7 @@ from magicgui.widgets import (
     SpinBox,
 )
 
-from ..api import Synthesized, iter_synthesize
-from ..config import GateSettings
-from ..devices import DEVICE_CHOICES
+from ..api import DEVICE_CHOICES, GateSettings, Synthesized, iter_synthesize
 from .placement import beside_data, show_layer
 from .tooltips import explain
 from .workers import start_worker

@@ -20,13 +20,17 @@ from magicgui.widgets import (
 )
 from napari.utils.notifications import show_error, show_info
 
-from ..config import TrainConfig
-from ..devices import DEVICE_CHOICES
-from ..errors import GanAugmentError
-from ..jobs import Job, start_training_process
-from ..models.registry import available_families, get_family
-from ..training.plots import loss_points
-from ..training.run_dir import RunDirectory
+from ..api import (
+    DEVICE_CHOICES,
+    GanAugmentError,
+    Job,
+    RunDirectory,
+    TrainConfig,
+    available_families,
+    get_family,
+    loss_points,
+    start_training_process,
+)
 from .data_source import DataSourcePicker
 from .job_model import JobModel, threads_box
 from .live_plot import LivePlot

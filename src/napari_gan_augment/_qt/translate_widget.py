@@ -9,7 +9,7 @@ import numpy as np
 from magicgui.widgets import ComboBox, create_widget
 from napari.utils.notifications import show_error
 
-from ..synthesis import load_generator, translate_images
+from ..api import load_generator, translate_images
 from .model_tool import ModelToolWidget
 
 if TYPE_CHECKING:

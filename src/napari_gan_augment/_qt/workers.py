@@ -15,7 +15,7 @@ from typing import Any
 from napari.utils.notifications import notification_manager, show_error
 from superqt.utils import WorkerBase, thread_worker
 
-from ..errors import GanAugmentError
+from ..api import GanAugmentError
 
 
 def report_error(exc: BaseException) -> None:
