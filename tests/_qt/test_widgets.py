@@ -665,12 +665,19 @@ def test_evaluate_widget_can_train_its_generator_per_split(make_napari_viewer, t
 
 
 @pytest.mark.parametrize("title", ["Train generator", "Evaluate", "Quality check"])
-def test_tall_widgets_open_in_a_scroll_area_that_fits_a_small_screen(make_napari_viewer, title):
+def test_tall_widgets_open_in_a_scroll_area_that_fits_a_small_screen(
+    make_napari_viewer, qtbot, title
+):
     from napari_gan_augment._qt.scrolling import Scrolling
 
-    viewer = make_napari_viewer()
+    viewer = make_napari_viewer(show=True)
     dock, widget = viewer.window.add_plugin_dock_widget("napari-gan-augment", title)
     assert isinstance(widget, Scrolling)
+    qtbot.waitUntil(widget.isVisible)
+    qtbot.wait(50)  # napari's stylesheet (applied when docked) widens the fields
+    content = widget.content.native
+    assert widget.viewport().width() >= content.minimumSizeHint().width()  # none cut off
+    assert not widget.horizontalScrollBar().isVisible()
     assert dock.minimumSizeHint().height() < 600  # fits a 1,000 px screen with the canvas
     if title == "Evaluate":
         assert widget.content.native.minimumSizeHint().height() > 1000  # so it does scroll

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from magicgui.widgets import Container
+from qtpy.QtGui import QShowEvent
 from qtpy.QtWidgets import QScrollArea
 
 if TYPE_CHECKING:
@@ -25,9 +26,16 @@ class Scrolling(QScrollArea):
         self.content = content
         self.setWidgetResizable(True)
         self.setWidget(content.native)
-        # wide enough for the content and the vertical scroll bar, so nothing is cut off
+        self._fit_width()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt API)
+        self._fit_width()  # again: napari's stylesheet, applied when docked, widens the fields
+        super().showEvent(event)
+
+    def _fit_width(self) -> None:
+        """Wide enough for the content and the vertical scroll bar, so nothing is cut off."""
         scroll_bar = self.verticalScrollBar().sizeHint().width()
-        self.setMinimumWidth(content.native.sizeHint().width() + scroll_bar + 4)
+        self.setMinimumWidth(self.content.native.sizeHint().width() + scroll_bar + 4)
 
     def reset_choices(self, *args: Any) -> None:
         self.content.reset_choices()
