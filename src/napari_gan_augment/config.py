@@ -7,13 +7,16 @@ run can always be repeated or resumed from its own ``config.yaml``.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
-from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+import typing
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, get_args
 
 import yaml
+from pydantic import ConfigDict, TypeAdapter, ValidationError
 
 from .errors import InputError
 
@@ -26,9 +29,12 @@ def read_settings(path: str | Path) -> Mapping[str, Any]:
     if not path.is_file():
         raise InputError(f"config file {path} does not exist")
     try:
-        raw = yaml.safe_load(path.read_text())
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise InputError(f"config file {path} is not UTF-8 text ({exc.reason})") from None
     except yaml.YAMLError as exc:
-        raise InputError(f"config file {path} is not valid YAML/JSON: {exc}") from exc
+        problem = " ".join(str(exc).split())  # one line
+        raise InputError(f"config file {path} is not valid YAML/JSON: {problem}") from None
     if not isinstance(raw, Mapping):
         raise InputError(f"config file {path} must hold a mapping of settings")
     return raw
@@ -36,30 +42,54 @@ def read_settings(path: str | Path) -> Mapping[str, Any]:
 
 Settings = TypeVar("Settings")
 
-
-def settings_from_dict(cls: type[Settings], raw: Mapping[str, Any], what: str) -> Settings:
-    """A settings dataclass from a mapping, refusing unknown keys by name."""
-    known = {f.name for f in fields(cls)}  # type: ignore[arg-type]
-    if set(raw) - known:
-        raise InputError(f"unknown {what} keys {sorted(set(raw) - known)}; known: {sorted(known)}")
-    return cls(**raw)
+# Every settings dataclass carries this as ``__pydantic_config__``: unknown keys are refused.
+SETTINGS = ConfigDict(extra="forbid")
 
 
-def settings_with_data(cls: type, raw: Mapping[str, Any], what: str) -> dict[str, Any]:
-    """Keyword arguments for a job config dataclass ``cls`` that holds a ``data`` field:
-    unknown keys are refused by name and a nested ``data`` mapping becomes a DataConfig."""
-    values = dict(raw)
-    known = {f.name for f in fields(cls)}
-    if set(values) - known:
-        raise InputError(
-            f"unknown {what} keys {sorted(set(values) - known)}; known: {sorted(known)}"
-        )
-    if isinstance(values.get("data"), Mapping):
-        try:
-            values["data"] = DataConfig(**values["data"])
-        except TypeError as exc:
-            raise InputError(f"{what} data settings: {exc}") from exc
-    return values
+def parse_settings(cls: type[Settings], raw: Any, what: str) -> Settings:
+    """A settings dataclass from a mapping (a config file, a widget, a stored run).
+
+    pydantic checks and converts the types (YAML reads ``1e-4`` as a string; it becomes 0.0001;
+    ``steps: 1.5`` is refused), so a wrong key, type or value is one line naming the field."""
+    if not isinstance(raw, Mapping):
+        raise InputError(f"{what} settings must be a mapping of names to values, got {raw!r}")
+    _refuse_booleans(cls, raw, what)
+    try:
+        return _adapter(cls).validate_python(dict(raw))  # type: ignore[arg-type]
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = ".".join(str(part) for part in error["loc"])
+        where = f"{what} setting {field!r}" if field else f"{what} settings"
+        if error["type"] == "value_error":  # from __post_init__: the message says it all
+            raise InputError(f"{where}: {error['msg'].removeprefix('Value error, ')}") from None
+        if error["type"] == "unexpected_keyword_argument":
+            known = sorted(f.name for f in dataclasses.fields(_class_at(cls, error["loc"][:-1])))
+            raise InputError(f"unknown {what} setting {field!r}; known: {known}") from None
+        raise InputError(f"{where}: {error['msg']}, got {error['input']!r}") from None
+
+
+@functools.cache
+def _adapter(cls: type) -> TypeAdapter:
+    return TypeAdapter(cls)
+
+
+def _class_at(cls: type, loc: Sequence[Any]) -> Any:
+    """The settings class a validation error's location (all but its last part) points to."""
+    for part in loc:
+        cls = typing.get_type_hints(cls)[part]
+        cls = next((arg for arg in get_args(cls) if dataclasses.is_dataclass(arg)), cls)
+    return cls
+
+
+def _refuse_booleans(cls: type, raw: Mapping[str, Any], what: str) -> None:
+    """pydantic reads ``true`` as 1 where a number is expected; ``steps: true`` is a mistake."""
+    hints = typing.get_type_hints(cls)
+    for name, value in raw.items():
+        hint = hints.get(name, Any)
+        if isinstance(value, bool) and hint not in (bool, Any) and bool not in get_args(hint):
+            raise InputError(f"{what} setting {name!r} takes a {hint}, not {value!r}")
+        if dataclasses.is_dataclass(hint) and isinstance(value, Mapping):
+            _refuse_booleans(hint, value, f"{what} {name}")  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -77,6 +107,8 @@ class DataConfig:
         min_foreground: keep slices whose mask foreground fraction is at least this.
         empty_fraction: additionally keep this share (of the kept count) of slices below it.
     """
+
+    __pydantic_config__ = SETTINGS
 
     source: str = "sample"
     path: str | None = None
@@ -121,6 +153,8 @@ class TrainConfig:
         log_every: append losses to ``metrics.jsonl`` every this many steps.
     """
 
+    __pydantic_config__ = SETTINGS
+
     family: str = "pair-wgan"
     data: DataConfig = field(default_factory=DataConfig)
     image_size: int = 64
@@ -155,22 +189,8 @@ class TrainConfig:
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> TrainConfig:
-        """Build from a dictionary, rejecting unknown keys with a helpful message."""
-        known = {f.name for f in fields(cls)}
-        unknown = set(raw) - known
-        if unknown:
-            raise InputError(
-                f"unknown TrainConfig keys {sorted(unknown)}; known keys: {sorted(known)}"
-            )
-        values = dict(raw)
-        data = values.get("data", {})
-        if isinstance(data, Mapping):
-            data_known = {f.name for f in fields(DataConfig)}
-            bad = set(data) - data_known
-            if bad:
-                raise InputError(f"unknown data keys {sorted(bad)}; known: {sorted(data_known)}")
-            values["data"] = DataConfig(**data)
-        return cls(**values)
+        """Build from a dictionary; a wrong key, type or value is a one-line InputError."""
+        return parse_settings(cls, raw, "training")
 
     def save(self, path: str | Path) -> None:
         """Write as YAML (``.yaml``/``.yml``) or JSON (anything else)."""
@@ -204,6 +224,8 @@ class SynthesisConfig:
         device: ``"auto"``, ``"cpu"`` or ``"cuda"``.
     """
 
+    __pydantic_config__ = SETTINGS
+
     count: int = 16
     seed: int = 0
     batch_size: int = 64
@@ -230,6 +252,8 @@ class GateSettings:
     oversample: draw this many times the wanted count, so enough pass.
     """
 
+    __pydantic_config__ = SETTINGS
+
     min_fidelity: float = 0.5
     near_copy_quantile: float = 0.05
     segmenter_steps: int = 300
@@ -243,4 +267,4 @@ class GateSettings:
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> GateSettings:
-        return settings_from_dict(cls, raw, "gate")
+        return parse_settings(cls, raw, "gate")

@@ -68,5 +68,5 @@ def test_experiment_config_reads_augmentation_settings() -> None:
 
     config = ExperimentConfig.from_dict({"arms": ["real"], "augmentation": {"flip": True}})
     assert config.augmentation.flip and config.augmentation.translate_px == 10
-    with pytest.raises(InputError, match="unknown augmentation keys"):
+    with pytest.raises(InputError, match="unknown experiment setting .augmentation.rotate.; known"):
         ExperimentConfig.from_dict({"arms": ["real"], "augmentation": {"rotate": 5}})

@@ -39,7 +39,7 @@ def test_gate_drops_near_copies_and_pairs_whose_mask_the_segmenter_denies(sample
 def test_gate_settings_are_checked():
     with pytest.raises(InputError, match="min_fidelity"):
         GateSettings(min_fidelity=2)
-    with pytest.raises(InputError, match="unknown gate keys"):
+    with pytest.raises(InputError, match="unknown gate setting"):
         GateSettings.from_dict({"fidelity": 0.5})
 
 

@@ -158,7 +158,7 @@ def test_quality_config_errors(trained_run, tmp_path):
     with pytest.raises(GanAugmentError, match="holds no checkpoint"):
         QualityConfig(synthetic_run=str(tmp_path))
     (tmp_path / "q.yaml").write_text(f"synthetic_run: {trained_run}\ncolour: red\n")
-    with pytest.raises(InputError, match="unknown quality keys"):
+    with pytest.raises(InputError, match="unknown quality setting"):
         QualityConfig.load(tmp_path / "q.yaml")
     (tmp_path / "q.json").write_text(json.dumps({"synthetic_run": str(trained_run), "count": 1}))
     with pytest.raises(InputError, match="count must be at least 2"):

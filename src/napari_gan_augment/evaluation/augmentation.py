@@ -24,12 +24,14 @@ from monai.transforms import (
     RandShiftIntensityd,
 )
 
-from ..config import settings_from_dict
+from ..config import SETTINGS, parse_settings
 
 
 @dataclass(frozen=True)
 class AugmentationSettings:
     """Strengths; 0 (or false) switches a transform off. Sizes are in pixels at 256 px."""
+
+    __pydantic_config__ = SETTINGS
 
     intensity_shift: float = 0.1
     intensity_scale: float = 0.05
@@ -39,7 +41,7 @@ class AugmentationSettings:
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> AugmentationSettings:
-        return settings_from_dict(cls, raw, "augmentation")
+        return parse_settings(cls, raw, "augmentation")
 
 
 def standard_augmentation(

@@ -41,7 +41,7 @@ import numpy as np
 import torch
 from skimage.transform import resize
 
-from ..config import DataConfig, TrainConfig, read_settings, settings_with_data
+from ..config import SETTINGS, DataConfig, TrainConfig, parse_settings, read_settings
 from ..data.normalise import IntensityNormaliser
 from ..data.pairset import PairSet
 from ..data.sources import pairset_from_config
@@ -88,6 +88,8 @@ SECONDARY = {
 @dataclass(frozen=True)
 class ExperimentConfig:
     """What to compare. Defaults follow Neff et al. (U-Net, Adam 1e-4) at CPU scale."""
+
+    __pydantic_config__ = SETTINGS
 
     data: DataConfig = field(default_factory=DataConfig)
     task: str = "segmentation"
@@ -194,7 +196,7 @@ class ExperimentConfig:
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> ExperimentConfig:
-        return cls(**settings_with_data(cls, raw, "experiment"))
+        return parse_settings(cls, raw, "experiment")
 
     @classmethod
     def load(cls, path: str | Path) -> ExperimentConfig:

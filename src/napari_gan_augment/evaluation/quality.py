@@ -39,7 +39,7 @@ from monai.metrics import FIDMetric, MultiScaleSSIMMetric, SSIMMetric
 from monai.networks.nets import AutoEncoder
 from skimage.transform import resize
 
-from ..config import DataConfig, read_settings, settings_with_data
+from ..config import SETTINGS, DataConfig, parse_settings, read_settings
 from ..data.encoding import encode_masks
 from ..data.sources import pairset_from_config
 from ..devices import resolve_device
@@ -66,6 +66,8 @@ FEATURES_GRID = 2
 
 @dataclass(frozen=True)
 class QualityConfig:
+    __pydantic_config__ = SETTINGS
+
     data: DataConfig = field(default_factory=DataConfig)
     synthetic_run: str = ""
     count: int = 2000
@@ -100,7 +102,7 @@ class QualityConfig:
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> QualityConfig:
-        return cls(**settings_with_data(cls, raw, "quality"))
+        return parse_settings(cls, raw, "quality")
 
     @classmethod
     def load(cls, path: str | Path) -> QualityConfig:

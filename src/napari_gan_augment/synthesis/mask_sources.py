@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 from monai.transforms import Compose, Rand2DElastic, RandAffine
 
-from ..config import settings_from_dict
+from ..config import SETTINGS, parse_settings
 from ..errors import InputError
 from .generate import LoadedGenerator, masks_from_noise
 
@@ -47,6 +47,8 @@ class MaskDeformation:
             symmetric).
     """
 
+    __pydantic_config__ = SETTINGS
+
     rotate_degrees: float = 10.0
     scale: float = 0.1
     translate: float = 0.05
@@ -55,7 +57,7 @@ class MaskDeformation:
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> MaskDeformation:
-        return settings_from_dict(cls, raw, "mask deformation")
+        return parse_settings(cls, raw, "mask deformation")
 
     def transform(self, size: int) -> Compose:
         """The MONAI pipeline for one ``(1, S, S)`` label map at ``size`` px."""
