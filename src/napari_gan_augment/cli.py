@@ -27,7 +27,11 @@ def _progress_bar(total: int, initial: int, description: str) -> Any:
 
 
 def run_training(
-    run_dir: str, config: TrainConfig | None, resume: bool, steps: int | None
+    run_dir: str,
+    config: TrainConfig | None,
+    resume: bool,
+    steps: int | None,
+    resume_from: str = "last",
 ) -> dict[str, Any]:
     """Train with a progress bar; SIGTERM and Ctrl-C stop after saving ``last.pt``."""
     from .training import iter_training
@@ -38,7 +42,7 @@ def run_training(
     signal.signal(signal.SIGTERM, _terminate)
     bar = None
     summary: dict[str, Any] = {}
-    for event in iter_training(run_dir, config, resume, steps=steps):
+    for event in iter_training(run_dir, config, resume, steps=steps, resume_from=resume_from):
         kind = event["event"]
         if kind == "start":
             bar = _progress_bar(event["steps"], event["step"], event["family"])
@@ -60,8 +64,12 @@ def _cmd_train(args: argparse.Namespace) -> int:
             config = config.replace(device=args.device)
     elif not args.resume:
         raise GanAugmentError("train needs --config FILE (or --resume on an existing run)")
+    if args.resume_from and not args.resume:
+        raise GanAugmentError("--resume-from goes with --resume")
     try:
-        summary = run_training(args.run_dir, config, args.resume, args.steps)
+        summary = run_training(
+            args.run_dir, config, args.resume, args.steps, args.resume_from or "last"
+        )
     except KeyboardInterrupt:
         print(f"stopped; resume with: gan-augment train --run-dir {args.run_dir} --resume")
         return 130
@@ -286,6 +294,11 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--run-dir", required=True, help="run directory (new, or to resume)")
     train.add_argument("--resume", action="store_true", help="continue from checkpoints/last.pt")
     train.add_argument("--steps", type=int, help="with --resume: new total number of steps")
+    train.add_argument(
+        "--resume-from",
+        metavar="CHECKPOINT",
+        help="with --resume: last (default), best or step_NNNNNN (e.g. after a divergence)",
+    )
     train.add_argument("--device", choices=DEVICE_CHOICES, help="override the config's device")
     train.set_defaults(func=_cmd_train)
 

@@ -73,7 +73,7 @@ def _adapter(cls: type) -> TypeAdapter:
     return TypeAdapter(cls)
 
 
-def _class_at(cls: type, loc: Sequence[Any]) -> Any:
+def _class_at(cls: Any, loc: Sequence[Any]) -> Any:
     """The settings class a validation error's location (all but its last part) points to."""
     for part in loc:
         cls = typing.get_type_hints(cls)[part]
@@ -151,6 +151,8 @@ class TrainConfig:
         checkpoint_every: keep a numbered checkpoint every this many steps (``last.pt`` is
             refreshed at every sample grid and at the end).
         log_every: append losses to ``metrics.jsonl`` every this many steps.
+        keep_checkpoints: numbered checkpoints to keep, the newest (``last.pt`` and ``best.pt``
+            are always kept); 0 keeps them all.
     """
 
     __pydantic_config__ = SETTINGS
@@ -169,6 +171,7 @@ class TrainConfig:
     sample_every: int = 50
     checkpoint_every: int = 250
     log_every: int = 5
+    keep_checkpoints: int = 3
 
     def __post_init__(self) -> None:
         if self.image_size < 16 or self.image_size & (self.image_size - 1):
@@ -176,6 +179,8 @@ class TrainConfig:
         for name in ("steps", "batch_size", "sample_every", "checkpoint_every", "log_every"):
             if getattr(self, name) < 1:
                 raise InputError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if self.keep_checkpoints < 0:
+            raise InputError(f"keep_checkpoints must be >= 0, got {self.keep_checkpoints}")
         if self.betas is not None:
             object.__setattr__(self, "betas", tuple(float(b) for b in self.betas))
         object.__setattr__(self, "options", dict(self.options))

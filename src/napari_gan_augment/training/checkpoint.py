@@ -35,6 +35,25 @@ def save_checkpoint(payload: dict[str, Any], path: str | Path) -> Path:
     return path
 
 
+def prune_checkpoints(directory: Path, keep: int) -> list[Path]:
+    """Delete all but the newest ``keep`` numbered checkpoints (``step_NNNNNN.pt``; 0 keeps
+    all), so a long run's disk use stays bounded; returns what was deleted."""
+    numbered = sorted(directory.glob("step_*.pt"))
+    doomed = numbered[:-keep] if keep else []
+    for path in doomed:
+        path.unlink(missing_ok=True)
+    return doomed
+
+
+def remove_partial_writes(directory: Path) -> list[Path]:
+    """Delete the ``.part`` files of writes that were killed (only one job holds a run
+    directory, so any ``.part`` left there is stale)."""
+    parts = list(directory.glob(".*.part")) if directory.is_dir() else []
+    for path in parts:
+        path.unlink(missing_ok=True)
+    return parts
+
+
 def load_checkpoint(path: str | Path, expected_family: str | None = None) -> dict[str, Any]:
     """Load a checkpoint safely (tensors and plain containers only).
 
@@ -49,7 +68,12 @@ def load_checkpoint(path: str | Path, expected_family: str | None = None) -> dic
         )
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
-    except (RuntimeError, EOFError, pickle.UnpicklingError, zipfile.BadZipFile, OSError) as exc:
+    except pickle.UnpicklingError:  # torch's text would advise weights_only=False: never
+        raise CheckpointError(
+            f"{path} holds code or objects that napari-gan-augment never writes into a "
+            "checkpoint; it was not loaded (it may be from another tool, or tampered with)"
+        ) from None
+    except (RuntimeError, EOFError, zipfile.BadZipFile, OSError) as exc:
         raise CheckpointError(f"checkpoint {path} is corrupt or incomplete ({exc})") from exc
     if not isinstance(payload, dict) or payload.get("format") != CHECKPOINT_FORMAT:
         raise CheckpointError(f"{path} is not a napari-gan-augment checkpoint")

@@ -31,12 +31,17 @@ from ..data.pairset import PairSet
 from ..data.sources import pairset_from_config
 from ..errors import InputError
 
+# What the job protocol (lock, log, stop request, a widget's request) or an aborted start may
+# have written into a directory before its run exists.
+STARTING_FILES = ("job.lock", "job.pid", "job.log", "STOP", "pairs.npz", "checkpoints", "samples")
+
 
 class RunDirectory:
     """Paths and small helpers for one run directory."""
 
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root)
+        self._tail_checked = False  # a torn last line is cut before this object's first event
 
     config_path = property(lambda self: self.root / "config.yaml")
     metrics_path = property(lambda self: self.root / "metrics.jsonl")
@@ -57,12 +62,47 @@ class RunDirectory:
         """True when a job was already started here."""
         return self.config_path.exists()
 
+    def has_trained(self) -> bool:
+        """True when the run saved a checkpoint (a run killed before may start over)."""
+        return self.checkpoints.is_dir() and any(self.checkpoints.glob("*.pt"))
+
     def _refuse_existing_run(self) -> None:
-        if self.has_run():
+        if self.has_trained():
             raise InputError(
                 f"{self.root} already holds a run; resume it (the Resume button, or "
                 "--resume) or choose a new run directory"
             )
+
+    def refuse_unless_new(self) -> None:
+        """A new run goes into a missing or empty directory, or over a run that never saved a
+        checkpoint: never among files it did not write (they would be overwritten)."""
+        self._refuse_existing_run()
+        if not self.root.is_dir() or self.has_run():
+            return
+        foreign = sorted(
+            p.name
+            for p in self.root.iterdir()
+            if p.name not in STARTING_FILES and not p.name.startswith("requested-")
+        )
+        if foreign:
+            raise InputError(
+                f"{self.root} is not empty and holds no run ({', '.join(foreign[:4])}"
+                f"{', …' if len(foreign) > 4 else ''}); a new run needs a new or empty "
+                "directory, so that nothing there is overwritten"
+            )
+
+    def resume_checkpoint(self, name: str = "last") -> Path | None:
+        """The checkpoint to resume from (``last``, ``best``, ``step_NNNNNN``); ``None`` when
+        the run never saved one (it starts over)."""
+        if not self.has_trained() and name == "last":
+            return None
+        path = self.checkpoints / f"{Path(name).name.removesuffix('.pt')}.pt"
+        if not path.is_file():
+            saved = sorted(p.stem for p in self.checkpoints.glob("*.pt"))
+            raise InputError(
+                f"{self.root} has no checkpoint {name!r}; saved: {', '.join(saved) or 'none'}"
+            )
+        return path
 
     def stage_pairs(self, pairs: PairSet, config: TrainConfig) -> TrainConfig:
         """Store in-memory pairs (e.g. napari layers) here; returns the config that reads them."""
@@ -116,6 +156,11 @@ class RunDirectory:
     def log_event(self, event: str, **fields: Any) -> dict[str, Any]:
         """Append one event to ``metrics.jsonl`` (flushed at once so followers see it)."""
         record = {"event": event, "time": time.time(), **fields}
+        if not self._tail_checked:
+            dropped = drop_torn_line(self.metrics_path)
+            if dropped:
+                record["dropped_torn_line"] = dropped  # a job killed mid-write left it
+            self._tail_checked = True
         with open(self.metrics_path, "a") as handle:
             handle.write(json.dumps(record) + "\n")
             handle.flush()
@@ -141,6 +186,20 @@ class RunDirectory:
     def latest_sample(self) -> Path | None:
         pngs = sorted(self.samples.glob("step_*.png"))
         return pngs[-1] if pngs else None
+
+
+def drop_torn_line(path: Path) -> str:
+    """Cut a half-written last line (a writer killed mid-line) off an event log, so the next
+    event does not join it; returns what was cut."""
+    if not path.exists():
+        return ""
+    with open(path, "rb+") as handle:
+        data = handle.read()
+        if not data or data.endswith(b"\n"):
+            return ""
+        keep = data.rfind(b"\n") + 1
+        handle.truncate(keep)
+    return data[keep:].decode(errors="replace")
 
 
 def read_events(path: Path, end: int | None = None) -> Iterator[dict[str, Any]]:

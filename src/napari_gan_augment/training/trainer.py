@@ -29,7 +29,12 @@ from ..devices import resolve_device
 from ..errors import CheckpointError, GanAugmentError
 from ..models.base import GanModel, ModelSpec
 from ..models.registry import get_family
-from .checkpoint import load_checkpoint, save_checkpoint
+from .checkpoint import (
+    load_checkpoint,
+    prune_checkpoints,
+    remove_partial_writes,
+    save_checkpoint,
+)
 from .grids import pair_grid
 from .run_dir import RunDirectory
 from .run_lock import RunLock
@@ -64,6 +69,27 @@ class _TrainingState:
         }
 
 
+def _all_finite(value: Any) -> bool:
+    """True when every floating-point tensor in a (nested) state is finite."""
+    if isinstance(value, torch.Tensor):
+        return not value.is_floating_point() or bool(torch.isfinite(value).all())
+    if isinstance(value, dict):
+        return all(_all_finite(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return all(_all_finite(v) for v in value)
+    return True
+
+
+def _save_finite(state: _TrainingState, path: Path) -> bool:
+    """Save unless the weights went non-finite: a diverged state never replaces a good
+    checkpoint. Returns whether it saved."""
+    payload = state.payload()
+    if not _all_finite(payload["state"]):
+        return False
+    save_checkpoint(payload, path)
+    return True
+
+
 def build_spec(config: TrainConfig, pairs: PairSet) -> ModelSpec:
     """The model spec for a config and its data (family defaults filled in)."""
     family = get_family(config.family)
@@ -79,17 +105,22 @@ def build_spec(config: TrainConfig, pairs: PairSet) -> ModelSpec:
     )
 
 
-def _prepare(
-    run: RunDirectory, config: TrainConfig, resume: bool
-) -> tuple[_TrainingState, torch.Tensor]:
+def _checked_pairs(config: TrainConfig) -> PairSet:
+    """The run's pairs, checked before anything is written to the run directory."""
     pairs = pairset_from_config(config.data, config.seed)
     pairs.check_training_size(config.image_size)
+    return pairs
+
+
+def _prepare(
+    run: RunDirectory, config: TrainConfig, pairs: PairSet, checkpoint_path: Path | None
+) -> tuple[_TrainingState, torch.Tensor]:
     spec = build_spec(config, pairs)
     device = resolve_device(config.device)
     family = get_family(config.family)
     checkpoint = None
-    if resume:
-        checkpoint = load_checkpoint(run.last_checkpoint, expected_family=config.family)
+    if checkpoint_path is not None:
+        checkpoint = load_checkpoint(checkpoint_path, expected_family=config.family)
         stored = ModelSpec.from_json(checkpoint["spec"])
         if stored.pair_channels != spec.pair_channels or stored.image_size != spec.image_size:
             raise CheckpointError(
@@ -161,20 +192,24 @@ def iter_training(
     resume: bool = False,
     pairs: PairSet | None = None,
     steps: int | None = None,
+    resume_from: str = "last",
 ) -> Iterator[dict[str, Any]]:
     """Train in ``run_dir``, yielding each event as it is logged.
 
     Args:
-        run_dir: the run directory (created for a new run; must hold a run to resume).
+        run_dir: the run directory (a new or empty one for a new run; a run to resume).
         config: the configuration of a new run (ignored when resuming: the stored one is used).
-        resume: continue from ``checkpoints/last.pt``.
+        resume: continue from a checkpoint (a run killed before its first one starts over).
         pairs: in-memory pairs (e.g. from napari layers); stored as ``pairs.npz`` in the run
             directory and used instead of ``config.data``.
         steps: when resuming, a new total number of steps (to train longer).
+        resume_from: the checkpoint to resume from: ``last``, ``best`` or ``step_NNNNNN``.
     """
     run = RunDirectory(run_dir)
+    if not resume:
+        run.refuse_unless_new()  # before the lock: no lock file among someone else's files
     with RunLock(run.root):  # one job per run directory, for the job's whole life
-        yield from _locked_training(run, config, resume, pairs, steps)
+        yield from _locked_training(run, config, resume, pairs, steps, resume_from)
 
 
 def _locked_training(
@@ -183,7 +218,10 @@ def _locked_training(
     resume: bool,
     pairs: PairSet | None,
     steps: int | None,
+    resume_from: str,
 ) -> Iterator[dict[str, Any]]:
+    remove_partial_writes(run.checkpoints)
+    checkpoint = None
     if resume:
         stored = run.load_config()
         if config is not None and config.family != stored.family:
@@ -192,14 +230,19 @@ def _locked_training(
                 f"{config.family!r}: choose a new run directory"
             )
         config = stored.replace(steps=steps) if steps else stored
+        checkpoint = run.resume_checkpoint(resume_from)
         run.clear_stop()
+        data_pairs = _checked_pairs(config)
     else:
         if config is None:
             raise GanAugmentError("a new run needs a TrainConfig")
+        run.refuse_unless_new()
         if pairs is not None:
+            pairs.check_training_size(config.image_size)
             config = run.stage_pairs(pairs, config)
+        data_pairs = _checked_pairs(config)  # a bad data source writes nothing but pairs.npz
         run.create(config)
-    state, data = _prepare(run, config, resume)
+    state, data = _prepare(run, config, data_pairs, checkpoint)
     state.model.check_data(data)
     yield from _loop(run, state, data)
 
@@ -229,17 +272,15 @@ def _loop(run: RunDirectory, state: _TrainingState, data: torch.Tensor) -> Itera
             losses = model.train_step(batch, state.rng_noise)
             state.step += 1
             if not all(math.isfinite(v) for v in losses.values()):
-                raise GanAugmentError(
-                    f"training diverged at step {state.step} (losses {losses}); lower the "
-                    "learning rates or resume from an earlier checkpoint"
-                )
+                raise GanAugmentError(_diverged_message(run, state.step, losses))
             if state.step % config.log_every == 0 or state.step == config.steps:
                 rate = (state.step - start_step) / (time.perf_counter() - started)
                 yield run.log_event("step", step=state.step, steps_per_second=rate, **losses)
             if state.step % config.sample_every == 0 or state.step == config.steps:
                 path = run.sample_path(state.step)
                 score = write_sample_grid(model, state.preview_inputs, path, reference)
-                save_checkpoint(state.payload(), run.last_checkpoint)
+                if not _save_finite(state, run.last_checkpoint):
+                    raise GanAugmentError(_diverged_message(run, state.step, losses))
                 is_best = score < best
                 if is_best:  # automatic checkpoint selection: lowest score so far
                     best = score
@@ -248,20 +289,21 @@ def _loop(run: RunDirectory, state: _TrainingState, data: torch.Tensor) -> Itera
                     "sample", step=state.step, path=str(path), score=score, best=is_best
                 )
             if state.step % config.checkpoint_every == 0:
-                path = save_checkpoint(
-                    state.payload(), run.checkpoints / f"step_{state.step:06d}.pt"
-                )
-                yield run.log_event("checkpoint", step=state.step, path=str(path))
+                path = run.checkpoints / f"step_{state.step:06d}.pt"
+                if _save_finite(state, path):
+                    prune_checkpoints(run.checkpoints, config.keep_checkpoints)
+                    yield run.log_event("checkpoint", step=state.step, path=str(path))
         else:
             status = "finished"
-    except GeneratorExit:
+    except (GeneratorExit, KeyboardInterrupt):  # closed by a follower; SIGTERM or Ctrl-C
         status = "stopped"
         raise
     except BaseException as exc:
-        status, message = "error", f"{type(exc).__name__}: {exc}"
+        status = "error"
+        message = str(exc) if isinstance(exc, GanAugmentError) else f"{type(exc).__name__}: {exc}"
         raise
     finally:
-        save_checkpoint(state.payload(), run.last_checkpoint)
+        _save_finite(state, run.last_checkpoint)
         summary = {
             "status": status,
             "message": message,
@@ -278,15 +320,25 @@ def _loop(run: RunDirectory, state: _TrainingState, data: torch.Tensor) -> Itera
     yield {"event": "end", **summary}
 
 
+def _diverged_message(run: RunDirectory, step: int, losses: dict[str, float]) -> str:
+    saved = sorted(p.stem for p in run.checkpoints.glob("*.pt"))
+    return (
+        f"training diverged at step {step} (losses {losses}); the checkpoints were kept as "
+        f"they were ({', '.join(saved) or 'none yet'}). Lower the learning rates, or resume "
+        "from an earlier one: --resume --resume-from best (or step_NNNNNN)"
+    )
+
+
 def train(
     run_dir: str | Path,
     config: TrainConfig | None = None,
     resume: bool = False,
     pairs: PairSet | None = None,
     steps: int | None = None,
+    resume_from: str = "last",
 ) -> dict[str, Any]:
     """Run :func:`iter_training` to the end; returns the final summary."""
-    events = iter_training(run_dir, config, resume, pairs, steps)
+    events = iter_training(run_dir, config, resume, pairs, steps, resume_from)
     summary: dict[str, Any] = {}
     for summary in events:  # noqa: B007 - the last event is the summary
         pass
