@@ -358,3 +358,11 @@ def test_low_data_curve_runs_one_experiment_per_count_on_one_test_set(tmp_path):
     assert "| real |" in (tmp_path / "curve" / "curve.md").read_text()
     with pytest.raises(InputError, match="not both"):
         replace(config, train_limit=4)
+
+
+def test_arm_names_stay_inside_the_run_directory():
+    from napari_gan_augment.evaluation.experiment import path_name
+
+    assert path_name("x/../../../ESCAPED") == "x" + "_" * 10 + "ESCAPED"
+    assert path_name("mix:8-8") == "mix_8-8" and path_name("real+synthetic") == "real+synthetic"
+    assert "/" not in path_name("../..") and path_name("..") != ".."

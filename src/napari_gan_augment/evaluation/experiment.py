@@ -204,6 +204,12 @@ class ExperimentConfig:
         return cls.from_dict(read_settings(path))
 
 
+def path_name(name: str) -> str:
+    """An arm's name as one folder name inside the run directory: anything but letters,
+    digits, ``+``, ``-`` and ``_`` becomes ``_`` (``x/../../y`` cannot climb out)."""
+    return re.sub(r"[^A-Za-z0-9+_-]", "_", name) or "_"
+
+
 def generator_config(config: ExperimentConfig) -> TrainConfig:
     """The TrainConfig of the experiment's own generator (its data are set per split)."""
     raw = dict(config.generator or {})
@@ -702,7 +708,7 @@ def iter_experiment(config: ExperimentConfig, run_dir: str | Path) -> Iterator[d
                 "experiment": json.dumps(asdict(config)),
                 "classes": data.classes,
             },
-            run_dir / "models" / name.replace(":", "_") / f"seed{seed}_fold{fold}.pt",
+            run_dir / "models" / path_name(name) / f"seed{seed}_fold{fold}.pt",
         )
         # ran every epoch while early stopping still waited for an improvement
         hit_cap = (
