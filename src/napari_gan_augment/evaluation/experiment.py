@@ -206,8 +206,8 @@ class ExperimentConfig:
 
 def path_name(name: str) -> str:
     """An arm's name as one folder name inside the run directory: anything but letters,
-    digits, ``+``, ``-`` and ``_`` becomes ``_`` (``x/../../y`` cannot climb out)."""
-    return re.sub(r"[^A-Za-z0-9+_-]", "_", name) or "_"
+    digits, ``+``, ``-``, ``@`` and ``_`` becomes ``_`` (``x/../../y`` cannot climb out)."""
+    return re.sub(r"[^A-Za-z0-9+@_-]", "_", name) or "_"
 
 
 def generator_config(config: ExperimentConfig) -> TrainConfig:

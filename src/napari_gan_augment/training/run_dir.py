@@ -62,9 +62,13 @@ class RunDirectory:
         """True when a job was already started here."""
         return self.config_path.exists()
 
+    def saved_checkpoints(self) -> list[str]:
+        """Names of the checkpoints saved so far (``best``, ``last``, ``step_NNNNNN``)."""
+        return sorted(p.stem for p in self.checkpoints.glob("*.pt"))
+
     def has_trained(self) -> bool:
         """True when the run saved a checkpoint (a run killed before may start over)."""
-        return self.checkpoints.is_dir() and any(self.checkpoints.glob("*.pt"))
+        return bool(self.saved_checkpoints())
 
     def _refuse_existing_run(self) -> None:
         if self.has_trained():
@@ -98,10 +102,8 @@ class RunDirectory:
             return None
         path = self.checkpoints / f"{Path(name).name.removesuffix('.pt')}.pt"
         if not path.is_file():
-            saved = sorted(p.stem for p in self.checkpoints.glob("*.pt"))
-            raise InputError(
-                f"{self.root} has no checkpoint {name!r}; saved: {', '.join(saved) or 'none'}"
-            )
+            saved = ", ".join(self.saved_checkpoints()) or "none"
+            raise InputError(f"{self.root} has no checkpoint {name!r}; saved: {saved}")
         return path
 
     def stage_pairs(self, pairs: PairSet, config: TrainConfig) -> TrainConfig:

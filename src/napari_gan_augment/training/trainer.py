@@ -321,7 +321,7 @@ def _loop(run: RunDirectory, state: _TrainingState, data: torch.Tensor) -> Itera
 
 
 def _diverged_message(run: RunDirectory, step: int, losses: dict[str, float]) -> str:
-    saved = sorted(p.stem for p in run.checkpoints.glob("*.pt"))
+    saved = run.saved_checkpoints()
     return (
         f"training diverged at step {step} (losses {losses}); the checkpoints were kept as "
         f"they were ({', '.join(saved) or 'none yet'}). Lower the learning rates, or resume "
