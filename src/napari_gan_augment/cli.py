@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,6 +16,7 @@ import yaml
 from .config import GateSettings, SynthesisConfig, TrainConfig
 from .devices import DEVICE_CHOICES
 from .errors import GanAugmentError
+from .interrupts import stop_once_on_signals
 from .synthesis.writing import FORMATS
 
 
@@ -33,13 +33,9 @@ def run_training(
     steps: int | None,
     resume_from: str = "last",
 ) -> dict[str, Any]:
-    """Train with a progress bar; SIGTERM and Ctrl-C stop after saving ``last.pt``."""
+    """Train with a progress bar."""
     from .training import iter_training
 
-    def _terminate(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, _terminate)
     bar = None
     summary: dict[str, Any] = {}
     for event in iter_training(run_dir, config, resume, steps=steps, resume_from=resume_from):
@@ -67,9 +63,10 @@ def _cmd_train(args: argparse.Namespace) -> int:
     if args.resume_from and not args.resume:
         raise GanAugmentError("--resume-from goes with --resume")
     try:
-        summary = run_training(
-            args.run_dir, config, args.resume, args.steps, args.resume_from or "last"
-        )
+        with stop_once_on_signals():  # SIGTERM/Ctrl-C stop after saving ``last.pt``
+            summary = run_training(
+                args.run_dir, config, args.resume, args.steps, args.resume_from or "last"
+            )
     except KeyboardInterrupt:
         print(f"stopped; resume with: gan-augment train --run-dir {args.run_dir} --resume")
         return 130

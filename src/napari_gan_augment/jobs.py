@@ -27,13 +27,13 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from .config import TrainConfig
 from .data.pairset import PairSet
 from .data.sources import check_data_paths
 from .errors import GanAugmentError, InputError
+from .interrupts import stop_once_on_signals
 from .training.run_dir import RunDirectory
 from .training.run_lock import RunLock, busy_message, holder, holder_record
 
@@ -310,12 +310,7 @@ class JobSession:
         with open(self.events_path, "a") as handle:
             handle.write(json.dumps(event) + "\n")
 
-    def run(self, events: Iterator[dict[str, Any]]) -> str:
-        """Log ``events`` to their end or to a stop request; returns the final status."""
-        self._lock.acquire()
-        previous = signal.signal(signal.SIGTERM, _interrupt)
-        self.log({"event": "start", "pid": os.getpid()})
-        end: dict[str, Any] = {"event": "end", "status": "finished", "message": ""}
+    def _log_until_stopped(self, events: Iterator[dict[str, Any]], end: dict[str, Any]) -> None:
         try:
             for event in events:
                 if event.get("event") == "end":  # written last, with the status, below
@@ -325,22 +320,26 @@ class JobSession:
                 if (self.root / "STOP").exists():
                     getattr(events, "close", lambda: None)()  # an experiment keeps its arms
                     end.update(status="stopped", message="stopped on request")
-                    break
+                    return
         except KeyboardInterrupt:
             end.update(status="stopped", message="stopped on request")
+
+    def run(self, events: Iterator[dict[str, Any]]) -> str:
+        """Log ``events`` to their end or to a stop request; returns the final status."""
+        self._lock.acquire()
+        end: dict[str, Any] = {"event": "end", "status": "finished", "message": ""}
+        try:
+            with stop_once_on_signals():
+                self.log({"event": "start", "pid": os.getpid()})
+                self._log_until_stopped(events, end)
         except BaseException as exc:
             message = str(exc) if isinstance(exc, GanAugmentError) else repr(exc)
             end.update(status="error", message=message)
             raise
         finally:
             self.log(end)
-            signal.signal(signal.SIGTERM, previous)
             self._lock.release()
         return str(end["status"])
-
-
-def _interrupt(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
 
 
 def wait_for(job: Job, on_event: Callable[[dict[str, Any]], None] | None = None) -> str:

@@ -101,13 +101,15 @@ def test_closing_the_generator_saves(tmp_path: Path) -> None:
     assert json.loads((tmp_path / "run" / "summary.json").read_text())["status"] == "stopped"
 
 
-def _start_cli_job(tmp_path: Path, config, ready) -> tuple[subprocess.Popen, Path]:
+def _start_cli_job(
+    tmp_path: Path, config, ready, stderr=subprocess.DEVNULL
+) -> tuple[subprocess.Popen, Path]:
     """``gan-augment train`` in a child process; returns once ``ready(events)`` holds."""
     config_path, run_dir = tmp_path / "c.yaml", tmp_path / "run"
     config.save(config_path)
     command = [sys.executable, "-m", "napari_gan_augment.cli", "train"]
     command += ["--config", str(config_path), "--run-dir", str(run_dir)]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=stderr)
     deadline = time.time() + 120
     while time.time() < deadline:
         if ready(RunDirectory(run_dir).read_events() if run_dir.exists() else []):
@@ -141,6 +143,49 @@ def test_sigterm_saves_before_exit(tmp_path: Path) -> None:
     summary = json.loads((run_dir / "summary.json").read_text())
     assert summary["step"] >= 5
     assert load_checkpoint(run_dir / "checkpoints" / "last.pt")["step"] == summary["step"]
+
+
+def test_repeated_sigterm_neither_cuts_the_save_short_nor_prints_a_traceback(tmp_path: Path):
+    process, run_dir = _start_cli_job(
+        tmp_path,
+        tiny_config(steps=100_000, sample_every=1000),
+        lambda events: any(e["event"] == "step" and e["step"] >= 5 for e in events),
+        stderr=subprocess.PIPE,
+    )
+    for _ in range(20):  # an impatient user or a supervisor that repeats its request
+        process.terminate()
+        time.sleep(0.01)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert b"Traceback" not in stderr
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["status"] == "stopped"
+    assert load_checkpoint(run_dir / "checkpoints" / "last.pt")["step"] == summary["step"]
+
+
+def test_only_the_first_stop_signal_interrupts() -> None:
+    from napari_gan_augment.interrupts import stop_once_on_signals
+
+    before = {number: signal.getsignal(number) for number in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        with stop_once_on_signals():
+            pass
+        assert signal.getsignal(signal.SIGTERM) is before[signal.SIGTERM]  # no stop: restored
+        interrupted = 0
+        with stop_once_on_signals():
+            try:
+                os.kill(os.getpid(), signal.SIGTERM)
+                time.sleep(1)  # the handler runs at the next bytecode boundary
+            except KeyboardInterrupt:
+                interrupted += 1
+                os.kill(os.getpid(), signal.SIGTERM)  # while saving: must be ignored
+                os.kill(os.getpid(), signal.SIGINT)
+                time.sleep(0.1)
+        assert interrupted == 1
+        assert signal.getsignal(signal.SIGTERM) is signal.SIG_IGN  # on its way out: deaf
+    finally:
+        for number, handler in before.items():
+            signal.signal(number, handler)
 
 
 def test_training_size_larger_than_images(tmp_path: Path) -> None:
