@@ -32,10 +32,11 @@ from typing import Any
 import numpy as np
 
 from .config import DataConfig, SynthesisConfig, TrainConfig
+from .data.completion import marked_incomplete
 from .data.io import file_stem, has_supported_suffix, read_image_file, write_nifti
 from .data.pairset import PairSet, SliceSettings
 from .devices import DEVICE_CHOICES
-from .errors import GanAugmentError, InputError
+from .errors import GanAugmentError, InputError, user_message
 from .evaluation import (
     ExperimentConfig,
     QualityConfig,
@@ -127,6 +128,7 @@ __all__ = [
     "read_events",
     "refuse_busy",
     "require_checkpoint",
+    "user_message",
     # the workflow
     "Comparison",
     "attach",
@@ -319,19 +321,20 @@ def images_from_mask_folder(
         "route": f"{generator.spec.family}: images drawn for the masks in {masks_dir}",
         "count": len(paths),
     }
-    for path in paths:
-        mask = read_image_file(path)
-        if mask.data.ndim == 3:
-            stack = np.moveaxis(mask.data, -1, 0)
-            image = np.moveaxis(images_for_masks(generator, stack), 0, -1)
-        else:
-            image = images_for_masks(generator, mask.data)
-        write_nifti(
-            out_dir / f"{file_stem(path)}_synthetic.nii.gz",
-            image,
-            mask.spacing,
-            mask.origin,
-            description=f"synthetic {generator.spec.family} (napari-gan-augment)",
-        )
-    write_provenance(out_dir / "provenance.json", record)
+    with marked_incomplete(out_dir, f"images for the masks in {masks_dir}"):
+        for path in paths:
+            mask = read_image_file(path)
+            if mask.data.ndim == 3:
+                stack = np.moveaxis(mask.data, -1, 0)
+                image = np.moveaxis(images_for_masks(generator, stack), 0, -1)
+            else:
+                image = images_for_masks(generator, mask.data)
+            write_nifti(
+                out_dir / f"{file_stem(path)}_synthetic.nii.gz",
+                image,
+                mask.spacing,
+                mask.origin,
+                description=f"synthetic {generator.spec.family} (napari-gan-augment)",
+            )
+        write_provenance(out_dir / "provenance.json", record)
     return len(paths)

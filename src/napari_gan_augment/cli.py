@@ -15,7 +15,7 @@ import yaml
 
 from .config import GateSettings, SynthesisConfig, TrainConfig
 from .devices import DEVICE_CHOICES
-from .errors import GanAugmentError
+from .errors import GanAugmentError, user_message
 from .interrupts import stop_once_on_signals
 from .synthesis.writing import FORMATS
 
@@ -38,17 +38,19 @@ def run_training(
 
     bar = None
     summary: dict[str, Any] = {}
-    for event in iter_training(run_dir, config, resume, steps=steps, resume_from=resume_from):
-        kind = event["event"]
-        if kind == "start":
-            bar = _progress_bar(event["steps"], event["step"], event["family"])
-        elif kind == "step" and bar is not None:
-            bar.update(event["step"] - bar.n)
-            bar.set_postfix(G=f"{event['loss_generator']:.3g}", D=f"{event['loss_critic']:.3g}")
-        elif kind == "end":
-            summary = event
-    if bar is not None:
-        bar.close()
+    try:
+        for event in iter_training(run_dir, config, resume, steps=steps, resume_from=resume_from):
+            kind = event["event"]
+            if kind == "start":
+                bar = _progress_bar(event["steps"], event["step"], event["family"])
+            elif kind == "step" and bar is not None:
+                bar.update(event["step"] - bar.n)
+                bar.set_postfix(G=f"{event['loss_generator']:.3g}", D=f"{event['loss_critic']:.3g}")
+            elif kind == "end":
+                summary = event
+    finally:  # an error or "stopped" then starts on a line of its own
+        if bar is not None:
+            bar.close()
     return summary
 
 
@@ -435,8 +437,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         torch.set_num_threads(args.threads)  # this process is the job: process-wide is right
     try:
         return int(args.func(args))
-    except GanAugmentError as exc:
-        print(f"gan-augment: error: {exc}", file=sys.stderr)
+    except Exception as exc:
+        message = user_message(exc)
+        if message is None:  # a bug: its traceback is the report
+            raise
+        print(f"gan-augment: error: {message}", file=sys.stderr)
         return 2
 
 

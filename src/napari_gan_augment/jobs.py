@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 from .config import TrainConfig
 from .data.pairset import PairSet
 from .data.sources import check_data_paths
-from .errors import GanAugmentError, InputError
+from .errors import GanAugmentError, InputError, user_message
 from .interrupts import stop_once_on_signals
 from .training.run_dir import RunDirectory
 from .training.run_lock import RunLock, busy_message, holder, holder_record
@@ -333,7 +333,7 @@ class JobSession:
                 self.log({"event": "start", "pid": os.getpid()})
                 self._log_until_stopped(events, end)
         except BaseException as exc:
-            message = str(exc) if isinstance(exc, GanAugmentError) else repr(exc)
+            message = user_message(exc) or repr(exc)
             end.update(status="error", message=message)
             raise
         finally:

@@ -15,12 +15,13 @@ from typing import Any
 from napari.utils.notifications import notification_manager, show_error
 from superqt.utils import WorkerBase, thread_worker
 
-from ..api import GanAugmentError
+from ..api import user_message
 
 
 def report_error(exc: BaseException) -> None:
-    if isinstance(exc, GanAugmentError):
-        show_error(str(exc))
+    message = user_message(exc)
+    if message is not None:
+        show_error(message)
     else:
         notification_manager.receive_error(type(exc), exc, exc.__traceback__)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +13,7 @@ import numpy as np
 from skimage.transform import resize
 
 from ..errors import InputError
+from .completion import refuse_incomplete
 from .io import (
     SUPPORTED_SUFFIXES,
     file_stem,
@@ -159,6 +161,7 @@ class PairSet:
         2D files give one pair each; 3D NIfTI files are sliced along their last axis.
         """
         root = Path(root)
+        refuse_incomplete(root)
         image_dir, mask_dir = root / "images", root / "masks"
         for folder in (image_dir, mask_dir):
             if not folder.is_dir():
@@ -261,7 +264,13 @@ class PairSet:
         arrays |= {f"mask_{i:05d}": m for i, m in enumerate(self.masks)}
         arrays["spacing"] = np.asarray(self.spacing)
         arrays["provenance"] = np.asarray(self.provenance, dtype=str)
-        np.savez_compressed(path, **arrays)
+        tmp = path.with_name(f".{path.name}.part")  # atomic: a killed write leaves no torn set
+        try:
+            with open(tmp, "wb") as handle:
+                np.savez_compressed(handle, **arrays)
+            os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
         return path
 
     @classmethod

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from .. import __version__
+from ..data.completion import marked_incomplete
 from ..data.io import NIFTI_SUFFIXES, file_stem, write_nifti, write_raster
 from ..errors import InputError
 from .generate import LoadedGenerator, SyntheticBatch
@@ -48,27 +49,48 @@ def write_pairs(
         else None
     )
     written = 0
-    for batch in batches:
-        for offset, (image, mask) in enumerate(zip(batch.images, batch.masks, strict=True)):
-            name = f"pair_{batch.start + offset:05d}"
-            if fmt == "nii.gz":
-                write_nifti(image_dir / f"{name}.nii.gz", image, spacing, description=description)
-                write_nifti(
-                    mask_dir / f"{name}_mask.nii.gz", mask, spacing, description=description
+    with marked_incomplete(out_dir, "generated pairs"):
+        for batch in batches:
+            for offset, (image, mask) in enumerate(zip(batch.images, batch.masks, strict=True)):
+                _write_pair(
+                    image_dir,
+                    mask_dir,
+                    f"pair_{batch.start + offset:05d}",
+                    image,
+                    mask,
+                    fmt,
+                    spacing,
+                    description,
                 )
-            else:
-                if fmt == "png" and image.dtype not in (np.uint8, np.uint16):
-                    raise InputError(
-                        f"PNG holds only 8/16-bit unsigned intensities, these are "
-                        f"{image.dtype}; use --format tif or nii.gz"
-                    )
-                write_raster(image_dir / f"{name}.{fmt}", image)
-                write_raster(mask_dir / f"{name}_mask.{fmt}", mask)
-            written += 1
-    if provenance is not None:
-        record = provenance() if callable(provenance) else provenance
-        write_provenance(out_dir / "provenance.json", record | {"count": written})
+                written += 1
+        if provenance is not None:
+            record = provenance() if callable(provenance) else provenance
+            write_provenance(out_dir / "provenance.json", record | {"count": written})
     return written
+
+
+def _write_pair(
+    image_dir: Path,
+    mask_dir: Path,
+    name: str,
+    image: np.ndarray,
+    mask: np.ndarray,
+    fmt: str,
+    spacing: tuple[float, float],
+    description: str | None,
+) -> None:
+    # The mask goes first: a set cut short never holds an image without its mask.
+    if fmt == "nii.gz":
+        write_nifti(mask_dir / f"{name}_mask.nii.gz", mask, spacing, description=description)
+        write_nifti(image_dir / f"{name}.nii.gz", image, spacing, description=description)
+        return
+    if fmt == "png" and image.dtype not in (np.uint8, np.uint16):
+        raise InputError(
+            f"PNG holds only 8/16-bit unsigned intensities, these are {image.dtype}; use "
+            "--format tif or nii.gz"
+        )
+    write_raster(mask_dir / f"{name}_mask.{fmt}", mask)
+    write_raster(image_dir / f"{name}.{fmt}", image)
 
 
 def generator_provenance(

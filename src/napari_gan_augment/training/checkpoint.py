@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import pickle
 import zipfile
@@ -19,17 +20,23 @@ def save_checkpoint(payload: dict[str, Any], path: str | Path) -> Path:
     """Write ``payload`` so that ``path`` is either the old file or the complete new one.
 
     The data goes to a hidden file beside ``path``, is flushed to disk, then renamed over it:
-    a job killed mid-write leaves the previous checkpoint intact.
+    a job killed mid-write leaves the previous checkpoint intact. It is serialised in memory
+    first because torch's zip writer turns a full disk into an opaque RuntimeError
+    ("unexpected pos ..."); written from bytes, a full disk is an OSError naming the file.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    buffer = io.BytesIO()
+    torch.save({"format": CHECKPOINT_FORMAT, **payload}, buffer)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
     try:
         with open(tmp, "wb") as handle:
-            torch.save({"format": CHECKPOINT_FORMAT, **payload}, handle)
+            handle.write(buffer.getbuffer())
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, str(path)) from exc
     finally:
         tmp.unlink(missing_ok=True)
     return path

@@ -26,7 +26,7 @@ from ..data.normalise import IntensityNormaliser
 from ..data.pairset import PairSet
 from ..data.sources import pairset_from_config
 from ..devices import resolve_device
-from ..errors import CheckpointError, GanAugmentError
+from ..errors import CheckpointError, GanAugmentError, user_message
 from ..models.base import GanModel, ModelSpec
 from ..models.registry import get_family
 from .checkpoint import (
@@ -300,7 +300,7 @@ def _loop(run: RunDirectory, state: _TrainingState, data: torch.Tensor) -> Itera
         raise
     except BaseException as exc:
         status = "error"
-        message = str(exc) if isinstance(exc, GanAugmentError) else f"{type(exc).__name__}: {exc}"
+        message = user_message(exc) or f"{type(exc).__name__}: {exc}"
         raise
     finally:
         _save_finite(state, run.last_checkpoint)
