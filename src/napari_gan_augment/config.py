@@ -18,6 +18,7 @@ from typing import Any, TypeVar, get_args
 import yaml
 from pydantic import ConfigDict, TypeAdapter, ValidationError
 
+from .atomic import write_text
 from .errors import InputError
 
 DATA_SOURCES = ("sample", "folder", "volume", "pairs")
@@ -205,7 +206,7 @@ class TrainConfig:
             if path.suffix in (".yaml", ".yml")
             else json.dumps(self.to_dict(), indent=2)
         )
-        path.write_text(text)
+        write_text(path, text)
 
     @classmethod
     def load(cls, path: str | Path) -> TrainConfig:

@@ -9,7 +9,6 @@ why this route is the default: it beat noise → pair generators at equal CPU ti
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from typing import Any
 import numpy as np
 from skimage import io as skio
 
+from .atomic import write_json, write_text
 from .config import DataConfig, TrainConfig
 from .data.pairset import PairSet
 from .data.sources import pairset_from_config
@@ -121,14 +121,13 @@ def run_demo(out: Path, steps: int = 2000, device: str = "auto", seed: int = 0) 
     events = RunDirectory(out / "run").read_events()
     save_loss_plot(events, out / "losses.png")
     report = out / "report.md"
-    report.write_text(
+    write_text(
+        report,
         _report_text(
             config, summary, train_seconds, measure_seconds, len(training), held, yardstick, route
-        )
+        ),
     )
-    (out / "summary.json").write_text(
-        json.dumps(summary | {"train_on_synthetic": yardstick.to_dict()}, indent=2)
-    )
+    write_json(out / "summary.json", summary | {"train_on_synthetic": yardstick.to_dict()})
     return report
 
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import re
-import uuid
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +11,7 @@ from typing import Any
 import nibabel as nib
 import numpy as np
 
+from ..atomic import atomic_path
 from ..errors import InputError
 
 NIFTI_SUFFIXES = (".nii.gz", ".nii")
@@ -105,11 +104,6 @@ def read_nifti(path: str | Path) -> Volume:
     return Volume(np.asarray(data), zooms, origin)
 
 
-def _temporary_sibling(path: Path) -> Path:
-    """A hidden name beside ``path`` that keeps its suffix (libraries pick formats by suffix)."""
-    return path.parent / f".tmp-{uuid.uuid4().hex}-{path.name}"
-
-
 def write_nifti(
     path: str | Path,
     data: np.ndarray,
@@ -151,12 +145,8 @@ def write_nifti(
     if description:
         image.header["descrip"] = description.encode()[:80]
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _temporary_sibling(path)
-    try:
+    with atomic_path(path) as tmp:
         nib.save(image, str(tmp))
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
     return path
 
 
@@ -198,8 +188,7 @@ def write_raster(path: str | Path, data: np.ndarray, overwrite: bool = False) ->
     if path.exists() and not overwrite:
         raise InputError(f"{path} already exists; choose a new file name")
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _temporary_sibling(path)
-    try:
+    with atomic_path(path) as tmp:
         if str(path).lower().endswith(".png"):
             from skimage import io as skio
 
@@ -208,7 +197,4 @@ def write_raster(path: str | Path, data: np.ndarray, overwrite: bool = False) ->
             import tifffile
 
             tifffile.imwrite(str(tmp), np.asarray(data))
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
     return path

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +11,7 @@ from typing import Any
 import numpy as np
 from skimage.transform import resize
 
+from ..atomic import save_npz
 from ..errors import InputError
 from .completion import refuse_incomplete
 from .io import (
@@ -264,14 +264,7 @@ class PairSet:
         arrays |= {f"mask_{i:05d}": m for i, m in enumerate(self.masks)}
         arrays["spacing"] = np.asarray(self.spacing)
         arrays["provenance"] = np.asarray(self.provenance, dtype=str)
-        tmp = path.with_name(f".{path.name}.part")  # atomic: a killed write leaves no torn set
-        try:
-            with open(tmp, "wb") as handle:
-                np.savez_compressed(handle, **arrays)
-            os.replace(tmp, path)
-        finally:
-            tmp.unlink(missing_ok=True)
-        return path
+        return save_npz(path, **arrays)
 
     @classmethod
     def load(cls, path: str | Path) -> PairSet:

@@ -17,6 +17,7 @@ from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
+from ..atomic import write_json, write_text
 from ..errors import InputError
 from .experiment import ExperimentConfig, iter_experiment
 
@@ -31,7 +32,7 @@ def iter_curve(config: ExperimentConfig, run_dir: str | Path) -> Iterator[dict[s
     if (run_dir / "curve.json").exists() or (run_dir / "experiment.json").exists():
         raise InputError(f"{run_dir} already holds an experiment; choose a new run directory")
     run_dir.mkdir(parents=True, exist_ok=True)
-    (run_dir / "experiment.json").write_text(json.dumps(asdict(config), indent=2))
+    write_json(run_dir / "experiment.json", asdict(config))
     points: dict[str, Any] = {}
     for count in config.real_counts:
         sub = run_dir / f"real_{count_name(count)}"
@@ -45,7 +46,7 @@ def iter_curve(config: ExperimentConfig, run_dir: str | Path) -> Iterator[dict[s
             "comparisons": {k: v["verdict"] for k, v in summary["comparisons"].items()},
             "epoch_cap": summary["epoch_cap"],
         }
-    (run_dir / "curve.json").write_text(json.dumps(points, indent=2))
+    write_json(run_dir / "curve.json", points)
     write_curve_report(run_dir, points)
     yield {"event": "end", "run_dir": str(run_dir)}
 
@@ -94,5 +95,5 @@ def write_curve_report(run_dir: Path, points: dict[str, Any]) -> Path:
         if hits:
             lines.append(f"- warning: {hits} runs stopped at the epoch cap")
         lines.append("")
-    (run_dir / "curve.md").write_text("\n".join(lines) + "\n")
+    write_text(run_dir / "curve.md", "\n".join(lines) + "\n")
     return run_dir / "curve.md"

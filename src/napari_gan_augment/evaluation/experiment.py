@@ -28,6 +28,7 @@ tested once per seed). See ``docs/evaluation.md`` for the files a run writes.
 from __future__ import annotations
 
 import csv
+import io
 import itertools
 import json
 import math
@@ -41,6 +42,7 @@ import numpy as np
 import torch
 from skimage.transform import resize
 
+from ..atomic import save_npz, write_json, write_text
 from ..config import SETTINGS, DataConfig, TrainConfig, parse_settings, read_settings
 from ..data.normalise import IntensityNormaliser
 from ..data.pairset import PairSet
@@ -555,20 +557,20 @@ def _targets(labels: np.ndarray, config: ExperimentConfig) -> np.ndarray:
 
 
 class _Writer:
-    """results.csv row by row (so a stopped job keeps what it finished) and curves.jsonl."""
+    """results.csv after every arm (so a stopped job keeps what it finished; rewritten whole
+    and atomically, so a killed one never leaves a torn row) and curves.jsonl."""
 
     def __init__(self, run_dir: Path) -> None:
         self.run_dir = run_dir
         self.rows: list[dict[str, Any]] = []
 
     def add(self, rows: list[dict[str, Any]]) -> None:
-        path = self.run_dir / "results.csv"
-        with open(path, "a", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-            if not self.rows:
-                writer.writeheader()
-            writer.writerows(rows)
         self.rows.extend(rows)
+        text = io.StringIO()
+        writer = csv.DictWriter(text, fieldnames=list(self.rows[0]))
+        writer.writeheader()
+        writer.writerows(self.rows)
+        write_text(self.run_dir / "results.csv", text.getvalue())
 
     def curve(self, point: dict[str, Any]) -> None:
         with open(self.run_dir / "curves.jsonl", "a") as handle:
@@ -638,7 +640,7 @@ def iter_experiment(config: ExperimentConfig, run_dir: str | Path) -> Iterator[d
     for test in folds:
         training_pool(len(data.images), test, config)  # refuses a train_limit too large
     run_dir.mkdir(parents=True, exist_ok=True)
-    (run_dir / "experiment.json").write_text(json.dumps(asdict(config), indent=2))
+    write_json(run_dir / "experiment.json", asdict(config))
     yield from _attach_generators(data, config, folds, run_dir)
     device = resolve_device(config.device)
     labels: np.ndarray = (
@@ -748,7 +750,7 @@ def iter_experiment(config: ExperimentConfig, run_dir: str | Path) -> Iterator[d
             "names": np.array([data.names[i] for i in test_order]),
             **predictions,
         }
-        np.savez_compressed(run_dir / "predictions.npz", **arrays)
+        save_npz(run_dir / "predictions.npz", **arrays)
     summary = summarise_results(writer.rows, config)
     summary["minibatches_per_epoch"] = budgets
     summary["epoch_cap"] = capped
@@ -759,7 +761,7 @@ def iter_experiment(config: ExperimentConfig, run_dir: str | Path) -> Iterator[d
         "test": [len(f) for f in folds],
         "training_pool": [len(training_pool(len(data.images), f, config)) for f in folds],
     }
-    (run_dir / "summary.json").write_text(json.dumps(summary, indent=2))
+    write_json(run_dir / "summary.json", summary)
     from .report import write_report
 
     write_report(run_dir)

@@ -39,6 +39,7 @@ from monai.metrics import FIDMetric, MultiScaleSSIMMetric, SSIMMetric
 from monai.networks.nets import AutoEncoder
 from skimage.transform import resize
 
+from ..atomic import write_json, write_text
 from ..config import SETTINGS, DataConfig, parse_settings, read_settings
 from ..data.encoding import encode_masks
 from ..data.sources import pairset_from_config
@@ -584,8 +585,8 @@ def evaluate_quality(config: QualityConfig, out_dir: str | Path) -> dict[str, An
         report["inpainting"] = samples.holes
     if samples.images is not None and samples.masks is not None and samples.masks_generated:
         report["train_on_synthetic"] = _yardstick(samples, config, device)
-    (out_dir / "quality.json").write_text(json.dumps(report, indent=2))
-    (out_dir / "quality.md").write_text(quality_markdown(report, asdict(config)))
+    write_json(out_dir / "quality.json", report)
+    write_text(out_dir / "quality.md", quality_markdown(report, asdict(config)))
     return report
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from ..atomic import write_text
 from .statistics import MIN_PAIRS_FOR_TEST, smallest_wilcoxon_p
 
 #: Metrics drawn per arm, as in the dental study's figure (Dice, IoU, HD95).
@@ -301,6 +302,6 @@ def write_report(run_dir: str | Path) -> Path:
     config = json.loads((run_dir / "experiment.json").read_text())
     write_plots(run_dir, summary)
     markdown = report_markdown(run_dir, summary, config)
-    (run_dir / "report.md").write_text(markdown)
-    (run_dir / "report.html").write_text(_markdown_to_html(markdown))
+    write_text(run_dir / "report.md", markdown)
+    write_text(run_dir / "report.html", _markdown_to_html(markdown))
     return run_dir / "report.html"

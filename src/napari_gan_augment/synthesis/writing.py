@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from .. import __version__
+from ..atomic import write_json
 from ..data.completion import marked_incomplete
 from ..data.io import NIFTI_SUFFIXES, file_stem, write_nifti, write_raster
 from ..errors import InputError
@@ -135,7 +135,4 @@ def write_synthetic_nifti(
 
 def write_provenance(path: Path, record: dict[str, Any]) -> Path:
     """A sidecar JSON saying what generated the files beside it (written atomically)."""
-    tmp = path.with_name(f".{path.name}.part")
-    tmp.write_text(json.dumps(record, indent=2))
-    tmp.replace(path)
-    return path
+    return write_json(path, record)

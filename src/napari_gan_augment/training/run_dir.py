@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from ..atomic import save_npz, write_json
 from ..config import DataConfig, TrainConfig
 from ..data.pairset import PairSet
 from ..data.sources import pairset_from_config
@@ -131,8 +132,8 @@ class RunDirectory:
                 for name, digest in zip(pairs.provenance, pairs.fingerprints(), strict=True)
             ],
         }
-        self.training_data_path.write_text(json.dumps(record, indent=1))
-        np.savez_compressed(self.training_masks_path, masks=masks.astype(np.uint16))
+        write_json(self.training_data_path, record, indent=1)
+        save_npz(self.training_masks_path, masks=masks.astype(np.uint16))
 
     def training_fingerprints(self) -> set[str] | None:
         """Fingerprints of the pairs this run trained on (``None`` for runs that predate them)."""

@@ -20,6 +20,7 @@ import numpy as np
 import torch
 from skimage import io as skio
 
+from ..atomic import write_json
 from ..config import TrainConfig
 from ..data.encoding import decode_masks, encode_masks
 from ..data.normalise import IntensityNormaliser
@@ -315,7 +316,7 @@ def _loop(run: RunDirectory, state: _TrainingState, data: torch.Tensor) -> Itera
             "checkpoint": str(run.last_checkpoint),
             "best_score": None if math.isinf(best) else best,
         }
-        run.summary_path.write_text(json.dumps(summary, indent=2))
+        write_json(run.summary_path, summary)
         run.log_event("end", **summary)
     yield {"event": "end", **summary}
 
