@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -68,17 +67,32 @@ def has_supported_suffix(path: str | Path) -> bool:
 
 
 def as_label_array(data: np.ndarray, source: str) -> np.ndarray:
-    """Integer labels from stored data; integral floats (common in NIfTI) are accepted."""
+    """Integer labels from stored data; integral floats (common in NIfTI) and booleans (a
+    thresholded array: False/True = 0/1) are accepted."""
     if np.issubdtype(data.dtype, np.integer):
         return data
+    if data.dtype == np.bool_:
+        return data.astype(np.uint8)
     if np.issubdtype(data.dtype, np.floating) and np.all(np.isfinite(data)):
         rounded = np.rint(data)
         if np.array_equal(rounded, data):
+            if rounded.size and float(np.abs(rounded).max()) >= 2**31:  # beyond int32
+                raise InputError(
+                    f"{source} holds labels up to {np.abs(rounded).max():g}, far beyond any "
+                    "class count; is this an image rather than a mask?"
+                )
             return rounded.astype(np.int32)
     raise InputError(
         f"{source} should hold integer labels but holds {data.dtype} values that are not "
         "whole numbers; save the mask with integer labels (0 = background, 1, 2, ... classes)"
     )
+
+
+def _first_line(exc: BaseException) -> str:
+    """A library's error as one line: its first (imageio appends install advice for plugins
+    that would not help with a damaged file)."""
+    lines = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {lines[0] if lines else 'no detail'}"
 
 
 def read_nifti(path: str | Path) -> Volume:
@@ -93,10 +107,11 @@ def read_nifti(path: str | Path) -> Volume:
     try:
         image: Any = nib.load(str(path))  # Nifti1/2Image; nibabel's stubs say FileBasedImage
         data = np.asanyarray(image.dataobj)
-    except (OSError, EOFError, zlib.error, nib.filebasedimages.ImageFileError, ValueError) as exc:
+    except Exception as exc:  # damaged files raise many types (HeaderDataError, zlib.error,
+        # OverflowError from a negative size, MemoryError from an absurd one, ...)
         raise InputError(
-            f"cannot read {path} as NIfTI ({type(exc).__name__}: {exc}); the file may be "
-            "truncated or corrupt: copy or export it again"
+            f"cannot read {path} as NIfTI ({_first_line(exc)}); the file may be truncated or "
+            "corrupt: copy or export it again"
         ) from exc
     ndim = data.ndim
     zooms = tuple(float(z) for z in image.header.get_zooms()[:ndim])
@@ -176,7 +191,10 @@ def read_image_file(path: str | Path) -> Volume:
     except InputError:
         raise
     except Exception as exc:  # tifffile/imageio raise many types for corrupt files
-        raise InputError(f"cannot read {path} ({type(exc).__name__}: {exc})") from exc
+        raise InputError(
+            f"cannot read {path} ({_first_line(exc)}); the file may be truncated, corrupt or "
+            "not what its name says: copy or export it again"
+        ) from exc
     data = np.asarray(data)
     rgb = data.ndim == 3 and data.shape[-1] in (3, 4)
     return without_singleton_axes(Volume(data, (1.0,) * data.ndim, (0.0,) * data.ndim, rgb))

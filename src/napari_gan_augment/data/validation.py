@@ -43,6 +43,8 @@ def check_grayscale(
             "images (a 2D slice, or a 3D volume/stack of slices); pick one channel or time "
             "point of 4D data first"
         )
+    if image.size == 0:
+        raise InputError(f"{name} is empty (shape {image.shape}); it holds no pixels to learn from")
     if not (np.issubdtype(image.dtype, np.number) or image.dtype == np.bool_):
         raise InputError(f"{name} has non-numeric dtype {image.dtype}")
     if np.issubdtype(image.dtype, np.floating) and not np.all(np.isfinite(image)):
@@ -81,13 +83,13 @@ def consecutive_labels(masks: Sequence[np.ndarray], what: str) -> list[np.ndarra
             stacklevel=2,
         )
         return [(m == 255).astype(m.dtype) for m in masks]
-    if present != list(range(present[-1] + 1)):
-        missing = sorted(set(range(present[-1] + 1)) - set(present))
+    if present[-1] != len(present) - 1:  # sorted, distinct, from 0: consecutive iff this
+        first_gap = next(i for i, label in enumerate(present) if label != i)
         shown = ", ".join(str(v) for v in present[:8]) + (" …" if len(present) > 8 else "")
         raise InputError(
-            f"{what}: labels {shown} are not consecutive ({len(missing)} missing, e.g. "
-            f"{missing[0]}); labels must be 0 = background and 1, 2, … K-1 for the classes: "
-            "relabel them (e.g. skimage.segmentation.relabel_sequential)"
+            f"{what}: labels {shown} are not consecutive ({present[-1] + 1 - len(present)} "
+            f"missing, e.g. {first_gap}); labels must be 0 = background and 1, 2, … K-1 for "
+            "the classes: relabel them (e.g. skimage.segmentation.relabel_sequential)"
         )
     return list(masks)
 

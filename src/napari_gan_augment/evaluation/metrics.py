@@ -19,6 +19,8 @@ from monai.metrics import DiceMetric, HausdorffDistanceMetric, MeanIoU, SurfaceD
 from ..data.validation import check_labels, check_same_shape
 from ..errors import InputError
 
+MAX_CLASSES = 256
+
 
 def _one_hot(labels: np.ndarray, num_classes: int) -> torch.Tensor:
     """``(1, C, *spatial)`` float one-hot, as MONAI's metrics take it."""
@@ -67,6 +69,11 @@ def segmentation_metrics(
     if len(spacing) != prediction.ndim:
         raise InputError(f"spacing {spacing} does not match a {prediction.ndim}D image")
     classes = num_classes or int(max(prediction.max(), truth.max(), 1)) + 1
+    if classes > MAX_CLASSES:  # one-hot tensors grow with classes × pixels
+        raise InputError(
+            f"labels go up to {classes - 1}; metrics are computed per class for up to "
+            f"{MAX_CLASSES - 1} classes: are these label images (not intensities or instances)?"
+        )
     pred, gold = _one_hot(prediction, classes), _one_hot(truth, classes)
     pred_any = pred[0, 1:].flatten(1).any(1).numpy()
     gold_any = gold[0, 1:].flatten(1).any(1).numpy()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -112,7 +113,10 @@ def compare_paired(
     else:
         wilcoxon_p = float(stats.wilcoxon(second[keep], first[keep]).pvalue)
         t_p = float(stats.ttest_rel(second[keep], first[keep]).pvalue) if sd > 0 else 0.0
-    effect = float(diff.mean() / sd) if sd > 0 else float("inf") * np.sign(diff.mean())
+    if sd > 0:
+        effect = float(diff.mean() / sd)
+    else:  # every difference equal: no spread to scale by (all zero: no effect at all)
+        effect = float(np.sign(diff.mean())) * math.inf if diff.mean() else 0.0
     if len(diff) < MIN_PAIRS_FOR_TEST:
         verdict = (
             f"{names[1]} vs {names[0]}: {diff.mean() * points:+.1f} {metric} points over "
