@@ -82,3 +82,20 @@ def test_an_rgb_png_is_still_refused(tmp_path):
     _folder(tmp_path, [colour], [np.ones((20, 30), np.uint8)], "png")
     with pytest.raises(InputError, match="RGB"):
         PairSet.from_folder(tmp_path)
+
+
+def test_what_fuzzing_found_stays_fixed() -> None:
+    """Each of these once crashed, exhausted memory or was read wrongly."""
+    from napari_gan_augment.evaluation import segmentation_metrics
+
+    empty = np.zeros((0, 0), np.uint8)
+    with pytest.raises(InputError, match="is empty"):
+        PairSet.from_arrays(empty, empty)
+    with pytest.raises(InputError, match="not consecutive"):  # was range(2e9): out of memory
+        PairSet.from_pairs([np.ones((1, 2))], [np.array([[0, 2_000_000_000]])], ["a"])
+    with pytest.raises(InputError, match="far beyond"):  # was cast to int32 garbage
+        PairSet.from_pairs([np.ones((1, 1))], [np.array([[2.1474836e9]], np.float32)], ["a"])
+    thresholded = np.arange(16.0).reshape(4, 4) > 7  # a bool mask reads as 0/1
+    assert PairSet.from_arrays(np.ones((4, 4)), thresholded).masks[0].sum() == 8
+    with pytest.raises(InputError, match="up to 1000000"):  # was a one-hot of 1e6 classes
+        segmentation_metrics(np.full((4, 4), 10**6), np.zeros((4, 4), np.int64))
