@@ -332,6 +332,8 @@ class JobSession:
             with stop_once_on_signals():
                 self.log({"event": "start", "pid": os.getpid()})
                 self._log_until_stopped(events, end)
+        except KeyboardInterrupt:  # a stop that arrived between two events' handling
+            end.update(status="stopped", message="stopped on request")
         except BaseException as exc:
             message = user_message(exc) or repr(exc)
             end.update(status="error", message=message)
