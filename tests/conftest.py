@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -9,6 +10,7 @@ import pytest
 
 from napari_gan_augment.config import DataConfig, TrainConfig
 from napari_gan_augment.data.sample import load_sample
+from napari_gan_augment.precision import CACHE_ENV
 from napari_gan_augment.training import train
 
 # Every 4th axial slice with ≥ 5 % tissue: ~17 real pairs, enough for a few honest steps.
@@ -30,6 +32,12 @@ def tiny_config(**changes: object) -> TrainConfig:
         log_every=1,
     )
     return base.replace(**changes)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def precision_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The precision probe's cache in a test folder, not the user's (CLI children inherit it)."""
+    os.environ[CACHE_ENV] = str(tmp_path_factory.mktemp("cache"))
 
 
 @pytest.fixture(scope="session")

@@ -287,7 +287,7 @@ def generate_to_folder(
     With ``gate``, only pairs that pass the quality gate are written (possibly fewer) and
     the provenance records how many were drawn and why the rest were dropped.
     """
-    generator = load_generator(run_dir, settings.checkpoint, settings.device)
+    generator = load_generator(run_dir, settings.checkpoint, settings.device, settings.precision)
     route = pair_route(generator, mask_run, device=settings.device, mask_cleanup=mask_cleanup)
     provenance = route.provenance(settings.seed)
     if gate is None:

@@ -20,6 +20,7 @@ from pydantic import ConfigDict, TypeAdapter, ValidationError
 
 from .atomic import write_text
 from .errors import InputError
+from .precision import check_precision
 
 DATA_SOURCES = ("sample", "folder", "volume", "pairs")
 
@@ -148,6 +149,8 @@ class TrainConfig:
         options: family-specific settings (see the family's ``defaults``).
         seed: seeds weights, batches and noise; the same seed repeats the run on CPU.
         device: ``"auto"``, ``"cpu"`` or ``"cuda"``.
+        precision: ``"auto"`` (bf16 autocast where a probe measures it faster; see
+            ``precision.py``), ``"fp32"`` or ``"bf16"``. A run stores the one that ran.
         sample_every: write a sample grid (PNG) every this many steps.
         checkpoint_every: keep a numbered checkpoint every this many steps (``last.pt`` is
             refreshed at every sample grid and at the end).
@@ -169,6 +172,7 @@ class TrainConfig:
     options: Mapping[str, Any] = field(default_factory=dict)
     seed: int = 0
     device: str = "auto"
+    precision: str = "auto"
     sample_every: int = 50
     checkpoint_every: int = 250
     log_every: int = 5
@@ -180,6 +184,7 @@ class TrainConfig:
         for name in ("steps", "batch_size", "sample_every", "checkpoint_every", "log_every"):
             if getattr(self, name) < 1:
                 raise InputError(f"{name} must be >= 1, got {getattr(self, name)}")
+        check_precision(self.precision)
         if self.keep_checkpoints < 0:
             raise InputError(f"keep_checkpoints must be >= 0, got {self.keep_checkpoints}")
         if self.betas is not None:
@@ -228,6 +233,7 @@ class SynthesisConfig:
         batch_size: pairs generated at once (memory does not grow with ``count``).
         checkpoint: checkpoint file name inside the run's ``checkpoints/`` (default ``last.pt``).
         device: ``"auto"``, ``"cpu"`` or ``"cuda"``.
+        precision: ``"auto"``, ``"fp32"`` or ``"bf16"`` (see ``precision.py``).
     """
 
     __pydantic_config__ = SETTINGS
@@ -237,8 +243,10 @@ class SynthesisConfig:
     batch_size: int = 64
     checkpoint: str = "last.pt"
     device: str = "auto"
+    precision: str = "auto"
 
     def __post_init__(self) -> None:
+        check_precision(self.precision)
         if self.count < 1:
             raise InputError(f"count must be a positive number of pairs, got {self.count}")
         if self.batch_size < 1:

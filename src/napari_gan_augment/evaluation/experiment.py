@@ -28,6 +28,7 @@ tested once per seed). See ``docs/evaluation.md`` for the files a run writes.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import itertools
 import json
@@ -49,6 +50,7 @@ from ..data.pairset import PairSet
 from ..data.sources import pairset_from_config
 from ..devices import resolve_device
 from ..errors import InputError
+from ..precision import check_precision, resolve_precision
 from ..synthesis import (
     MaskDeformation,
     PairRoute,
@@ -123,8 +125,10 @@ class ExperimentConfig:
     validation_fraction: float = 0.2
     base_filters: int = 16
     device: str = "auto"
+    precision: str = "auto"
 
     def __post_init__(self) -> None:
+        check_precision(self.precision)
         object.__setattr__(self, "arms", tuple(self.arms))
         object.__setattr__(self, "augment", tuple(bool(a) for a in self.augment))
         if isinstance(self.augmentation, Mapping):
@@ -220,6 +224,7 @@ def generator_config(config: ExperimentConfig) -> TrainConfig:
             "generator: takes no data: the experiment trains it on each split's training images"
         )
     raw.setdefault("device", config.device)
+    raw.setdefault("precision", config.precision)
     return TrainConfig.from_dict(raw)
 
 
@@ -389,10 +394,10 @@ def _attach_generators(
                 path = run_dir / "generators" / f"fold{fold}"
                 yield from _train_split_generator(data, config, test, path, fold)
                 source = str(path)
-                generator = load_generator(source, device=config.device)
+                generator = load_generator(source, device=config.device, precision=config.precision)
             else:
                 source = _run_path(config, run)
-                generator = load_generator(source, device=config.device)
+                generator = load_generator(source, device=config.device, precision=config.precision)
                 refuse_leaking_run(generator, source, data, test)
             _check_generator(generator, config, data.classes, source)
             if config.task == "classification":
@@ -639,10 +644,13 @@ def iter_experiment(config: ExperimentConfig, run_dir: str | Path) -> Iterator[d
     folds = held_out_folds(len(data.images), config)
     for test in folds:
         training_pool(len(data.images), test, config)  # refuses a train_limit too large
+    device = resolve_device(config.device)
+    precision = resolve_precision(config.precision, device)
+    # experiment.json names the precision that runs, so the experiment repeats as it ran
+    config = dataclasses.replace(config, precision=precision.name)
     run_dir.mkdir(parents=True, exist_ok=True)
     write_json(run_dir / "experiment.json", asdict(config))
     yield from _attach_generators(data, config, folds, run_dir)
-    device = resolve_device(config.device)
     labels: np.ndarray = (
         np.asarray(data.masks.reshape(len(data.masks), -1).any(axis=1), np.int64)
         if config.task == "classification"
@@ -690,6 +698,7 @@ def iter_experiment(config: ExperimentConfig, run_dir: str | Path) -> Iterator[d
                 device
             )
             loss_fn = segmentation_loss(config.loss)
+        precision.apply(network)
         common = {"arm": name, "seed": seed, "fold": fold}
         fitting = fit(
             network,
@@ -753,6 +762,7 @@ def iter_experiment(config: ExperimentConfig, run_dir: str | Path) -> Iterator[d
         save_npz(run_dir / "predictions.npz", **arrays)
     summary = summarise_results(writer.rows, config)
     summary["minibatches_per_epoch"] = budgets
+    summary["precision"] = {"name": precision.name, "reason": precision.reason}
     summary["epoch_cap"] = capped
     if data.gate_records:
         summary["quality_gate"] = data.gate_records

@@ -219,6 +219,11 @@ def evidence_warnings(summary: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _precision_line(summary: dict[str, Any]) -> list[str]:
+    precision = summary.get("precision")  # absent from experiments run before it was recorded
+    return [f"Precision: {precision['name']} ({precision['reason']})."] if precision else []
+
+
 def report_markdown(run_dir: Path, summary: dict[str, Any], config: dict[str, Any]) -> str:
     settings = {k: v for k, v in config.items() if k != "data"}
     lines = [
@@ -227,6 +232,7 @@ def report_markdown(run_dir: Path, summary: dict[str, Any], config: dict[str, An
         f"Task: {summary['task']}; score: {summary['metric']}.",
         f"Data: `{json.dumps(config['data'])}`.",
         f"Settings: `{json.dumps(settings)}`.",
+        *_precision_line(summary),
         "",
         *summary_table(summary),
         "",

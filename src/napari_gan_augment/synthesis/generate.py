@@ -18,6 +18,7 @@ from ..devices import resolve_device
 from ..errors import CheckpointError, InputError
 from ..models.base import GanModel, ModelSpec, NoiseGanModel
 from ..models.registry import get_family
+from ..precision import resolve_precision
 from ..training.checkpoint import load_checkpoint
 
 
@@ -72,14 +73,19 @@ def require_checkpoint(source: str | Path, checkpoint: str = "last.pt") -> Path:
 
 
 def load_generator(
-    source: str | Path, checkpoint: str = "last.pt", device: str = "auto"
+    source: str | Path, checkpoint: str = "last.pt", device: str = "auto", precision: str = "auto"
 ) -> LoadedGenerator:
-    """Rebuild a trained model from a run directory or checkpoint file."""
+    """Rebuild a trained model from a run directory or checkpoint file, to run on ``device``
+    in ``precision`` (``auto``, ``fp32`` or ``bf16``; see ``precision.py``)."""
     path = resolve_checkpoint(source, checkpoint)
     payload = load_checkpoint(path)
     spec = ModelSpec.from_json(payload["spec"])
-    model = get_family(spec.family).build(spec, resolve_device(device))
+    torch_device = resolve_device(device)
+    chosen = resolve_precision(precision, torch_device)
+    model = get_family(spec.family).build(spec, torch_device)
     model.load_state_dict(payload["state"], with_optimizers=False)
+    for network in model.networks.values():
+        chosen.apply(network)
     model.eval()
     normaliser = IntensityNormaliser.from_dict(json.loads(payload["normaliser"]))
     spacing = tuple(float(s) for s in payload["spacing"])
@@ -89,6 +95,7 @@ def load_generator(
         "checkpoint": str(path.resolve()),
         "checkpoint_sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
         "step": int(payload["step"]),
+        "precision": chosen.name,
     }
     return LoadedGenerator(model, normaliser, spacing, int(payload["step"]), path, metadata)  # type: ignore[arg-type]
 

@@ -106,6 +106,7 @@ def generator_provenance(
         "checkpoint": meta["checkpoint"],
         "checkpoint_sha256": meta["checkpoint_sha256"],
         "step": meta["step"],
+        "precision": meta["precision"],
         "seed": seed,
         "route": route,
     }

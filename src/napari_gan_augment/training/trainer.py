@@ -30,6 +30,7 @@ from ..devices import resolve_device
 from ..errors import CheckpointError, GanAugmentError, user_message
 from ..models.base import GanModel, ModelSpec
 from ..models.registry import get_family
+from ..precision import Precision, resolve_precision
 from .checkpoint import (
     load_checkpoint,
     prune_checkpoints,
@@ -54,6 +55,7 @@ class _TrainingState:
     rng_batch: torch.Generator
     rng_noise: torch.Generator
     preview_inputs: torch.Tensor
+    precision: Precision
 
     def payload(self) -> dict[str, Any]:
         return {
@@ -114,7 +116,11 @@ def _checked_pairs(config: TrainConfig) -> PairSet:
 
 
 def _prepare(
-    run: RunDirectory, config: TrainConfig, pairs: PairSet, checkpoint_path: Path | None
+    run: RunDirectory,
+    config: TrainConfig,
+    pairs: PairSet,
+    checkpoint_path: Path | None,
+    precision: Precision,
 ) -> tuple[_TrainingState, torch.Tensor]:
     spec = build_spec(config, pairs)
     device = resolve_device(config.device)
@@ -132,6 +138,8 @@ def _prepare(
         spec = stored
     torch.manual_seed(config.seed)  # weight initialisation
     model = family.build(spec, device)
+    for network in model.networks.values():
+        precision.apply(network)
     rng_batch = torch.Generator().manual_seed(config.seed)
     rng_noise = torch.Generator(device).manual_seed(config.seed + 1)
     normaliser = pairs.fit_normaliser()
@@ -163,6 +171,7 @@ def _prepare(
         rng_batch,
         rng_noise,
         preview_inputs,  # type: ignore[arg-type]
+        precision,
     )
     return state, data
 
@@ -231,6 +240,7 @@ def _locked_training(
                 f"{config.family!r}: choose a new run directory"
             )
         config = stored.replace(steps=steps) if steps else stored
+        precision = resolve_precision(config.precision, resolve_device(config.device))
         checkpoint = run.resume_checkpoint(resume_from)
         run.clear_stop()
         data_pairs = _checked_pairs(config)
@@ -242,8 +252,11 @@ def _locked_training(
             pairs.check_training_size(config.image_size)
             config = run.stage_pairs(pairs, config)
         data_pairs = _checked_pairs(config)  # a bad data source writes nothing but pairs.npz
+        # config.yaml names the precision that runs, so the run repeats as it ran
+        precision = resolve_precision(config.precision, resolve_device(config.device))
+        config = config.replace(precision=precision.name)
         run.create(config)
-    state, data = _prepare(run, config, data_pairs, checkpoint)
+    state, data = _prepare(run, config, data_pairs, checkpoint, precision)
     state.model.check_data(data)
     yield from _loop(run, state, data)
 
@@ -260,6 +273,8 @@ def _loop(run: RunDirectory, state: _TrainingState, data: torch.Tensor) -> Itera
         steps=config.steps,
         family=config.family,
         device=str(model.device),
+        precision=state.precision.name,
+        precision_reason=state.precision.reason,
         pairs=int(data.shape[0]),
         resumed=start_step > 0,
     )
@@ -312,6 +327,7 @@ def _loop(run: RunDirectory, state: _TrainingState, data: torch.Tensor) -> Itera
             "steps": config.steps,
             "family": config.family,
             "device": str(model.device),
+            "precision": state.precision.name,
             "seconds": time.perf_counter() - started,
             "checkpoint": str(run.last_checkpoint),
             "best_score": None if math.isinf(best) else best,
