@@ -22,6 +22,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from _data import benchmark_data  # noqa: E402
 from _report import DOC, write_section  # noqa: E402
+from matplotlib.ticker import FormatStrFormatter, NullFormatter  # noqa: E402
 
 from napari_gan_augment.config import DataConfig, TrainConfig  # noqa: E402
 from napari_gan_augment.data.pairset import PairSet  # noqa: E402
@@ -53,6 +54,7 @@ def pairs_file(size: int, count: int, folder: Path) -> DataConfig:
 
 def training_times(size: int, count: int, folder: Path) -> tuple[float, float, Path]:
     """(start-up seconds, seconds per step, run directory) of a 16-step run."""
+    folder.mkdir(exist_ok=True)
     config = TrainConfig(
         data=pairs_file(size, count, folder),
         image_size=size,
@@ -84,6 +86,7 @@ def synthesis_seconds(run_dir: Path, count: int) -> float:
 def main() -> None:
     startup, per_step, synthesis = {}, {}, {}
     with tempfile.TemporaryDirectory() as tmp:
+        training_times(SIZES[0], PAIRS[0], Path(tmp) / "warm-up")  # imports, first allocations
         for size in SIZES:
             for count in PAIRS:
                 startup[size, count], per_step[size, count], run_dir = training_times(
@@ -101,8 +104,12 @@ def main() -> None:
         ("training: start-up seconds", "real pairs"),
         ("synthesis: seconds", "pairs generated"),
     )
-    for axis, (title, xlabel) in zip(axes, titles, strict=True):
+    for axis, (title, xlabel), ticks in zip(axes, titles, (PAIRS, PAIRS, COUNTS), strict=True):
         axis.set(title=title, xlabel=xlabel, xscale="log", yscale="log")
+        axis.set_xticks(ticks, [f"{t:,}" for t in ticks])
+        axis.xaxis.set_minor_formatter(NullFormatter())
+        axis.yaxis.set_major_formatter(FormatStrFormatter("%g"))
+        axis.yaxis.set_minor_formatter(NullFormatter())
         axis.legend()
         axis.grid(True, which="both", alpha=0.3)
     figure.tight_layout()
@@ -122,7 +129,8 @@ def main() -> None:
             [
                 "## How time grows with the dataset and the image size (pair-wgan, fp32)",
                 "",
-                f"![Training and synthesis time against dataset and image size](images/{PLOT.name})",
+                "![Training and synthesis time against dataset and image size]"
+                f"(images/{PLOT.name})",
                 "",
                 "| size | real pairs | training start-up (s) | s/step (batch 16) |",
                 "|---|---|---|---|",
