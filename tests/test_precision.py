@@ -65,13 +65,18 @@ def probe_cache(tmp_path, monkeypatch):
     return timings
 
 
-def test_auto_measures_once_per_machine_and_picks_what_is_faster(probe_cache):
+def test_auto_measures_once_per_machine_and_picks_what_is_faster(probe_cache, monkeypatch):
     assert resolve_precision("auto", CPU).name == "bf16"  # measured 3x faster
     assert probe_cache["calls"] == 2
     assert resolve_precision("auto", CPU).name == "bf16"
     assert probe_cache["calls"] == 2  # the second answer came from the cache
     cached = json.loads(precision.cache_path().read_text())
     assert list(cached) == [precision._signature()]
+    precision.cache_path().write_text(json.dumps({"another machine": {}, **cached}))
+    monkeypatch.setattr(precision, "_signature", lambda: "this machine, new torch")
+    resolve_precision("auto", CPU)
+    assert probe_cache["calls"] == 4  # a new signature is measured; the others are kept
+    assert len(json.loads(precision.cache_path().read_text())) == 3
 
 
 def test_auto_keeps_fp32_where_bf16_is_slower_or_barely_faster(probe_cache):

@@ -142,9 +142,13 @@ def cpu_probe() -> dict[str, Any]:
     path, signature = cache_path(), _signature()
     try:
         cached = json.loads(path.read_text())
-        return dict(cached[signature])
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError):
         cached = {}
+    if not isinstance(cached, dict):
+        cached = {}
+    known = cached.get(signature)
+    if isinstance(known, dict) and {"fp32_seconds", "bf16_seconds"} <= set(known):
+        return known
     verdict = {
         "fp32_seconds": _step_seconds(Precision("fp32", "cpu")),
         "bf16_seconds": _step_seconds(Precision("bf16", "cpu")),
@@ -152,7 +156,7 @@ def cpu_probe() -> dict[str, Any]:
     }
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_json(path, {**(cached if isinstance(cached, dict) else {}), signature: verdict})
+        write_json(path, {**cached, signature: verdict})  # other machines' entries kept
     except OSError:
         pass
     return verdict
