@@ -153,3 +153,10 @@ def test_a_bf16_experiment_keeps_the_train_on_synthetic_ratio(trained_run, tmp_p
         assert f"Precision: {name}" in (tmp_path / name / "report.md").read_text()
         ratios[name] = summary["train_on_synthetic"]["ratio"]
     assert ratios["bf16"] == pytest.approx(ratios["fp32"], abs=0.05), ratios
+
+
+def test_drawing_pairs_keeps_fp32_under_auto_whatever_the_probe_says(probe_cache):
+    assert resolve_precision("auto", CPU).name == "bf16"  # training would take bf16 here
+    drawing = resolve_precision("auto", CPU, measure=False)
+    assert drawing.name == "fp32" and "drawing" in drawing.reason
+    assert resolve_precision("bf16", CPU, measure=False).name == "bf16"  # asked for: kept

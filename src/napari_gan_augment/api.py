@@ -24,7 +24,7 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -76,6 +76,7 @@ from .jobs import (
     refuse_busy,
     start_experiment_job,
     start_quality_job,
+    start_synthesis_job,
     start_training_process,
     wait_for,
 )
@@ -84,6 +85,7 @@ from .synthesis import (
     LoadedGenerator,
     MaskDeformation,
     PairRoute,
+    SyntheticBatch,
     composite_under_mask,
     images_for_masks,
     inpaint_region,
@@ -173,6 +175,7 @@ __all__ = [
     "pair_route",
     "load_generator",
     "segmentation_metrics",
+    "start_synthesis_job",
     "start_training_process",
     "summarise",
     "synthesize",
@@ -278,9 +281,12 @@ def generate_to_folder(
     mask_run: str | Path | None = None,
     mask_cleanup: int = 0,
     gate: GateSettings | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> int:
-    """Stream ``settings.count`` pairs into ``out_dir/images`` and ``out_dir/masks``, with
-    ``out_dir/provenance.json`` saying how they were made.
+    """Stream ``settings.count`` pairs into ``out_dir/images`` and ``out_dir/masks`` (or, as
+    ``npy``, two stacks ``images.npy`` and ``masks.npy``), with ``out_dir/provenance.json``
+    saying how they were made. ``progress`` is called with the number of pairs written after
+    each batch.
 
     A pix2pix ``run_dir`` draws images for its deformed training masks, or, with
     ``mask_run`` (a mask-dcgan or pair run), for masks drawn by that run (two stages).
@@ -290,15 +296,32 @@ def generate_to_folder(
     generator = load_generator(run_dir, settings.checkpoint, settings.device, settings.precision)
     route = pair_route(generator, mask_run, device=settings.device, mask_cleanup=mask_cleanup)
     provenance = route.provenance(settings.seed)
+    record: dict[str, Any] | Callable[[], dict[str, Any]] = provenance
     if gate is None:
         batches = route.batches(settings.count, settings.seed, settings.batch_size)
-        return write_pairs(batches, out_dir, fmt, generator.spacing, provenance)
-    gated, pair_gate = gated_batches(
-        route, settings.count, gate, settings.seed, settings.batch_size
-    )
-    return write_pairs(
-        gated, out_dir, fmt, generator.spacing, lambda: provenance | {"gate": pair_gate.record()}
-    )
+    else:
+        batches, pair_gate = gated_batches(
+            route, settings.count, gate, settings.seed, settings.batch_size
+        )
+
+        def gated_record() -> dict[str, Any]:  # the gate's counts are known only at the end
+            return provenance | {"gate": pair_gate.record()}
+
+        record = gated_record
+    if progress is not None:
+        batches = _reporting(batches, progress)
+    return write_pairs(batches, out_dir, fmt, generator.spacing, record)
+
+
+def _reporting(
+    batches: Iterable[SyntheticBatch], progress: Callable[[int], None]
+) -> Iterator[SyntheticBatch]:
+    """``batches``, calling ``progress(pairs so far)`` once the consumer is done with each."""
+    done = 0
+    for batch in batches:
+        yield batch
+        done += len(batch.images)
+        progress(done)
 
 
 def images_from_mask_folder(

@@ -84,8 +84,39 @@ def _cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _generation_events(
+    args: argparse.Namespace, settings: SynthesisConfig, gate: GateSettings | None, session: Any
+) -> Any:
+    """``generate --count`` as job events: progress after each batch written, then the end."""
+    from .api import generate_to_folder
+
+    bar = _progress_bar(args.count, 0, "pairs")
+
+    def progress(done: int) -> None:
+        bar.update(done - bar.n)
+        session.log({"event": "progress", "done": done, "total": args.count})
+
+    yield {"event": "generating", "count": args.count}
+    try:
+        written = generate_to_folder(
+            args.run_dir,
+            args.out,
+            settings,
+            args.format,
+            args.mask_run,
+            args.mask_cleanup,
+            gate,
+            progress,
+        )
+    finally:
+        bar.close()  # ends the bar's line: an error message then starts a line of its own
+    yield {"event": "end", "pairs": written}
+
+
 def _cmd_generate(args: argparse.Namespace) -> int:
-    from .api import generate_to_folder, images_from_mask_folder
+    from .api import images_from_mask_folder
+    from .jobs import JobSession
+    from .synthesis.generate import require_checkpoint
 
     if args.masks:
         written = images_from_mask_folder(args.run_dir, args.masks, args.out, args.device)
@@ -97,16 +128,22 @@ def _cmd_generate(args: argparse.Namespace) -> int:
         args.count, args.seed, args.batch_size, args.checkpoint, args.device, args.precision
     )
     gate = None if args.gate is None else GateSettings(min_fidelity=args.gate)
-    written = generate_to_folder(
-        args.run_dir, args.out, settings, args.format, args.mask_run, args.mask_cleanup, gate
-    )
-    print(f"wrote {written} pairs to {Path(args.out) / 'images'} and {Path(args.out) / 'masks'}")
-    if gate is not None:
-        record = json.loads((Path(args.out) / "provenance.json").read_text())["gate"]
+    require_checkpoint(args.run_dir, args.checkpoint)  # refusals before --out is created
+    # a job on --out (lock, events.jsonl), so a viewer can follow and stop it
+    session = JobSession(args.out, "synthesis", stop_by="signal")
+    if session.run(_generation_events(args, settings, gate, session)) == "stopped":
+        print(f"stopped; {args.out} is unfinished")
+        return 130
+    out = Path(args.out)
+    written = json.loads((out / "provenance.json").read_text())["count"]
+    where = out if args.format == "npy" else f"{out / 'images'} and {out / 'masks'}"
+    print(f"wrote {written} pairs to {where}")
+    if args.gate is not None:
+        record = json.loads((out / "provenance.json").read_text())["gate"]
         print(
             f"quality gate: kept {record['kept']} of {record['drawn']} drawn "
             f"({record['dropped_low_fidelity']} with a mask the real-trained U-Net disagrees "
-            f"with, Dice < {gate.min_fidelity}; {record['dropped_near_copy']} near-copies of "
+            f"with, Dice < {args.gate}; {record['dropped_near_copy']} near-copies of "
             "training images)"
         )
     return 0

@@ -29,11 +29,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .config import TrainConfig
+from .config import GateSettings, SynthesisConfig, TrainConfig
 from .data.pairset import PairSet
 from .data.sources import check_data_paths
 from .errors import GanAugmentError, InputError, user_message
 from .interrupts import stop_once_on_signals
+from .synthesis.generate import require_checkpoint
 from .training.run_dir import RunDirectory
 from .training.run_lock import RunLock, busy_message, holder, holder_record
 
@@ -220,6 +221,34 @@ def start_quality_job(
         raise InputError(f"{out_dir} already holds a quality report; choose a new folder")
     arguments = ["quality", "--out"]
     return _start_requested(out_dir, "quality check", arguments, config, threads, "signal")
+
+
+def start_synthesis_job(
+    run_dir: str | Path,
+    out_dir: str | Path,
+    settings: SynthesisConfig,
+    mask_run: str | Path | None = None,
+    mask_cleanup: int = 0,
+    gate: GateSettings | None = None,
+    threads: int | None = None,
+) -> Job:
+    """Start ``gan-augment generate --format npy`` into a new folder: ``images.npy`` and
+    ``masks.npy``, the two stacks a viewer adds as layers (stopped by SIGTERM)."""
+    out_dir = Path(out_dir)
+    refuse_busy(out_dir)
+    if (out_dir / "images.npy").exists() or (out_dir / "masks.npy").exists():
+        raise InputError(f"{out_dir} already holds synthesized pairs; choose a new folder")
+    require_checkpoint(run_dir, settings.checkpoint)  # now, not in the child's log later
+    arguments = ["generate", "--run-dir", str(run_dir), "--out", str(out_dir), "--format", "npy"]
+    arguments += ["--count", str(settings.count), "--seed", str(settings.seed)]
+    arguments += ["--batch-size", str(settings.batch_size), "--checkpoint", settings.checkpoint]
+    arguments += ["--device", settings.device, "--precision", settings.precision]
+    arguments += ["--mask-cleanup", str(mask_cleanup)]
+    if mask_run:
+        arguments += ["--mask-run", str(mask_run)]
+    if gate is not None:
+        arguments += ["--gate", str(gate.min_fidelity)]
+    return start_job(out_dir, "synthesis", arguments, threads=threads, stop_by="signal")
 
 
 def _start_requested(

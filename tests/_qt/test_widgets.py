@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -153,6 +154,13 @@ def _read(path: Path) -> np.ndarray:
     return read_image_file(path).data
 
 
+def _synthesize(widget: SynthesizeWidget, qtbot) -> None:
+    """Click Synthesize and wait for the job to end and its layers to be added."""
+    widget._run_button.clicked.emit()
+    assert not widget._run_button.enabled, widget._status.value  # a job started
+    qtbot.waitUntil(lambda: widget._run_button.enabled, timeout=180_000)
+
+
 def test_synthesize_adds_new_layers(make_napari_viewer, qtbot, trained_run: Path, tmp_path):
     viewer = make_napari_viewer()
     brain = viewer.add_image(np.zeros((40, 90, 110), np.float32), scale=(2, 2, 2), name="brain")
@@ -164,9 +172,7 @@ def test_synthesize_adds_new_layers(make_napari_viewer, qtbot, trained_run: Path
     widget._count.value = 5
     widget._seed.value = 3
     widget._device.value = "cpu"
-    widget._run_button.clicked.emit()
-    with qtbot.waitSignal(widget._worker.finished, timeout=60_000):
-        pass
+    _synthesize(widget, qtbot)
     images = viewer.layers["tiny seed 3 images"]
     masks = viewer.layers["tiny seed 3 masks"]
     assert images.data.shape == masks.data.shape == (5, 32, 32)
@@ -182,6 +188,24 @@ def test_synthesize_adds_new_layers(make_napari_viewer, qtbot, trained_run: Path
     mask_files = sorted((tmp_path / "cli" / "masks").iterdir())
     np.testing.assert_array_equal(np.stack([_read(f) for f in files]), images.data)
     np.testing.assert_array_equal(np.stack([_read(f) for f in mask_files]), masks.data)
+
+
+def test_synthesis_is_a_job_that_cancel_stops(make_napari_viewer, qtbot, trained_run: Path):
+    viewer = make_napari_viewer()
+    widget = SynthesizeWidget(viewer)
+    viewer.window.add_dock_widget(widget)
+    widget._run_dir.value = trained_run
+    widget._count.value = 100_000  # minutes of work: the cancel must cut it short
+    widget._device.value = "cpu"
+    widget._run_button.clicked.emit()
+    job = widget.job.job
+    assert job is not None and job.process is not None and job.process.pid != os.getpid()
+    qtbot.waitUntil(lambda: widget._progress.value > 0, timeout=120_000)
+    widget._cancel_button.clicked.emit()
+    qtbot.waitUntil(lambda: widget._run_button.enabled, timeout=60_000)
+    assert widget._status.value == "cancelled" and len(viewer.layers) == 0
+    assert job.outcome()[0] == "stopped"
+    assert (job.root / "INCOMPLETE").exists() and not (job.root / "images.npy").exists()
 
 
 def test_a_worker_error_is_shown_once_without_a_traceback(
@@ -347,9 +371,7 @@ def test_synthesize_pix2pix_with_deformed_or_generated_masks(
     widget._run_dir.value = pix2pix_run
     widget._device.value = "cpu"
     widget._count.value = 3
-    widget._run_button.clicked.emit()
-    with qtbot.waitSignal(widget._worker.finished, timeout=60_000):
-        pass
+    _synthesize(widget, qtbot)
     deformed = viewer.layers["p2p seed 0 masks"]
     assert deformed.data.shape == (3, 32, 32) and deformed.data.any()
     assert "deformed" in deformed.metadata["route"] and deformed.metadata["synthetic"]
@@ -357,9 +379,7 @@ def test_synthesize_pix2pix_with_deformed_or_generated_masks(
     train(tmp_path / "masks", tiny_config(family="mask-dcgan", options={"base_filters": 4}))
     widget._mask_run.value = tmp_path / "masks"
     widget._seed.value = 1
-    widget._run_button.clicked.emit()
-    with qtbot.waitSignal(widget._worker.finished, timeout=60_000):
-        pass
+    _synthesize(widget, qtbot)
     assert viewer.layers["p2p seed 1 images"].data.shape == (3, 32, 32)
     drawn = viewer.layers["p2p seed 1 masks"].metadata
     assert drawn["family"] == "pix2pix" and "mask-dcgan" in drawn["route"]
@@ -368,9 +388,7 @@ def test_synthesize_pix2pix_with_deformed_or_generated_masks(
     widget._mask_run.line_edit.value = ""  # the user empties the field
     widget._seed.value = 2
     widget._gate.value, widget._gate_dice.value = True, 0.0
-    widget._run_button.clicked.emit()
-    with qtbot.waitSignal(widget._worker.finished, timeout=120_000):
-        pass
+    _synthesize(widget, qtbot)
     gated = viewer.layers["p2p seed 2 masks"]
     record = gated.metadata["gate"]
     assert len(gated.data) == gated.metadata["count"] == min(3, record["kept"])

@@ -1,11 +1,18 @@
-"""Plugins ▸ GAN Augment ▸ Synthesize pairs: a trained run → new Image + Labels layers."""
+"""Plugins ▸ GAN Augment ▸ Synthesize pairs: a trained run → new Image + Labels layers.
+
+The pairs are drawn by a child-process job (``gan-augment generate --format npy``) into a new
+folder under the run directory, so the viewer's process neither computes them nor holds the
+GPU; when the job ends, its two stacks become the layers, added one per event-loop turn.
+"""
 
 from __future__ import annotations
 
-from functools import partial
+import json
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from magicgui.widgets import (
     CheckBox,
     ComboBox,
@@ -17,11 +24,20 @@ from magicgui.widgets import (
     PushButton,
     SpinBox,
 )
+from qtpy.QtCore import QTimer
 
-from ..api import DEVICE_CHOICES, GateSettings, Synthesized, iter_synthesize
+from ..api import (
+    DEVICE_CHOICES,
+    GanAugmentError,
+    GateSettings,
+    Job,
+    SynthesisConfig,
+    start_synthesis_job,
+)
+from .job_model import JobModel, threads_box
 from .placement import beside_data, show_layer
 from .tooltips import explain
-from .workers import start_worker
+from .workers import report_error
 
 if TYPE_CHECKING:
     import napari
@@ -33,7 +49,7 @@ class SynthesizeWidget(Container):
     def __init__(self, napari_viewer: napari.Viewer) -> None:
         super().__init__(labels=True)
         self._viewer = napari_viewer
-        self._worker: Any = None
+        self.job = JobModel()
         self._run_dir = FileEdit(label="run dir", mode="d")
         self._checkpoint = ComboBox(label="checkpoint", choices=["last.pt"], value="last.pt")
         self._mask_run = FileEdit(label="mask run", mode="d", value="")
@@ -57,6 +73,7 @@ class SynthesizeWidget(Container):
         )
         self._gate_dice.tooltip = "the lowest Dice between a pair's mask and the U-Net's reading"
         self._device = ComboBox(label="device", choices=list(DEVICE_CHOICES), value="auto")
+        self._threads = threads_box()
         self._run_button = PushButton(text="Synthesize")
         self._cancel_button = PushButton(text="Cancel", enabled=False)
         self._progress = ProgressBar(label="progress", min=0, max=1, value=0)
@@ -72,6 +89,7 @@ class SynthesizeWidget(Container):
                 self._gate,
                 self._gate_dice,
                 self._device,
+                self._threads,
                 Container(
                     widgets=[self._run_button, self._cancel_button],
                     layout="horizontal",
@@ -84,6 +102,9 @@ class SynthesizeWidget(Container):
         self._run_dir.changed.connect(self._on_run_dir_changed)
         self._run_button.clicked.connect(self._on_run_clicked)
         self._cancel_button.clicked.connect(self._on_cancel_clicked)
+        self.job.event.connect(self._on_event)
+        self.job.finished.connect(self._on_job_finished)
+        self.job.guard_close(napari_viewer, self.native)
         explain(self)
 
     def _on_run_dir_changed(self, path: Path) -> None:
@@ -97,55 +118,78 @@ class SynthesizeWidget(Container):
         return "" if value in ("", ".") else value
 
     def _on_run_clicked(self) -> None:
+        gate = GateSettings(min_fidelity=self._gate_dice.value) if self._gate.value else None
+        run_dir = Path(self._run_dir.value)
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        out_dir = run_dir / "synthesized" / f"seed{self._seed.value}-{stamp}"
+        try:
+            settings = SynthesisConfig(
+                count=self._count.value,
+                seed=self._seed.value,
+                checkpoint=self._checkpoint.value,
+                device=self._device.value,
+            )
+            job = start_synthesis_job(
+                run_dir,
+                out_dir,
+                settings,
+                mask_run=self._mask_run_path() or None,
+                mask_cleanup=self._cleanup.value,
+                gate=gate,
+                threads=self._threads.value,
+            )
+        except GanAugmentError as exc:
+            report_error(exc)
+            self._status.value = "failed (see the notification)"
+            return
         self._progress.max = self._count.value
         self._progress.value = 0
-        gate = GateSettings(min_fidelity=self._gate_dice.value) if self._gate.value else None
         self._status.value = "loading generator…" + (
             " and training the gate's U-Net on the run's real pairs…" if gate else ""
         )
         self._run_button.enabled, self._cancel_button.enabled = False, True
-        options = {
-            "checkpoint": self._checkpoint.value,
-            "device": self._device.value,
-            "masks": self._mask_run_path() or None,
-            "mask_cleanup": self._cleanup.value,
-            "gate": gate,
-        }
-        self._worker = start_worker(
-            partial(iter_synthesize, **options),
-            str(self._run_dir.value),
-            self._count.value,
-            self._seed.value,
-            yielded=self._on_yielded,
-            errored=self._on_errored,
-            finished=self._on_finished,
-        )
+        self.job.follow(job)
 
     def _on_cancel_clicked(self) -> None:
-        if self._worker is not None:
-            self._worker.quit()
-            self._status.value = "cancelled"
+        self.job.stop()
+        self._status.value = "cancelling…"
 
-    def _on_yielded(self, value: int | Synthesized) -> None:
-        if isinstance(value, int):
-            self._progress.value = value
-            self._status.value = f"{value}/{self._count.value} pairs"
+    def _on_event(self, event: dict[str, Any]) -> None:
+        if event["event"] == "progress":
+            self._progress.value = event["done"]
+            self._status.value = f"{event['done']}/{event['total']} pairs"
+
+    def _on_job_finished(self, job: Job, status: str, message: str) -> None:
+        if status != "finished":
+            self._status.value = (
+                "cancelled" if status == "stopped" else "failed (see the notification)"
+            )
+            self._run_button.enabled, self._cancel_button.enabled = True, False
             return
-        images, masks, metadata = value.images, value.masks, value.provenance
+        # copy-on-write maps: nothing is read up front, painting the masks never touches the file
+        images = np.load(job.root / "images.npy", mmap_mode="c")
+        masks = np.load(job.root / "masks.npy", mmap_mode="c")
+        metadata = json.loads((job.root / "provenance.json").read_text())
+        metadata["folder"] = str(job.root)
         name = f"{Path(metadata['run']).name} seed {metadata['seed']}"
-        scale = (1.0, *value.spacing)  # a stack of 2D pairs along a new first axis
-        translate = beside_data(self._viewer, images.shape, scale)
-        placed = {"scale": scale, "translate": translate, "metadata": metadata}
-        layer = self._viewer.add_image(images, name=f"{name} images", **placed)
-        self._viewer.add_labels(masks, name=f"{name} masks", **placed)
-        show_layer(self._viewer, layer)
-        gate = metadata.get("gate")
-        self._status.value = f"added {len(images)} pairs" + (
-            f" (gate kept {gate['kept']} of {gate['drawn']} drawn)" if gate else ""
+        scale = (1.0, *metadata["spacing"])  # a stack of 2D pairs along a new first axis
+        placed = {
+            "scale": scale,
+            "translate": beside_data(self._viewer, images.shape, scale),
+            "metadata": metadata,
+        }
+        low, high = metadata["value_range"]
+        layer = self._viewer.add_image(
+            images, name=f"{name} images", contrast_limits=(low, max(high, low + 1e-6)), **placed
         )
 
-    def _on_errored(self, exc: Exception) -> None:
-        self._status.value = "failed (see the notification)"
+        def add_masks() -> None:  # the next event-loop turn: two shorter stalls, not one long
+            self._viewer.add_labels(masks, name=f"{name} masks", **placed)
+            show_layer(self._viewer, layer)
+            gate = metadata.get("gate")
+            self._status.value = f"added {len(images)} pairs from {job.root}" + (
+                f" (gate kept {gate['kept']} of {gate['drawn']} drawn)" if gate else ""
+            )
+            self._run_button.enabled, self._cancel_button.enabled = True, False
 
-    def _on_finished(self) -> None:
-        self._run_button.enabled, self._cancel_button.enabled = True, False
+        QTimer.singleShot(0, add_masks)

@@ -81,7 +81,7 @@ def load_generator(
     payload = load_checkpoint(path)
     spec = ModelSpec.from_json(payload["spec"])
     torch_device = resolve_device(device)
-    chosen = resolve_precision(precision, torch_device)
+    chosen = resolve_precision(precision, torch_device, measure=False)
     model = get_family(spec.family).build(spec, torch_device)
     model.load_state_dict(payload["state"], with_optimizers=False)
     for network in model.networks.values():

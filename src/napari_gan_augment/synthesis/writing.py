@@ -9,13 +9,14 @@ from typing import Any
 import numpy as np
 
 from .. import __version__
-from ..atomic import write_json
+from ..atomic import atomic_path, write_json
 from ..data.completion import marked_incomplete
 from ..data.io import NIFTI_SUFFIXES, file_stem, write_nifti, write_raster
 from ..errors import InputError
 from .generate import LoadedGenerator, SyntheticBatch
 
-FORMATS = ("nii.gz", "tif", "png")
+#: ``npy``: all pairs as two stacks, ``images.npy`` and ``masks.npy`` (what the viewer loads)
+FORMATS = ("nii.gz", "tif", "png", "npy")
 
 
 def write_pairs(
@@ -37,6 +38,8 @@ def write_pairs(
     if fmt not in FORMATS:
         raise InputError(f"unknown output format {fmt!r}; choose one of {', '.join(FORMATS)}")
     out_dir = Path(out_dir)
+    if fmt == "npy":
+        return _write_stacks(batches, out_dir, spacing, provenance)
     image_dir, mask_dir = out_dir / "images", out_dir / "masks"
     for folder in (image_dir, mask_dir):
         if folder.exists() and any(folder.iterdir()):
@@ -67,6 +70,41 @@ def write_pairs(
             record = provenance() if callable(provenance) else provenance
             write_provenance(out_dir / "provenance.json", record | {"count": written})
     return written
+
+
+def _write_stacks(
+    batches: Iterable[SyntheticBatch],
+    out_dir: Path,
+    spacing: tuple[float, float],
+    provenance: dict[str, Any] | Callable[[], dict[str, Any]] | None,
+) -> int:
+    """``out_dir/images.npy`` and ``out_dir/masks.npy`` (pairs along a new first axis), each
+    written whole or not at all; the provenance adds the spacing and the images' value range
+    (a viewer's contrast limits without reading the stack)."""
+    stacks = [out_dir / "images.npy", out_dir / "masks.npy"]
+    for path in stacks:
+        if path.exists():
+            raise InputError(f"{path} already exists; choose a new --out directory")
+    images, masks = [], []
+    with marked_incomplete(out_dir, "generated pairs"):
+        for batch in batches:
+            images.append(batch.images)
+            masks.append(batch.masks)
+        if not images:
+            raise InputError("no pairs were drawn, so no stacks were written")
+        image_stack = np.concatenate(images)
+        for path, stack in zip(stacks[::-1], (np.concatenate(masks), image_stack), strict=True):
+            with atomic_path(path) as tmp:  # masks first: never images without their masks
+                np.save(tmp, stack)
+        if provenance is not None:
+            record = provenance() if callable(provenance) else provenance
+            extra = {
+                "count": len(image_stack),
+                "spacing": list(spacing),
+                "value_range": [float(image_stack.min()), float(image_stack.max())],
+            }
+            write_provenance(out_dir / "provenance.json", record | extra)
+    return len(image_stack)
 
 
 def _write_pair(
