@@ -9,13 +9,14 @@ import torch
 from napari_gan_augment.data.encoding import encode_masks
 from napari_gan_augment.data.pairset import PairSet, SliceSettings
 from napari_gan_augment.errors import InputError
+from napari_gan_augment.models import Kind
 from napari_gan_augment.models.base import ModelSpec
+from napari_gan_augment.models.networks import _decoder_blocks_deepest_first
 from napari_gan_augment.models.patchgan import (
     MultiScalePatchGAN,
     build_patch_discriminator,
     receptive_field,
 )
-from napari_gan_augment.models.pix2pix import _decoder_blocks_deepest_first
 from napari_gan_augment.models.registry import get_family
 from napari_gan_augment.synthesis import images_for_masks, iter_synthesis, load_generator
 
@@ -94,7 +95,7 @@ def test_deterministic_under_a_seed(sample_volumes) -> None:
 
 def test_checkpoint_round_trip_and_masks_of_any_size(pix2pix_run: Path, sample_volumes) -> None:
     generator = load_generator(pix2pix_run, device="cpu")
-    assert generator.model.conditioning == "mask"
+    assert generator.model.kind is Kind.MASK_TO_IMAGE
     mask = sample_volumes[1][50]
     image = images_for_masks(generator, mask)
     assert image.shape == mask.shape and image.dtype == np.uint8

@@ -50,6 +50,7 @@ from ..data.pairset import PairSet
 from ..data.sources import pairset_from_config
 from ..devices import resolve_device
 from ..errors import InputError
+from ..models import Kind
 from ..precision import check_precision, resolve_precision
 from ..synthesis import (
     MaskDeformation,
@@ -466,11 +467,8 @@ def _train_split_generator(
 def _check_generator(
     generator: LoadedGenerator, config: ExperimentConfig, classes: int, path: str
 ) -> None:
-    spec, conditioning = generator.spec, generator.model.conditioning
-    if config.task == "classification" and conditioning not in (
-        "class-transform",
-        "image-translation",
-    ):
+    spec = generator.spec
+    if config.task == "classification" and not generator.model.kind.adds_object_class:
         raise InputError(
             f"a classification experiment needs a ugan or cyclegan run, not {spec.family!r} "
             f"({path})"
@@ -486,7 +484,7 @@ def _transformed(data: _Data, sources: np.ndarray, run: str, fold: int) -> np.nd
     """Object-class images made by a generator from object-free images ``(N, 1, S, S)``."""
     generator = data.routes[(run, fold)].generator
     raw = data.normaliser.inverse(sources[:, 0])
-    if generator.model.conditioning == "image-translation":
+    if generator.model.kind is Kind.IMAGE_TRANSLATION:
         moved = translate_images(generator, raw)
     else:
         size = raw.shape[-1]

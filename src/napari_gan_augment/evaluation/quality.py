@@ -45,6 +45,7 @@ from ..data.encoding import encode_masks
 from ..data.sources import pairset_from_config
 from ..devices import resolve_device
 from ..errors import InputError
+from ..models import Kind
 from ..models.inpaint import random_holes
 from ..synthesis import (
     MaskDeformation,
@@ -56,7 +57,7 @@ from ..synthesis import (
     translate_images,
 )
 from ..synthesis.cleanup import components_per_class
-from ..synthesis.generate import masks_from_noise, noise_model, require_checkpoint
+from ..synthesis.generate import masks_from_noise, require_checkpoint
 from ..training import RunDirectory
 from .metrics import segmentation_metrics
 from .networks import fit, predict_labels, segmentation_loss, segmentation_network
@@ -278,35 +279,36 @@ def _draw_samples(config: QualityConfig) -> Samples:
             masks = masks.astype(np.int32)
         return images, masks
 
-    conditioning = generator.model.conditioning
+    kind = generator.model.kind
     holes: dict[str, float] = {}
     images: np.ndarray | None
     masks: np.ndarray | None
-    pair_source = conditioning == "noise" or (conditioning == "mask" and config.masks != "real")
-    if conditioning == "noise" and not noise_model(generator).draws_images:
+    given_masks = kind is Kind.MASK_TO_IMAGE and config.masks == "real"
+    pair_source = kind.from_noise or (kind is Kind.MASK_TO_IMAGE and not given_masks)
+    if kind is Kind.MASKS:
         masks = masks_from_noise(generator, config.seed, 0, config.count)
         images, description = None, f"{config.count} masks drawn from noise"
     elif pair_source:
         route = pair_route(
             generator,
-            None if conditioning == "noise" else config.masks,
+            None if kind.from_noise else config.masks,
             config.mask_deformation,
             device=config.device,
             mask_cleanup=config.mask_cleanup,
         )
         images, masks = route.pairs(config.count, seed=config.seed)
         description = f"{config.count} pairs ({route.description})"
-    elif conditioning == "mask":
+    elif given_masks:
         picks = rng.choice(len(real_masks), config.count)
         masks = real_masks[picks]
         images = images_for_masks(generator, masks)
         description = f"{config.count} images for real masks (masks repeat)"
-    elif conditioning in ("class-transform", "image-translation"):
+    elif kind.adds_object_class:
         present = real_masks.reshape(len(real_masks), -1).any(axis=1)
         if present.all() or not present.any():
             raise InputError("this family needs real images with and without the object class")
         sources = raw_real[~present][rng.choice(int((~present).sum()), config.count)]
-        if conditioning == "image-translation":
+        if kind is Kind.IMAGE_TRANSLATION:
             images, masks = translate_images(generator, sources), None
         else:
             box = (0, 0, size, size)
@@ -314,7 +316,7 @@ def _draw_samples(config: QualityConfig) -> Samples:
             images, masks = np.stack([m[0] for m in made]), np.stack([m[1] for m in made])
         real_images, real_masks = real_images[present], real_masks[present]
         description = f"{config.count} object-class images made from object-free real images"
-    elif conditioning == "inpaint":
+    elif kind is Kind.INPAINTING:
         torch_rng = torch.Generator().manual_seed(config.seed)
         picks = rng.choice(len(raw_real), config.count)
         cut = random_holes(config.count, size, torch_rng)[:, 0].numpy() > 0
@@ -349,7 +351,7 @@ def _draw_samples(config: QualityConfig) -> Samples:
         pairs.num_classes,
         pairs.spacing,
         description,
-        masks_generated=conditioning != "mask" or config.masks != "real",
+        masks_generated=not given_masks,
         holes=holes,
         seen=seen,
         unseen=unseen,

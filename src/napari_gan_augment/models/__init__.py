@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
-from .registry import FamilyInfo, available_families, get_family
+from .family import FamilyInfo, Kind
+from .registry import available_families, get_family
 
-__all__ = ["FamilyInfo", "available_families", "get_family"]
+__all__ = ["FamilyInfo", "Kind", "available_families", "get_family"]

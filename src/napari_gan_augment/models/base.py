@@ -12,6 +12,7 @@ import torch
 from torch import nn
 
 from .diffaugment import DiffAugment
+from .family import Kind
 
 PREVIEW_COUNT = 16
 
@@ -63,12 +64,13 @@ class GanModel(ABC):
     """Networks, optimisers and one training step of a GAN family.
 
     Subclasses build their networks in ``__init__`` and fill ``networks`` and ``optimizers``;
-    the trainer only calls the methods below, so it stays family-agnostic. ``conditioning``
-    says what a generator starts from: ``"noise"`` (it draws whole pairs) or ``"mask"`` (it
-    draws the image for a given mask).
+    the trainer only calls the methods below, so it stays family-agnostic. ``kind`` says what
+    the generator starts from and makes; ``instead`` tells a user who asks it for pairs from
+    noise what to use it for.
     """
 
-    conditioning: ClassVar[str] = "noise"
+    kind: ClassVar[Kind]
+    instead: ClassVar[str] = "cannot draw pairs from noise"
 
     def __init__(self, spec: ModelSpec, device: torch.device) -> None:
         self.spec = spec
@@ -147,11 +149,10 @@ class NoiseGanModel(GanModel):
     """A family whose ``self.generator`` draws whole image–mask pairs from a latent vector
     of ``options["latent_dim"]`` standard-normal values.
 
-    ``draws_images`` is false for a family that draws masks only (its pairs carry a blank
-    image): it is then a mask source for a mask → image family, never a pair source alone."""
+    A family of kind ``MASKS`` draws masks only (its pairs carry a blank image): it is then
+    a mask source for a mask → image family, never a pair source alone."""
 
-    conditioning: ClassVar[str] = "noise"
-    draws_images: ClassVar[bool] = True
+    kind: ClassVar[Kind] = Kind.PAIRS
     generator: nn.Module
 
     def sample_noise(self, count: int, rng: torch.Generator) -> torch.Tensor:
@@ -174,7 +175,11 @@ class NoiseGanModel(GanModel):
 class MaskToImageModel(GanModel):
     """A family whose generator draws the image for a given mask."""
 
-    conditioning: ClassVar[str] = "mask"
+    kind: ClassVar[Kind] = Kind.MASK_TO_IMAGE
+    instead: ClassVar[str] = (
+        "draws images for given masks; use images_for_masks (or the two-stage "
+        "mask-dcgan → pix2pix pipeline) instead"
+    )
 
     @abstractmethod
     def translate(self, masks: torch.Tensor) -> torch.Tensor:

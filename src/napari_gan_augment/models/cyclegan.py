@@ -18,8 +18,9 @@ from torch.nn import functional as F
 
 from .base import GanModel, ModelSpec
 from .diffaugment import DIFFAUGMENT_DEFAULTS
+from .family import FamilyInfo, Kind
+from .networks import build_unet_generator
 from .patchgan import MultiScalePatchGAN
-from .pix2pix import build_unet_generator
 from .ugan import check_both_classes, class0_preview_images, class1_images, draw_both_classes
 
 # CycleGAN: λ_cycle 10, identity 0.5·λ, pool 50, Adam 2e-4 β (0.5, 0.999). U-Net generators
@@ -66,7 +67,11 @@ class ImagePool:
 class CycleGAN(GanModel):
     """Two U-Net generators and two PatchGAN discriminators with cycle consistency."""
 
-    conditioning: ClassVar[str] = "image-translation"
+    kind: ClassVar[Kind] = Kind.IMAGE_TRANSLATION
+    instead: ClassVar[str] = (
+        "translates your images to the other class; use translate_images (gan-augment "
+        "translate) instead"
+    )
 
     def __init__(self, spec: ModelSpec, device: torch.device) -> None:
         super().__init__(spec, device)
@@ -160,3 +165,14 @@ class CycleGAN(GanModel):
             self.adversarial(real_logits, target_is_real=True, for_discriminator=True)
             + self.adversarial(fake_logits, target_is_real=False, for_discriminator=True)
         )
+
+
+FAMILY = FamilyInfo(
+    name="cyclegan",
+    model_class=CycleGAN,
+    summary="unpaired translation between images without (A) and with (B) the object "
+    "class: two U-Nets, two PatchGANs, LSGAN + cycle + identity losses",
+    reference="Zhu et al., ICCV 2017; medical use after Sobolev 2021",
+    defaults=DEFAULTS,
+    optimiser=OPTIMISER_DEFAULTS,
+)

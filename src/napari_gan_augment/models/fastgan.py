@@ -18,6 +18,7 @@ from torch.nn import functional as F
 
 from .base import ModelSpec, NoiseGanModel
 from .diffaugment import DIFFAUGMENT_DEFAULTS
+from .family import FamilyInfo
 from .mask_head import MASK_HEAD_DEFAULTS, PairHead, pair_head
 
 # FastGAN: 256-d noise, Adam 2e-4 β (0.5, 0.999), batch 8. Reconstruction by MSE instead of
@@ -190,3 +191,14 @@ class FastGAN(NoiseGanModel):
             "loss_critic": float(disc_loss.detach()),
             "loss_reconstruction": float(reconstruction.detach()),
         }
+
+
+FAMILY = FamilyInfo(
+    name="fastgan",
+    model_class=FastGAN,
+    summary="few-shot image + mask pairs: skip-layer excitation generator, "
+    "self-supervised discriminator with decoders, hinge + reconstruction loss",
+    reference="Liu et al., ICLR 2021; image+mask use after Sobolev 2021",
+    defaults=DEFAULTS,
+    optimiser=OPTIMISER_DEFAULTS,
+)

@@ -21,9 +21,9 @@ from torch.nn import functional as F
 
 from .base import GanModel, ModelSpec, preview_indices
 from .diffaugment import DIFFAUGMENT_DEFAULTS
+from .family import FamilyInfo, Kind
 from .losses import bce_discriminator_update, bce_generator_loss
-from .pair_wgan import build_critic
-from .pix2pix import build_unet_generator
+from .networks import build_critic, build_unet_generator
 
 # The article tunes λ1, λ2 without giving values; 100 each mirrors pix2pix's λ = 100 balance of
 # reconstruction against the adversarial term. Adam 2e-4 (0.5, 0.999) as in pix2pix.
@@ -112,7 +112,10 @@ class InpaintGenerator(nn.Module):
 class Inpaint(GanModel):
     """GAN inpainting of the image channel; the mask channels of the pairs are not used."""
 
-    conditioning = "inpaint"
+    kind = Kind.INPAINTING
+    instead = (
+        "fills painted regions of your images; use inpaint_region (the Inpaint widget) instead"
+    )
 
     def __init__(self, spec: ModelSpec, device: torch.device) -> None:
         super().__init__(spec, device)
@@ -166,3 +169,14 @@ class Inpaint(GanModel):
             "loss_l2": float(l2.detach()),
             "loss_l1": float(l1.detach()),
         }
+
+
+FAMILY = FamilyInfo(
+    name="inpaint",
+    model_class=Inpaint,
+    summary="coarse-to-fine GAN inpainting (encoder–decoder + dilated refinement), "
+    "adversarial + L2 + L1",
+    reference="GAN inpainting with a combined loss (LITERATURE §5)",
+    defaults=DEFAULTS,
+    optimiser=OPTIMISER_DEFAULTS,
+)

@@ -14,9 +14,10 @@ import torch
 
 from .base import ModelSpec, NoiseGanModel
 from .diffaugment import DIFFAUGMENT_DEFAULTS
+from .family import FamilyInfo, Kind
 from .losses import bce_discriminator_update, bce_generator_loss
 from .mask_head import MASK_HEAD_DEFAULTS
-from .pair_wgan import build_critic, build_generator
+from .networks import build_critic, build_generator
 
 # Sobolev 2021: 100-d noise, 5×5 transposed convs, Adam 1e-4; DCGAN β1 = 0.5.
 DEFAULTS: dict[str, Any] = {
@@ -32,7 +33,7 @@ OPTIMISER_DEFAULTS = {"lr_generator": 1e-4, "lr_critic": 1e-4, "betas": (0.5, 0.
 class MaskDCGAN(NoiseGanModel):
     """DCGAN over the mask channels of the training pairs (the image channel is ignored)."""
 
-    draws_images = False
+    kind = Kind.MASKS
 
     def __init__(self, spec: ModelSpec, device: torch.device) -> None:
         super().__init__(spec, device)
@@ -63,3 +64,13 @@ class MaskDCGAN(NoiseGanModel):
         gen_loss.backward()
         gen_opt.step()
         return {"loss_generator": float(gen_loss.detach()), "loss_critic": float(disc_loss)}
+
+
+FAMILY = FamilyInfo(
+    name="mask-dcgan",
+    model_class=MaskDCGAN,
+    summary="DCGAN that generates label masks from noise (stage 1 of mask-dcgan → pix2pix)",
+    reference="Radford et al., ICLR 2016; two-stage use after Sobolev 2021",
+    defaults=DEFAULTS,
+    optimiser=OPTIMISER_DEFAULTS,
+)

@@ -10,14 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 import torch
-from monai.networks.nets import Discriminator, Generator
-from torch import nn
 
 from ..errors import InputError
-from .base import ModelSpec, NoiseGanModel, he_initialise
+from .base import ModelSpec, NoiseGanModel
 from .diffaugment import DIFFAUGMENT_DEFAULTS
+from .family import FamilyInfo
 from .losses import wgan_gp_update
-from .mask_head import MASK_HEAD_DEFAULTS, pair_head
+from .mask_head import MASK_HEAD_DEFAULTS
+from .networks import build_critic, build_generator
 
 # Neff et al. 2018 (WGAN-GP, λ = 10, 5 critic steps, Adam 1e-4 β=(0.5, 0.9)); DCGAN's 100-d
 # latent and 5×5 kernels (Radford et al. 2016). base_filters 16 instead of DCGAN's 64 keeps a
@@ -32,64 +32,6 @@ DEFAULTS: dict[str, Any] = {
     **DIFFAUGMENT_DEFAULTS,
 }
 OPTIMISER_DEFAULTS = {"lr_generator": 1e-4, "lr_critic": 1e-4, "betas": (0.5, 0.9)}
-
-
-def _doublings(image_size: int) -> int:
-    return image_size.bit_length() - 1 - 2  # from 4×4 up to image_size
-
-
-def build_generator(spec: ModelSpec, image_channels: int | None = None) -> nn.Module:
-    """DCGAN generator: latent → 4×4 map → stride-2 transposed convs → the spec's pair head.
-
-    Emits ``image_channels`` image channels (default: the spec's; 0 for masks only) and the
-    mask channels.
-    """
-    opts = spec.options
-    head = pair_head(spec, image_channels)
-    n_up, nf = _doublings(spec.image_size), int(opts["base_filters"])
-    widths = [nf * min(8, 2 ** (n_up - 2 - i)) for i in range(n_up - 1)]
-    net = Generator(
-        latent_shape=(int(opts["latent_dim"]),),
-        start_shape=(nf * min(8, 2 ** (n_up - 1)), 4, 4),
-        channels=(*widths, head.raw_channels),
-        strides=(2,) * n_up,
-        kernel_size=int(opts["kernel_size"]),
-        num_res_units=0,
-        act="RELU",
-        norm="BATCH",  # Neff et al. keep batch norm in the generator
-    )
-    model = nn.Sequential(net, head)
-    he_initialise(model)
-    return model
-
-
-def build_critic(
-    spec: ModelSpec,
-    in_channels: int | None = None,
-    norm: Any = ("instance", {"affine": True}),
-    act: Any = "RELU",
-) -> nn.Module:
-    """DCGAN critic: stride-2 convs down to 4×4, then a linear score (no sigmoid).
-
-    Takes ``in_channels`` channels (default: the whole pair). Instance norm replaces DCGAN's
-    batch norm for WGAN-GP: the gradient penalty is defined per sample and batch norm would
-    couple samples (Gulrajani et al. 2017, §4).
-    """
-    opts = spec.options
-    n_down, nf = _doublings(spec.image_size), int(opts["base_filters"])
-    net = Discriminator(
-        in_shape=(in_channels or spec.pair_channels, spec.image_size, spec.image_size),
-        channels=tuple(nf * min(8, 2**i) for i in range(n_down)),
-        strides=(2,) * n_down,
-        kernel_size=int(opts["kernel_size"]),
-        num_res_units=0,
-        act=act,
-        norm=norm,
-        dropout=None,
-        last_act=None,
-    )
-    he_initialise(net)
-    return net
 
 
 class PairWGAN(NoiseGanModel):
@@ -120,3 +62,13 @@ class PairWGAN(NoiseGanModel):
             rng,
             self.augment,
         )
+
+
+FAMILY = FamilyInfo(
+    name="pair-wgan",
+    model_class=PairWGAN,
+    summary="WGAN-GP DCGAN that generates image + mask pairs from noise",
+    reference="Neff, Payer, Štern, Urschler, OAGM/ARW 2018",
+    defaults=DEFAULTS,
+    optimiser=OPTIMISER_DEFAULTS,
+)

@@ -11,13 +11,12 @@ from typing import Any
 
 import torch
 from monai.losses import PatchAdversarialLoss
-from monai.networks.nets import UNet
-from torch import nn
 
 from ..errors import InputError
 from .base import MaskToImageModel, ModelSpec
 from .diffaugment import DIFFAUGMENT_DEFAULTS
-from .mask_head import PairHead
+from .family import FamilyInfo
+from .networks import build_unet_generator
 from .patchgan import MultiScalePatchGAN
 
 # Isola et al. 2017 (λ = 100, Adam 2e-4, β = (0.5, 0.999), 64 base filters, dropout 0.5);
@@ -31,56 +30,6 @@ DEFAULTS: dict[str, Any] = {
     **DIFFAUGMENT_DEFAULTS,
 }
 OPTIMISER_DEFAULTS = {"lr_generator": 2e-4, "lr_critic": 2e-4, "betas": (0.5, 0.999)}
-DROPOUT_BLOCKS = 3  # pix2pix: dropout in the first three decoder blocks only
-
-
-def _decoder_blocks_deepest_first(unet: UNet) -> list[nn.Module]:
-    """MONAI's UNet nests ``Sequential(down, SkipConnection(inner), up)``; collect the ups."""
-    ups: list[nn.Module] = []
-    block: Any = unet.model
-    while isinstance(block, nn.Sequential) and len(block) == 3:
-        ups.append(block[2])
-        block = block[1].submodule
-    return ups[::-1]
-
-
-def build_unet_generator(
-    spec: ModelSpec,
-    in_channels: int | None = None,
-    out_channels: int | None = None,
-    dropout: float | None = None,
-    head: PairHead | None = None,
-) -> nn.Module:
-    """U-Net down to 4×4 (capped at 8× base filters), tanh output (or ``head``'s, which then
-    sets the output channels).
-
-    Defaults: from the mask channels to the image channels, with the family's dropout.
-    """
-    if head is not None:
-        out_channels = head.raw_channels
-    opts = spec.options
-    nf, depth = int(opts["base_filters"]), spec.image_size.bit_length() - 2
-    channels = tuple(nf * min(8, 2**i) for i in range(depth))
-    unet = UNet(
-        spatial_dims=2,
-        in_channels=in_channels or spec.num_classes - 1,
-        out_channels=out_channels or spec.image_channels,
-        channels=channels,
-        strides=(2,) * (depth - 1),
-        # 3×3 instead of pix2pix's 4×4: MONAI's "same" padding needs odd kernels (its bottom
-        # layer is a stride-1 conv, and a 4×4 stride-2 transposed conv cannot exactly double).
-        kernel_size=3,
-        up_kernel_size=3,
-        num_res_units=0,
-        act=("leakyrelu", {"negative_slope": 0.2}),
-        norm="BATCH",
-        dropout=0.0,
-    )
-    for block in _decoder_blocks_deepest_first(unet)[:DROPOUT_BLOCKS]:
-        for module in block.modules():
-            if isinstance(module, nn.Dropout):
-                module.p = float(opts["dropout"] if dropout is None else dropout)
-    return nn.Sequential(unet, head or nn.Tanh())
 
 
 class Pix2Pix(MaskToImageModel):
@@ -141,3 +90,13 @@ class Pix2Pix(MaskToImageModel):
             "loss_l1": float(l1.detach()),
             "loss_adversarial": float(adversarial.detach()),
         }
+
+
+FAMILY = FamilyInfo(
+    name="pix2pix",
+    model_class=Pix2Pix,
+    summary="U-Net mask → image generator with PatchGAN discriminators (cGAN + L1)",
+    reference="Isola et al., CVPR 2017; PatchGAN sizes after Sobolev 2021",
+    defaults=DEFAULTS,
+    optimiser=OPTIMISER_DEFAULTS,
+)

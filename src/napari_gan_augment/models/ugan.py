@@ -16,10 +16,10 @@ import torch
 from ..errors import InputError
 from .base import GanModel, ModelSpec, preview_indices
 from .diffaugment import DIFFAUGMENT_DEFAULTS
+from .family import FamilyInfo, Kind
 from .losses import wgan_gp_update
 from .mask_head import pair_head
-from .pair_wgan import build_critic
-from .pix2pix import build_unet_generator
+from .networks import build_critic, build_unet_generator
 
 # Dental study: Wasserstein loss, Adam 2e-4 β (0, 0.999), batch 16, 128 px. The study does not
 # say how the critic is kept Lipschitz; we use the gradient penalty (λ = 10, 5 critic steps,
@@ -95,7 +95,11 @@ def composite_tensor(
 class UGAN(GanModel):
     """U-Net generator (class-0 image + stripes → image + mask) against a pair critic."""
 
-    conditioning: ClassVar[str] = "class-transform"
+    kind: ClassVar[Kind] = Kind.CLASS_TRANSFORM
+    instead: ClassVar[str] = (
+        "transforms regions of your images; use transform_region (the Transform region "
+        "widget) instead"
+    )
 
     def __init__(self, spec: ModelSpec, device: torch.device) -> None:
         super().__init__(spec, device)
@@ -150,3 +154,14 @@ class UGAN(GanModel):
             rng,
             self.augment,
         )
+
+
+FAMILY = FamilyInfo(
+    name="ugan",
+    model_class=UGAN,
+    summary="U-Net class transformation (object-free image + stripe noise → image + mask), "
+    "composited under the generated mask",
+    reference="U-GAN dental fillings study (LITERATURE §2); WGAN-GP critic",
+    defaults=DEFAULTS,
+    optimiser=OPTIMISER_DEFAULTS,
+)

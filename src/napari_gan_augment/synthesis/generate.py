@@ -115,22 +115,9 @@ def pair_noise(model: NoiseGanModel, seed: int, start: int, count: int) -> torch
 
 def noise_model(generator: LoadedGenerator) -> NoiseGanModel:
     """The generator's model if it draws from noise, else a clear error naming what to use."""
-    advice = {
-        "mask": "draws images for given masks; use images_for_masks (or the two-stage "
-        "mask-dcgan → pix2pix pipeline) instead",
-        "class-transform": "transforms regions of your images; use transform_region (the "
-        "Transform region widget) instead",
-        "image-translation": "translates your images to the other class; use "
-        "translate_images (gan-augment translate) instead",
-        "inpaint": "fills painted regions of your images; use inpaint_region (the Inpaint "
-        "widget) instead",
-    }
     model = generator.model
     if not isinstance(model, NoiseGanModel):
-        raise InputError(
-            f"the {generator.spec.family!r} model "
-            + advice.get(model.conditioning, "cannot draw pairs from noise")
-        )
+        raise InputError(f"the {generator.spec.family!r} model {model.instead}")
     return model
 
 
@@ -159,7 +146,7 @@ def iter_synthesis(
     if batch_size < 1:
         raise InputError(f"batch_size must be >= 1, got {batch_size}")
     model = noise_model(generator)
-    if not model.draws_images:
+    if not model.kind.draws_pairs:
         raise InputError(
             f"the {generator.spec.family!r} model draws masks only (its images would be "
             "blank); use it as the mask run of a mask → image (pix2pix) run: "

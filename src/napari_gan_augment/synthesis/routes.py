@@ -140,7 +140,7 @@ def pair_route(
                 "(a mask run, your masks) go with a mask → image run such as pix2pix"
             )
         model = noise_model(generator)
-        if not model.draws_images:
+        if not model.kind.draws_pairs:
             raise InputError(
                 f"the {family!r} run draws masks only (its images would be blank); use it as "
                 "the mask run of a mask → image (pix2pix) run"

@@ -1,0 +1,99 @@
+"""The family contract: what a GAN family declares about itself, in its own module.
+
+A family module (``pair_wgan.py``, ``pix2pix.py``, …) holds its networks, its training step
+and one ``FAMILY = FamilyInfo(...)`` entry; ``registry.py`` lists the entries. What a family
+*does* is its :class:`Kind`, a class attribute of its model: code elsewhere asks the kind (or
+calls the model's methods), never the family's name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+import torch
+
+from ..errors import InputError
+
+if TYPE_CHECKING:
+    from .base import GanModel, ModelSpec
+
+#: Square training sizes every 2D family supports (powers of two: the networks halve them).
+SIZES = (32, 64, 128, 256)
+
+
+class Kind(StrEnum):
+    """What a family's generator starts from and what it makes."""
+
+    PAIRS = "pairs from noise"  # image + mask together (pair-wgan, fastgan)
+    MASKS = "masks from noise"  # masks only: a mask source for a mask → image family
+    MASK_TO_IMAGE = "image for a mask"  # pix2pix
+    CLASS_TRANSFORM = "class transformation"  # object-free image → image + object mask (ugan)
+    IMAGE_TRANSLATION = "image translation"  # unpaired, without ↔ with the object (cyclegan)
+    INPAINTING = "inpainting"  # a hole in an image filled
+
+    @property
+    def from_noise(self) -> bool:
+        """Whether its generator starts from noise alone (a pair or mask source)."""
+        return self in (Kind.PAIRS, Kind.MASKS)
+
+    @property
+    def draws_pairs(self) -> bool:
+        """Whether it draws whole image–mask pairs from noise (a pair source on its own)."""
+        return self is Kind.PAIRS
+
+    @property
+    def adds_object_class(self) -> bool:
+        """Whether it turns object-free images into images with the object class."""
+        return self in (Kind.CLASS_TRANSFORM, Kind.IMAGE_TRANSLATION)
+
+
+@dataclass(frozen=True)
+class FamilyInfo:
+    """A family's entry.
+
+    Attributes:
+        name: what users type (``--family``/config ``family``).
+        model_class: the :class:`GanModel` subclass; its ``kind`` says what the family does.
+        summary: one line for menus and ``gan-augment families``.
+        reference: the paper the defaults come from.
+        defaults: family options and their default values.
+        optimiser: default ``lr_generator``, ``lr_critic`` and ``betas``.
+        spatial_dims: the image dimensions it is written for (2: slices and 2D images).
+        sizes: supported square training sizes.
+    """
+
+    name: str
+    model_class: type[GanModel]
+    summary: str
+    reference: str
+    defaults: Mapping[str, Any]
+    optimiser: Mapping[str, Any]
+    spatial_dims: tuple[int, ...] = (2,)
+    sizes: tuple[int, ...] = SIZES
+
+    @property
+    def kind(self) -> Kind:
+        return self.model_class.kind
+
+    def resolve_options(self, options: Mapping[str, Any]) -> dict[str, Any]:
+        """Defaults overlaid with the user's options; unknown names are an error."""
+        unknown = set(options) - set(self.defaults)
+        if unknown:
+            raise InputError(
+                f"family {self.name!r} has no option(s) {sorted(unknown)}; "
+                f"its options are {sorted(self.defaults)}"
+            )
+        resolved = dict(self.defaults)
+        for key, value in options.items():
+            resolved[key] = type(self.defaults[key])(value)
+        return resolved
+
+    def build(self, spec: ModelSpec, device: torch.device) -> GanModel:
+        if spec.image_size not in self.sizes:
+            raise InputError(
+                f"family {self.name!r} supports image sizes {self.sizes}, not {spec.image_size}"
+            )
+        return self.model_class(spec, device)
