@@ -124,3 +124,16 @@ def test_summary_skips_nan_and_reports_it() -> None:
     assert summary.sd == pytest.approx(1.0)
     with pytest.raises(InputError, match="at least 2"):
         compare_paired([1.0], [2.0])
+
+
+def test_bootstrap_ci_brackets_the_mean_narrows_with_n_and_is_seeded():
+    from napari_gan_augment.evaluation.statistics import bootstrap_ci
+
+    rng = np.random.default_rng(0)
+    small, large = rng.normal(0.8, 0.05, 10), rng.normal(0.8, 0.05, 400)
+    low, high = bootstrap_ci(small)
+    assert low < small.mean() < high
+    assert bootstrap_ci(small) == (low, high)  # same seed, same interval
+    wide, narrow = high - low, np.subtract(*bootstrap_ci(large)[::-1])
+    assert narrow < wide / 3  # ~ 1/sqrt(n): 40x the data, about 6x narrower
+    assert bootstrap_ci(np.array([0.7])) == (0.7, 0.7)  # nothing to resample

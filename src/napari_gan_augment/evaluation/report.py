@@ -6,12 +6,12 @@ same plots as the PNG files; figures are built without pyplot (thread-safe, head
 
 from __future__ import annotations
 
-import html
 import json
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import markdown
 import numpy as np
 
 from ..atomic import write_text
@@ -265,40 +265,15 @@ def report_markdown(run_dir: Path, summary: dict[str, Any], config: dict[str, An
     return "\n".join(lines) + "\n"
 
 
-def _markdown_to_html(markdown: str) -> str:
-    """Just enough Markdown for our own report (headings, tables, images, bold, lists)."""
-    out = [
-        "<!doctype html><meta charset='utf-8'><title>experiment report</title>",
+def _markdown_to_html(text: str) -> str:
+    """The report as a standalone HTML page (the ``markdown`` package, tables included)."""
+    body = markdown.markdown(text, extensions=["tables"])
+    return (
+        "<!doctype html><meta charset='utf-8'><title>experiment report</title>\n"
         "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto}"
         "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .6em}"
-        "img{max-width:100%}</style>",
-    ]
-    table: list[str] = []
-    for line in markdown.splitlines():
-        if line.startswith("|"):
-            if not set(line) <= set("|-"):
-                cells = [html.escape(c.strip()) for c in line.strip("|").split("|")]
-                tag = "th" if not table else "td"
-                table.append("<tr>" + "".join(f"<{tag}>{c}</{tag}>" for c in cells) + "</tr>")
-            continue
-        if table:
-            out.append("<table>" + "".join(table) + "</table>")
-            table = []
-        if line.startswith("# "):
-            out.append(f"<h1>{html.escape(line[2:])}</h1>")
-        elif line.startswith("!["):
-            caption, source = line[2:].split("](")
-            image = f"<img src='{html.escape(source[:-1])}'>"
-            out.append(f"<figure>{image}<figcaption>{html.escape(caption)}</figcaption></figure>")
-        elif line.startswith("**"):
-            out.append(f"<p><b>{html.escape(line.strip().strip('*'))}</b></p>")
-        elif line.startswith("- "):
-            out.append(f"<li>{html.escape(line[2:])}</li>")
-        elif line.strip():
-            out.append(f"<p>{html.escape(line).replace('`', '')}</p>")
-    if table:
-        out.append("<table>" + "".join(table) + "</table>")
-    return "\n".join(out) + "\n"
+        "img{max-width:100%}</style>\n" + body + "\n"
+    )
 
 
 def write_report(run_dir: str | Path) -> Path:

@@ -51,12 +51,20 @@ class PairedComparison:
 def bootstrap_ci(
     values: np.ndarray, seed: int = 0, resamples: int = 10_000, level: float = 0.95
 ) -> tuple[float, float]:
-    """Percentile bootstrap CI of the mean (resamples drawn with a fixed seed)."""
-    rng = np.random.default_rng(seed)
-    means = rng.choice(values, size=(resamples, len(values)), replace=True).mean(axis=1)
-    tail = (1 - level) / 2 * 100
-    low, high = np.percentile(means, [tail, 100 - tail])
-    return float(low), float(high)
+    """Percentile bootstrap CI of the mean (``scipy.stats.bootstrap``, a fixed seed); one
+    value, or values all alike, give the degenerate interval at that value."""
+    values = np.asarray(values, dtype=float)
+    if len(values) < 2 or np.ptp(values) == 0:
+        return float(values.mean()), float(values.mean())
+    result = stats.bootstrap(
+        (values,),
+        np.mean,
+        n_resamples=resamples,
+        confidence_level=level,
+        method="percentile",
+        rng=np.random.default_rng(seed),
+    )
+    return float(result.confidence_interval.low), float(result.confidence_interval.high)
 
 
 def summarise(values: Sequence[float], seed: int = 0) -> Summary:

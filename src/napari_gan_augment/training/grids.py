@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from skimage.util import montage
 
 # Distinct colours for labels 1, 2, ...; label 0 stays black.
 PALETTE = np.array(
@@ -21,7 +22,9 @@ PALETTE = np.array(
 
 
 def colour_labels(labels: np.ndarray) -> np.ndarray:
-    """Integer labels → RGB uint8 (background black)."""
+    """Integer labels → RGB uint8 (background black). A palette lookup by label value, not
+    ``skimage.color.label2rgb``: that colours labels by rank among those present, so one
+    label would change colour from cell to cell."""
     rgb = np.zeros(labels.shape + (3,), np.uint8)
     nonzero = labels > 0
     rgb[nonzero] = PALETTE[(labels[nonzero] - 1) % len(PALETTE)]
@@ -29,7 +32,8 @@ def colour_labels(labels: np.ndarray) -> np.ndarray:
 
 
 def pair_grid(images: np.ndarray, masks: np.ndarray, columns: int = 4, gap: int = 2) -> np.ndarray:
-    """Tile pairs as ``[image | mask]`` cells, ``columns`` pairs per row.
+    """Tile pairs as ``[image | mask]`` cells, ``columns`` pairs per row (``skimage``'s
+    ``montage``).
 
     Args:
         images: ``(N, H, W)`` normalised images in [-1, 1].
@@ -38,13 +42,12 @@ def pair_grid(images: np.ndarray, masks: np.ndarray, columns: int = 4, gap: int 
         gap: white pixels between tiles.
     """
     count, height, width = images.shape
-    rows = -(-count // columns)
-    cell_w = 2 * width + gap
-    grid = np.full((rows * (height + gap) + gap, columns * (cell_w + gap) + gap, 3), 255, np.uint8)
     grey = np.clip((images + 1.0) * 127.5, 0, 255).astype(np.uint8)
-    for i in range(count):
-        top = gap + (i // columns) * (height + gap)
-        left = gap + (i % columns) * (cell_w + gap)
-        grid[top : top + height, left : left + width] = grey[i, :, :, None]
-        grid[top : top + height, left + width + gap : left + cell_w] = colour_labels(masks[i])
-    return grid
+    cells = np.full((count, height, 2 * width + gap, 3), 255, np.uint8)
+    cells[:, :, :width] = grey[..., None]
+    cells[:, :, width + gap :] = colour_labels(masks)
+    rows = -(-count // columns)
+    grid = montage(
+        cells, fill=(255, 255, 255), grid_shape=(rows, columns), padding_width=gap, channel_axis=-1
+    )
+    return grid.astype(np.uint8)
