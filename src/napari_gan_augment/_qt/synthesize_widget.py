@@ -78,6 +78,7 @@ class SynthesizeWidget(Container):
         self._cancel_button = PushButton(text="Cancel", enabled=False)
         self._progress = ProgressBar(label="progress", min=0, max=1, value=0)
         self._status = Label(label="status", value="")
+        self._status.native.setWordWrap(True)  # a long line would widen the dock
         self.extend(
             [
                 self._run_dir,
@@ -187,8 +188,9 @@ class SynthesizeWidget(Container):
             self._viewer.add_labels(masks, name=f"{name} masks", **placed)
             show_layer(self._viewer, layer)
             gate = metadata.get("gate")
-            self._status.value = f"added {len(images)} pairs from {job.root}" + (
-                f" (gate kept {gate['kept']} of {gate['drawn']} drawn)" if gate else ""
+            self._status.value = (
+                f"added {len(images)} pairs, kept in synthesized/{job.root.name}"
+                + (f" (gate kept {gate['kept']} of {gate['drawn']} drawn)" if gate else "")
             )
             self._run_button.enabled, self._cancel_button.enabled = True, False
 
