@@ -135,11 +135,11 @@ def _cmd_generate(args: argparse.Namespace) -> int:
         print(f"stopped; {args.out} is unfinished")
         return 130
     out = Path(args.out)
-    written = json.loads((out / "provenance.json").read_text())["count"]
+    provenance = json.loads((out / "provenance.json").read_text())
     where = out if args.format == "npy" else f"{out / 'images'} and {out / 'masks'}"
-    print(f"wrote {written} pairs to {where}")
+    print(f"wrote {provenance['count']} pairs to {where}")
     if args.gate is not None:
-        record = json.loads((out / "provenance.json").read_text())["gate"]
+        record = provenance["gate"]
         print(
             f"quality gate: kept {record['kept']} of {record['drawn']} drawn "
             f"({record['dropped_low_fidelity']} with a mask the real-trained U-Net disagrees "
