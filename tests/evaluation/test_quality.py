@@ -131,7 +131,7 @@ def test_quality_of_a_pair_run_is_complete_and_reproducible(trained_run, tmp_pat
 
 
 def test_copies_of_training_images_are_flagged():
-    from napari_gan_augment.evaluation.quality import _audit
+    from napari_gan_augment.evaluation.quality.job import _audit
 
     rng = np.random.default_rng(4)
     real = rng.uniform(-1, 1, (30, 1, 16, 16))

@@ -43,3 +43,18 @@ def test_no_code_outside_the_family_modules_switches_on_a_family_name():
         if switch.search(line)
     ]
     assert offenders == []
+
+
+def test_every_kind_has_one_sampler_and_no_code_tests_which_kind_a_run_is():
+    from napari_gan_augment.evaluation.quality.samplers import SAMPLERS
+
+    assert set(SAMPLERS) == set(Kind)
+    assert all(sampler.kind is kind for kind, sampler in SAMPLERS.items())
+    test = re.compile(r"\bkind\s+(is|==|is not|!=)\s+Kind\.")
+    offenders = [
+        f"{path.relative_to(PACKAGE)}:{number}"
+        for path in PACKAGE.rglob("*.py")
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if test.search(line)
+    ]
+    assert offenders == []

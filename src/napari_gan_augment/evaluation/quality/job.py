@@ -34,36 +34,32 @@ from typing import Any
 
 import numpy as np
 import torch
-import torch.nn.functional as F
-from monai.metrics import FIDMetric, MultiScaleSSIMMetric, SSIMMetric
-from monai.networks.nets import AutoEncoder
 from skimage.transform import resize
 
-from ..atomic import write_json, write_text
-from ..config import SETTINGS, DataConfig, parse_settings, read_settings
-from ..data.encoding import encode_masks
-from ..data.sources import pairset_from_config
-from ..devices import resolve_device
-from ..errors import InputError
-from ..models import Kind
-from ..models.inpaint import random_holes
-from ..synthesis import (
-    MaskDeformation,
-    images_for_masks,
-    inpaint_region,
-    load_generator,
-    pair_route,
-    transform_region,
-    translate_images,
+from ...atomic import write_json, write_text
+from ...config import SETTINGS, DataConfig, parse_settings, read_settings
+from ...data.encoding import encode_masks
+from ...data.sources import pairset_from_config
+from ...devices import resolve_device
+from ...errors import InputError
+from ...synthesis import MaskDeformation, load_generator
+from ...synthesis.cleanup import components_per_class
+from ...synthesis.generate import require_checkpoint
+from ...training import RunDirectory
+from ..metrics import segmentation_metrics
+from ..networks import fit, predict_labels, segmentation_loss, segmentation_network
+from ..yardstick import train_on_synthetic
+from .figures import closest_pairs_figure, distance_histogram
+from .measures import (
+    extract_features,
+    frechet_distance,
+    inception_features,
+    kernel_distance,
+    nearest_distances,
+    pairwise_ssim,
+    train_extractor,
 )
-from ..synthesis.cleanup import components_per_class
-from ..synthesis.generate import masks_from_noise, require_checkpoint
-from ..training import RunDirectory
-from .metrics import segmentation_metrics
-from .networks import fit, predict_labels, segmentation_loss, segmentation_network
-from .yardstick import train_on_synthetic
-
-FEATURES_GRID = 2
+from .samplers import RealSet, sampler_for
 
 
 @dataclass(frozen=True)
@@ -111,132 +107,6 @@ class QualityConfig:
         return cls.from_dict(read_settings(path))
 
 
-# ---------------------------------------------------------------- distances between sets
-
-
-def frechet_distance(real: np.ndarray, fake: np.ndarray) -> float:
-    """Fréchet distance between Gaussians fitted to two ``(N, D)`` feature sets (MONAI)."""
-    return float(FIDMetric()(torch.as_tensor(fake), torch.as_tensor(real)))
-
-
-def kernel_distance(
-    real: np.ndarray, fake: np.ndarray, subsets: int = 100, subset_size: int = 1000, seed: int = 0
-) -> tuple[float, float, float]:
-    """KID: unbiased MMD² with the cubic polynomial kernel (Bińkowski et al. 2018), averaged
-    over random subsets. Returns (mean, sd over subsets, standard error of the mean).
-
-    Ours because MONAI's ``MMDMetric`` has no polynomial kernel or subset estimate."""
-    rng = np.random.default_rng(seed)
-    size = min(subset_size, len(real), len(fake))
-    if size < 2:
-        raise InputError("KID needs at least 2 samples on each side")
-    dims = real.shape[1]
-    values = []
-    for _ in range(subsets):
-        x = real[rng.choice(len(real), size, replace=False)].astype(np.float64)
-        y = fake[rng.choice(len(fake), size, replace=False)].astype(np.float64)
-        kxx, kyy, kxy = ((a @ b.T / dims + 1) ** 3 for a, b in ((x, x), (y, y), (x, y)))
-        off = size * (size - 1)
-        mmd = (kxx.sum() - np.trace(kxx)) / off + (kyy.sum() - np.trace(kyy)) / off - 2 * kxy.mean()
-        values.append(mmd)
-    array = np.asarray(values)
-    sd = float(array.std(ddof=1)) if subsets > 1 else 0.0
-    return float(array.mean()), sd, sd / np.sqrt(subsets)
-
-
-def nearest_distances(
-    queries: np.ndarray, references: np.ndarray, exclude_self: bool = False
-) -> tuple[np.ndarray, np.ndarray]:
-    """RMS distance from each query row to its nearest reference row, and that row's index."""
-    q = torch.as_tensor(queries.reshape(len(queries), -1), dtype=torch.float64)
-    r = torch.as_tensor(references.reshape(len(references), -1), dtype=torch.float64)
-    distances = torch.cdist(q, r) / np.sqrt(q.shape[1])
-    if exclude_self:
-        distances.fill_diagonal_(float("inf"))
-    best, index = distances.min(dim=1)
-    return best.numpy(), index.numpy()
-
-
-# ---------------------------------------------------------------- in-domain extractor
-
-
-def train_extractor(
-    data: np.ndarray, steps: int, seed: int, device: torch.device
-) -> torch.nn.Module:
-    """A MONAI AutoEncoder fitted (MSE, Adam) to ``(N, C, S, S)`` real data in [-1, 1]."""
-    torch.manual_seed(seed)
-    net = AutoEncoder(2, data.shape[1], data.shape[1], (16, 32, 64), (2, 2, 2)).to(device)
-    optimiser = torch.optim.Adam(net.parameters(), lr=1e-3)
-    x = torch.from_numpy(data.astype(np.float32)).to(device)
-    rng = torch.Generator().manual_seed(seed)
-    for _ in range(steps):
-        batch = x[torch.randint(len(x), (min(16, len(x)),), generator=rng)]
-        optimiser.zero_grad(set_to_none=True)
-        F.mse_loss(net(batch), batch).backward()
-        optimiser.step()
-    return net.eval()
-
-
-def extract_features(net: torch.nn.Module, data: np.ndarray, device: torch.device) -> np.ndarray:
-    parts = []
-    with torch.no_grad():
-        for start in range(0, len(data), 64):
-            chunk = torch.from_numpy(data[start : start + 64].astype(np.float32)).to(device)
-            code = net.encode(chunk)  # type: ignore[operator]
-            parts.append(F.adaptive_avg_pool2d(code, FEATURES_GRID).flatten(1).cpu())
-    return torch.cat(parts).numpy()
-
-
-def inception_features(weights: str | Path, images: np.ndarray, device: torch.device) -> np.ndarray:
-    """Features of a local TorchScript Inception (``(N, 3, 299, 299)`` in [0, 255] in)."""
-    path = Path(weights)
-    try:
-        net = torch.jit.load(str(path), map_location=device).eval()
-    except RuntimeError as exc:
-        raise InputError(f"{path} is not a TorchScript module: {exc}") from exc
-    parts = []
-    with torch.no_grad():
-        for start in range(0, len(images), 32):
-            x = torch.from_numpy(images[start : start + 32].astype(np.float32)).to(device)
-            x = F.interpolate((x + 1) * 127.5, size=(299, 299), mode="bilinear").repeat(1, 3, 1, 1)
-            parts.append(net(x).reshape(len(x), -1).cpu())
-    return torch.cat(parts).numpy()
-
-
-# ---------------------------------------------------------------- per-sample measures
-
-
-def pairwise_ssim(images: np.ndarray, pairs: int, seed: int) -> tuple[float, str]:
-    """Mean (MS-)SSIM between ``pairs`` random pairs of ``(N, 1, S, S)`` images in [-1, 1]."""
-    rng = np.random.default_rng(seed)
-    first = rng.integers(0, len(images), pairs)
-    second = (first + rng.integers(1, len(images), pairs)) % len(images)
-    size = images.shape[-1]
-    metric: Any
-    if size >= 192:
-        metric, name = MultiScaleSSIMMetric(spatial_dims=2, data_range=2.0), "MS-SSIM"
-    else:
-        metric, name = SSIMMetric(spatial_dims=2, data_range=2.0), "SSIM"
-    values = metric(torch.from_numpy(images[first]), torch.from_numpy(images[second]))
-    return float(values.mean()), name
-
-
-def hole_scores(truth: np.ndarray, filled: np.ndarray, hole: np.ndarray) -> tuple[float, float]:
-    """PSNR (dB, data range 2) and mean SSIM map value inside ``hole`` of one 2D image."""
-    error = float(np.mean((truth[hole] - filled[hole]) ** 2))
-    psnr = float(10 * np.log10(4.0 / error)) if error > 0 else float("inf")
-    from monai.metrics.regression import compute_ssim_and_cs
-
-    t = torch.from_numpy(truth[None, None].astype(np.float32))
-    f = torch.from_numpy(filled[None, None].astype(np.float32))
-    ssim_map = compute_ssim_and_cs(f, t, 2, [7, 7], [1.5, 1.5], data_range=2.0)[0][0, 0].numpy()
-    inside = hole[3:-3, 3:-3]  # the valid-convolution map is 3 px smaller on each side
-    return psnr, float(ssim_map[inside].mean()) if inside.any() else float("nan")
-
-
-# ---------------------------------------------------------------- the job
-
-
 @dataclass
 class Samples:
     """Real and synthetic sets at the evaluation size, normalised to [-1, 1]."""
@@ -256,93 +126,35 @@ class Samples:
 
 
 def _draw_samples(config: QualityConfig) -> Samples:
+    """The run's samples (drawn by the sampler of its kind) and the real pairs to compare
+    them with, at the evaluation size."""
     pairs = pairset_from_config(config.data)
     normaliser = pairs.fit_normaliser()
     real_images, real_masks = pairs.training_arrays(config.image_size, normaliser)
     generator = load_generator(config.synthetic_run, device=config.device)
-    spec = generator.spec
-    if spec.num_classes != pairs.num_classes:
+    if generator.spec.num_classes != pairs.num_classes:
         raise InputError(
-            f"the run draws {spec.num_classes} classes but the real data has "
+            f"the run draws {generator.spec.num_classes} classes but the real data has "
             f"{pairs.num_classes}; compare with the kind of data it was trained on"
         )
-    size = config.image_size
-    rng = np.random.default_rng(config.seed)
-    raw_real = normaliser.inverse(real_images[:, 0])
-
-    def to_size(images: np.ndarray | None, masks: np.ndarray | None) -> tuple[Any, Any]:
-        if images is not None:
-            images = resize(normaliser.forward(images), (len(images), size, size), order=1)
-            images = images.astype(np.float32)[:, None]
-        if masks is not None:
-            masks = resize(masks, (len(masks), size, size), order=0, preserve_range=True)
-            masks = masks.astype(np.int32)
-        return images, masks
-
-    kind = generator.model.kind
-    holes: dict[str, float] = {}
-    images: np.ndarray | None
-    masks: np.ndarray | None
-    given_masks = kind is Kind.MASK_TO_IMAGE and config.masks == "real"
-    pair_source = kind.from_noise or (kind is Kind.MASK_TO_IMAGE and not given_masks)
-    if kind is Kind.MASKS:
-        masks = masks_from_noise(generator, config.seed, 0, config.count)
-        images, description = None, f"{config.count} masks drawn from noise"
-    elif pair_source:
-        route = pair_route(
-            generator,
-            None if kind.from_noise else config.masks,
-            config.mask_deformation,
-            device=config.device,
-            mask_cleanup=config.mask_cleanup,
-        )
-        images, masks = route.pairs(config.count, seed=config.seed)
-        description = f"{config.count} pairs ({route.description})"
-    elif given_masks:
-        picks = rng.choice(len(real_masks), config.count)
-        masks = real_masks[picks]
-        images = images_for_masks(generator, masks)
-        description = f"{config.count} images for real masks (masks repeat)"
-    elif kind.adds_object_class:
-        present = real_masks.reshape(len(real_masks), -1).any(axis=1)
-        if present.all() or not present.any():
-            raise InputError("this family needs real images with and without the object class")
-        sources = raw_real[~present][rng.choice(int((~present).sum()), config.count)]
-        if kind is Kind.IMAGE_TRANSLATION:
-            images, masks = translate_images(generator, sources), None
-        else:
-            box = (0, 0, size, size)
-            made = [transform_region(generator, s, box, seed=i) for i, s in enumerate(sources)]
-            images, masks = np.stack([m[0] for m in made]), np.stack([m[1] for m in made])
-        real_images, real_masks = real_images[present], real_masks[present]
-        description = f"{config.count} object-class images made from object-free real images"
-    elif kind is Kind.INPAINTING:
-        torch_rng = torch.Generator().manual_seed(config.seed)
-        picks = rng.choice(len(raw_real), config.count)
-        cut = random_holes(config.count, size, torch_rng)[:, 0].numpy() > 0
-        filled = np.stack(
-            [inpaint_region(generator, raw_real[p], h) for p, h in zip(picks, cut, strict=True)]
-        )
-        images, masks = filled, None
-        scores = [
-            hole_scores(real_images[p, 0], normaliser.forward(f).astype(np.float32), h)
-            for p, f, h in zip(picks, filled, cut, strict=True)
-        ]
-        psnr = np.array([s[0] for s in scores])
-        holes = {
-            "psnr_db": float(psnr[np.isfinite(psnr)].mean()),
-            "ssim": float(np.nanmean([s[1] for s in scores])),
-            "count": len(scores),
-        }
-        description = f"{config.count} real images with a random hole filled"
-    else:  # pragma: no cover - every registered family has one of the above
-        raise InputError(f"no quality measures for {spec.family!r}")
-    images, masks = to_size(images, masks)
-    seen_by_run = RunDirectory(generator.metadata["run_dir"]).training_fingerprints()
+    drawn = sampler_for(generator).draw(
+        generator, RealSet(real_images, real_masks, normaliser), config
+    )
+    images, masks = drawn.images, drawn.masks
+    shape = (config.image_size, config.image_size)
+    if images is not None:
+        images = resize(normaliser.forward(images), (len(images), *shape), order=1)
+        images = images.astype(np.float32)[:, None]
+    if masks is not None:
+        masks = resize(masks, (len(masks), *shape), order=0, preserve_range=True)
+        masks = masks.astype(np.int32)
     seen = unseen = None
-    if pair_source and seen_by_run is not None:
+    seen_by_run = RunDirectory(generator.metadata["run_dir"]).training_fingerprints()
+    if drawn.pair_source and seen_by_run is not None:
         known = np.array([f in seen_by_run for f in pairs.fingerprints()])
         seen, unseen = np.flatnonzero(known), np.flatnonzero(~known)
+    if drawn.real_subset is not None:
+        real_images, real_masks = real_images[drawn.real_subset], real_masks[drawn.real_subset]
     return Samples(
         real_images,
         real_masks,
@@ -350,9 +162,9 @@ def _draw_samples(config: QualityConfig) -> Samples:
         masks,
         pairs.num_classes,
         pairs.spacing,
-        description,
-        masks_generated=not given_masks,
-        holes=holes,
+        drawn.description,
+        masks_generated=drawn.masks_generated,
+        holes=drawn.holes,
         seen=seen,
         unseen=unseen,
     )
@@ -431,51 +243,6 @@ def _yardstick(samples: Samples, config: QualityConfig, device: torch.device) ->
         device=device,
     )
     return result.to_dict() | {"sentence": result.sentence()}
-
-
-def _closest_pairs_figure(
-    path: Path, synthetic: np.ndarray, real: np.ndarray, distance: np.ndarray, index: np.ndarray
-) -> None:
-    from .report import save_figure
-
-    order = np.argsort(distance)[:8]
-
-    def draw(figure: Any) -> None:
-        for column, sample in enumerate(order):
-            for row, (picture, title) in enumerate(
-                (
-                    (synthetic[sample, 0], f"synthetic {sample}"),
-                    (real[index[sample], 0], f"real {index[sample]}"),
-                )
-            ):
-                axes = figure.add_subplot(2, len(order), row * len(order) + column + 1)
-                axes.imshow(picture, cmap="gray", vmin=-1, vmax=1)
-                axes.set_title(
-                    f"{title}\nd={distance[sample]:.3f}" if row == 0 else title, fontsize=7
-                )
-                axes.set_xticks([])
-                axes.set_yticks([])
-
-    save_figure(draw, path, (1.5 * len(order), 3.6))
-
-
-def _distance_histogram(
-    path: Path, audit: dict[str, Any], pixel: tuple[np.ndarray, np.ndarray]
-) -> None:
-    from .report import save_figure
-
-    def draw(figure: Any) -> None:
-        axes = figure.add_subplot()
-        bins = np.linspace(0, max(pixel[0].max(), pixel[1].max()), 40)
-        axes.hist(pixel[1], bins, alpha=0.6, density=True, label="real → nearest other real")
-        axes.hist(pixel[0], bins, alpha=0.6, density=True, label="synthetic → nearest real")
-        axes.axvline(
-            audit["pixel"]["threshold"], color="k", linestyle="--", label="near-copy threshold"
-        )
-        axes.set_xlabel("RMS pixel distance (images in [-1, 1])")
-        axes.legend(fontsize="small")
-
-    save_figure(draw, path, (6, 3.5))
 
 
 def _audit(
@@ -565,14 +332,14 @@ def evaluate_quality(config: QualityConfig, out_dir: str | Path) -> dict[str, An
             f"near-copy: closer to a real image than {config.near_copy_quantile:.0%} of real "
             "images are to their nearest other real image"
         )
-        _closest_pairs_figure(
+        closest_pairs_figure(
             out_dir / "plots" / "closest_pairs.png",
             samples.images,
             samples.real_images,
             pixel[0],
             index,
         )
-        _distance_histogram(
+        distance_histogram(
             out_dir / "plots" / "nearest_distances.png", report["memorisation"], pixel
         )
     if samples.masks is not None and samples.masks_generated:

@@ -1,0 +1,244 @@
+"""Downstream experiments: does synthetic data make a network better, and by how much?
+
+One job trains a network per arm, seed (and fold) and scores it on held-out test images.
+
+``task: segmentation`` (MONAI UNet/BasicUNet/FlexibleUNet, see ``networks.py``), arms:
+
+- ``real``: the real training pairs;
+- ``real+synthetic``: plus one fixed set of ``synthetic_count`` generated pairs;
+- ``synthetic``: the fixed synthetic set only;
+- ``mix:R-S``: every minibatch holds R real and S freshly generated pairs (Neff et al.'s
+  16-0 / 8-8 / 0-16 are ``mix:16-0``, ``mix:8-8``, ``mix:0-16``).
+
+``task: classification`` (DenseNet121; class = mask not empty) for the class-transform
+families (ugan, cyclegan): ``real`` vs ``real+synthetic``, where the synthetic images are
+real object-free training images turned into the object class by the generator.
+
+Arms can come from several generators: ``synthetic_runs: {wgan: runs/a, fastgan: runs/b}``
+and ``real+synthetic@wgan``, ``mix:8-8@fastgan``… (an arm without ``@`` uses
+``synthetic_run``), so one experiment compares families on the same seeds and test set.
+
+Every arm runs without and/or with standard augmentation (``augment: [false, true]``; named
+``<arm>+aug``). The seed drives the train/validation split, the initialisation, the batch
+order and the augmentation draws, so arms are paired by seed. The test set is fixed
+(``test_fraction``) or rotates over ``folds`` (k-fold cross-validation; each image is then
+tested once per seed). See ``docs/evaluation.md`` for the files a run writes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ...config import SETTINGS, DataConfig, TrainConfig, parse_settings, read_settings
+from ...errors import InputError
+from ...precision import check_precision
+from ...synthesis import MaskDeformation
+from ..augmentation import AugmentationSettings
+from ..gate import GateSettings
+from ..networks import LOSSES, SEGMENTERS
+
+TASKS = ("segmentation", "classification")
+
+FIXED_ARMS = ("real", "real+synthetic", "synthetic")
+
+MIX = re.compile(r"^mix:(\d+)-(\d+)$")
+
+#: The per-seed score each task is judged by (mean over that seed's test images).
+PRIMARY = {"segmentation": "mean_dice", "classification": "accuracy"}
+
+SECONDARY = {
+    "segmentation": ("mean_iou", "hd95_mm", "accuracy"),
+    "classification": ("sensitivity", "specificity", "fp", "fn"),
+}
+
+
+@dataclass(frozen=True)
+class Arm:
+    """One arm as the config writes it (``"mix:8-8@fastgan"``), parsed once."""
+
+    text: str
+    #: ``real``, ``real+synthetic``, ``synthetic`` or ``mix``
+    base: str
+    #: the ``synthetic_runs`` entry it draws from; ``""`` = ``synthetic_run``
+    run: str = ""
+    #: a mix's real and freshly generated pairs per minibatch
+    real_per_batch: int | None = None
+    fresh_per_batch: int = 0
+
+    @classmethod
+    def parse(cls, text: str) -> Arm:
+        base, _, run = text.partition("@")
+        mix = MIX.match(base)
+        if mix:
+            return cls(text, "mix", run, int(mix[1]), int(mix[2]))
+        return cls(text, base, run)
+
+    @property
+    def is_mix(self) -> bool:
+        return self.real_per_batch is not None
+
+    @property
+    def synthetic(self) -> bool:
+        """Draws on a generator."""
+        return self.base != "real"
+
+    @property
+    def fixed_synthetic(self) -> bool:
+        """Trains on the fixed synthetic set (alone or beside the real pairs)."""
+        return self.base in ("real+synthetic", "synthetic")
+
+    def name(self, augment: bool) -> str:
+        """``"real"``, ``"real+aug"``, ``"mix:8-8+aug"``…"""
+        return f"{self.text}+aug" if augment else self.text
+
+
+@dataclass(frozen=True)
+class ExperimentConfig:
+    """What to compare. Defaults follow Neff et al. (U-Net, Adam 1e-4) at CPU scale."""
+
+    __pydantic_config__ = SETTINGS
+
+    data: DataConfig = field(default_factory=DataConfig)
+    task: str = "segmentation"
+    synthetic_run: str | None = None
+    synthetic_runs: dict[str, str] = field(default_factory=dict)
+    generator: dict[str, Any] | None = None
+    synthetic_count: int = 64
+    synthetic_mask_threshold: float = 0.0
+    synthetic_mask_cleanup: int = 0
+    synthetic_gate: GateSettings | None = None
+    mask_deformation: MaskDeformation = field(default_factory=MaskDeformation)
+    train_limit: int | None = None
+    real_counts: tuple[int | None, ...] = ()
+    arms: tuple[str, ...] = ("real", "real+synthetic")
+    augment: tuple[bool, ...] = (False,)
+    augmentation: AugmentationSettings = field(default_factory=AugmentationSettings)
+    seeds: int = 10
+    folds: int = 1
+    network: str = "unet"
+    loss: str = "dicece"
+    largest_component: bool = False
+    image_size: int = 64
+    epochs: int = 30
+    steps_per_epoch: int | None = None
+    batch_size: int = 8
+    learning_rate: float = 1e-4
+    patience: int = 5
+    test_fraction: float = 0.2
+    validation_fraction: float = 0.2
+    base_filters: int = 16
+    device: str = "auto"
+    precision: str = "auto"
+
+    def __post_init__(self) -> None:
+        check_precision(self.precision)
+        object.__setattr__(self, "arms", tuple(self.arms))
+        object.__setattr__(self, "augment", tuple(bool(a) for a in self.augment))
+        if isinstance(self.augmentation, Mapping):
+            settings = AugmentationSettings.from_dict(dict(self.augmentation))
+            object.__setattr__(self, "augmentation", settings)
+        if isinstance(self.synthetic_gate, Mapping):
+            gate = GateSettings.from_dict(dict(self.synthetic_gate))
+            object.__setattr__(self, "synthetic_gate", gate)
+        if isinstance(self.mask_deformation, Mapping):
+            deformation = MaskDeformation.from_dict(dict(self.mask_deformation))
+            object.__setattr__(self, "mask_deformation", deformation)
+        if self.generator is not None:
+            generator_config(self)  # refuses unknown or bad settings now, not after data loads
+            if self.synthetic_run:
+                raise InputError(
+                    "give either generator (the experiment trains one per split) or "
+                    "synthetic_run (a trained run), not both"
+                )
+        object.__setattr__(self, "real_counts", tuple(self.real_counts))
+        if any(c is not None and c < 2 for c in self.real_counts):
+            raise InputError(f"real_counts must be at least 2 pairs each, got {self.real_counts}")
+        if self.real_counts and self.train_limit is not None:
+            raise InputError("give real_counts (a curve) or train_limit (one count), not both")
+        if self.train_limit is not None and self.train_limit < 2:
+            raise InputError(f"train_limit must be at least 2 real pairs, got {self.train_limit}")
+        if self.task not in TASKS:
+            raise InputError(f"task must be one of {TASKS}, got {self.task!r}")
+        if not self.augment:
+            raise InputError("augment must list at least one of false/true")
+        allowed = ("real", "real+synthetic") if self.task == "classification" else FIXED_ARMS
+        object.__setattr__(self, "synthetic_runs", dict(self.synthetic_runs))
+        bad = [
+            a.text
+            for a in self.parsed_arms
+            if a.base not in allowed and not (a.is_mix and self.task == "segmentation")
+        ]
+        if bad or not self.arms:
+            raise InputError(
+                f"arms must be a non-empty subset of {allowed}"
+                + (" or mix:R-S (e.g. mix:8-8)" if self.task == "segmentation" else "")
+                + f", optionally @name of a synthetic_runs entry; got {list(self.arms)}"
+            )
+        for arm in self.parsed_arms:
+            if arm.is_mix and (arm.real_per_batch or 0) + arm.fresh_per_batch == 0:
+                raise InputError(f"{arm.text}: a minibatch needs at least one pair")
+            if arm.run and arm.run not in self.synthetic_runs:
+                raise InputError(
+                    f"arm {arm.text!r} names run {arm.run!r}, which synthetic_runs does not "
+                    f"list (it lists {sorted(self.synthetic_runs)})"
+                )
+        if self.seeds < 1:
+            raise InputError(f"seeds must be at least 1, got {self.seeds}")
+        if self.folds < 1:
+            raise InputError(f"folds must be at least 1, got {self.folds}")
+        unnamed = [a.text for a in self.parsed_arms if a.synthetic and not a.run]
+        if unnamed and not self.synthetic_run and self.generator is None:
+            raise InputError(
+                f"arms {unnamed} need synthetic pairs: choose a trained synthetic run "
+                "(synthetic_run), or let the experiment train a generator on each split's "
+                "training images (a `generator:` section)"
+            )
+        if self.network not in SEGMENTERS:
+            raise InputError(f"network must be one of {SEGMENTERS}, got {self.network!r}")
+        if self.loss not in LOSSES:
+            raise InputError(f"loss must be one of {LOSSES}, got {self.loss!r}")
+        if self.patience < 1 or self.epochs < 1 or self.batch_size < 1:
+            raise InputError("epochs, patience and batch_size must be at least 1")
+
+    @cached_property
+    def parsed_arms(self) -> tuple[Arm, ...]:
+        return tuple(Arm.parse(a) for a in self.arms)
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> ExperimentConfig:
+        return parse_settings(cls, raw, "experiment")
+
+    @classmethod
+    def load(cls, path: str | Path) -> ExperimentConfig:
+        """Read an experiment config (YAML or JSON)."""
+        return cls.from_dict(read_settings(path))
+
+
+def path_name(name: str) -> str:
+    """An arm's name as one folder name inside the run directory: anything but letters,
+    digits, ``+``, ``-``, ``@`` and ``_`` becomes ``_`` (``x/../../y`` cannot climb out)."""
+    return re.sub(r"[^A-Za-z0-9+@_-]", "_", name) or "_"
+
+
+def generator_config(config: ExperimentConfig) -> TrainConfig:
+    """The TrainConfig of the experiment's own generator (its data are set per split)."""
+    raw = dict(config.generator or {})
+    if "data" in raw:
+        raise InputError(
+            "generator: takes no data: the experiment trains it on each split's training images"
+        )
+    raw.setdefault("device", config.device)
+    raw.setdefault("precision", config.precision)
+    return TrainConfig.from_dict(raw)
+
+
+def seed_of(*parts: int) -> int:
+    """A 32-bit seed that depends on every part (and on nothing else)."""
+    return int(np.random.SeedSequence(list(parts)).generate_state(1)[0])

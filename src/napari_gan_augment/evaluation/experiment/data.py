@@ -1,0 +1,253 @@
+"""The experiment's data: real pairs, fixed test folds, training pools, and the generators
+(given runs checked for leakage, or trained here per fold) with their synthetic sets."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from skimage.transform import resize
+
+from ...data.normalise import IntensityNormaliser
+from ...data.pairset import PairSet
+from ...data.sources import pairset_from_config
+from ...devices import resolve_device
+from ...errors import InputError
+from ...synthesis import PairRoute, load_generator, pair_route
+from ...synthesis.generate import LoadedGenerator
+from ...training import RunDirectory, iter_training
+from ..gate import gate_pairs
+from ..quality.samplers import sampler_for
+from .config import ExperimentConfig, generator_config
+
+
+@dataclass
+class ExperimentData:
+    """Normalised arrays of the real pairs and, when asked for, the synthetic ones."""
+
+    pairs: PairSet
+    images: np.ndarray
+    masks: np.ndarray
+    normaliser: IntensityNormaliser
+    #: pair routes and their fixed synthetic sets by (run name, fold); "" = the default run
+    routes: dict[tuple[str, int], PairRoute] = field(default_factory=dict)
+    synthetic: dict[tuple[str, int], tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    gate_records: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    names = property(lambda self: list(self.pairs.provenance))
+    spacing = property(lambda self: self.pairs.spacing)
+    classes = property(lambda self: self.pairs.num_classes)
+
+    def generated(
+        self, config: ExperimentConfig, count: int, seed: int, run: str, fold: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """``count`` pairs from a generator, normalised and sized like the real ones."""
+        raw_images, raw_masks = self.routes[(run, fold)].pairs(count, seed)
+        return self.to_experiment(raw_images, raw_masks, config.image_size)
+
+    def to_experiment(
+        self, raw_images: np.ndarray, raw_masks: np.ndarray, size: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        images = self.normaliser.forward(raw_images).astype(np.float32)
+        masks = raw_masks.astype(np.int32)
+        if images.shape[-1] != size:
+            images = resize(images, (len(images), size, size), order=1).astype(np.float32)
+            masks = resize(
+                masks, (len(masks), size, size), order=0, preserve_range=True, anti_aliasing=False
+            ).astype(np.int32)
+        return images[:, None], masks
+
+
+def load_data(config: ExperimentConfig) -> ExperimentData:
+    pairs = pairset_from_config(config.data)
+    normaliser = pairs.fit_normaliser()
+    images, masks = pairs.training_arrays(config.image_size, normaliser)
+    if config.task == "classification":
+        present = {bool(m.any()) for m in masks}
+        if present != {False, True}:
+            raise InputError(
+                "classification needs images with and without the object class (empty and "
+                "non-empty masks); this data has only "
+                + ("non-empty" if True in present else "empty")
+                + " masks"
+            )
+    return ExperimentData(pairs, images, masks, normaliser)
+
+
+def held_out_folds(count: int, config: ExperimentConfig) -> list[np.ndarray]:
+    """The test indices of each fold; fixed (seed 0) so every arm and seed sees them."""
+    order = np.random.default_rng(0).permutation(count)
+    if config.folds == 1:
+        held = max(1, int(round(config.test_fraction * count)))
+        folds = [np.sort(order[:held])]
+    else:
+        folds = [np.sort(part) for part in np.array_split(order, config.folds)]
+    smallest_test = min(len(f) for f in folds)
+    smallest_train = count - max(len(f) for f in folds)
+    if smallest_test < 2 or smallest_train < 4:
+        raise InputError(
+            f"{count} pairs give {smallest_test} test and {smallest_train} training pairs per "
+            "fold; an experiment needs at least 2 test and 4 training pairs: add pairs (e.g. "
+            "a smaller slice step), raise test_fraction, or use fewer folds"
+        )
+    return folds
+
+
+def training_pool(count: int, test: np.ndarray, config: ExperimentConfig) -> np.ndarray:
+    """The real pairs a fold may train on (everything but its test images), cut to
+    ``train_limit`` by a fixed order, so smaller pools are subsets of larger ones."""
+    pool = np.setdiff1d(np.arange(count), test)
+    if config.train_limit is None:
+        return pool
+    if config.train_limit > len(pool):
+        raise InputError(
+            f"train_limit {config.train_limit} is more than the {len(pool)} real pairs outside "
+            "the test set"
+        )
+    return np.sort(np.random.default_rng(1).permutation(pool)[: config.train_limit])
+
+
+def split_validation(
+    indices: np.ndarray, fraction: float, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    order = rng.permutation(indices)
+    held = max(1, int(round(fraction * len(order))))
+    return order[held:], order[:held]
+
+
+def _run_path(config: ExperimentConfig, run: str) -> str:
+    path = config.synthetic_runs[run] if run else config.synthetic_run
+    assert path is not None
+    return path
+
+
+def refuse_leaking_run(
+    generator: LoadedGenerator, path: str, data: ExperimentData, test: np.ndarray
+) -> None:
+    """Refuse a run that saw any of the test images (content fingerprints, see
+    ``training_data.json``), or that cannot show it did not."""
+    seen = RunDirectory(generator.metadata["run_dir"]).training_fingerprints()
+    fix = (
+        "let the experiment train its generator on each split's training images (a "
+        "`generator:` section instead of synthetic_run), or train the run on data without them"
+    )
+    if seen is None:
+        raise InputError(
+            f"{path} does not record which pairs it was trained on (it predates that record), "
+            f"so it cannot be shown never to have seen this experiment's test images: {fix}"
+        )
+    fingerprints = data.pairs.fingerprints()
+    leaked = [data.names[i] for i in test if fingerprints[i] in seen]
+    if leaked:
+        raise InputError(
+            f"the generator {path} was trained on {len(leaked)} of this experiment's "
+            f"{len(test)} test images (e.g. {leaked[0]}); its scores would be inflated: {fix}"
+        )
+
+
+def attach_generators(
+    data: ExperimentData, config: ExperimentConfig, folds: list[np.ndarray], run_dir: Path
+) -> Iterator[dict[str, Any]]:
+    """A pair route per (run, fold): given runs after the leakage check, or a generator
+    trained here on each fold's training pool (progress events are passed on)."""
+    for run in dict.fromkeys(a.run for a in config.parsed_arms if a.synthetic):
+        for fold, test in enumerate(folds):
+            if run == "" and config.generator is not None:
+                path = run_dir / "generators" / f"fold{fold}"
+                yield from _train_split_generator(data, config, test, path, fold)
+                source = str(path)
+                generator = load_generator(source, device=config.device, precision=config.precision)
+            else:
+                source = _run_path(config, run)
+                generator = load_generator(source, device=config.device, precision=config.precision)
+                refuse_leaking_run(generator, source, data, test)
+            _check_generator(generator, config, data.classes, source)
+            if config.task == "classification":
+                data.routes[(run, fold)] = PairRoute(generator)
+                continue
+            data.routes[(run, fold)] = pair_route(
+                generator,
+                deformation=config.mask_deformation,
+                mask_threshold=config.synthetic_mask_threshold,
+                device=config.device,
+                mask_cleanup=config.synthetic_mask_cleanup,
+            )
+            if any(a.fixed_synthetic for a in config.parsed_arms if a.run == run):
+                data.synthetic[(run, fold)] = _fixed_synthetic_set(data, config, run, fold, test)
+
+
+def _fixed_synthetic_set(
+    data: ExperimentData, config: ExperimentConfig, run: str, fold: int, test: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The ``synthetic_count`` pairs of the fixed arms; with ``synthetic_gate``, the first
+    that pass the gate (judged against the fold's training pool, never its test images)."""
+    gate = config.synthetic_gate
+    if gate is None:
+        return data.generated(config, config.synthetic_count, 0, run, fold)
+    drawn = data.generated(
+        config, int(np.ceil(config.synthetic_count * gate.oversample)), 0, run, fold
+    )
+    pool = training_pool(len(data.images), test, config)
+    keep, record = gate_pairs(
+        drawn,
+        (data.images[pool], data.masks[pool]),
+        data.classes,
+        data.spacing,
+        gate,
+        resolve_device(config.device),
+    )
+    chosen = np.flatnonzero(keep)[: config.synthetic_count]
+    record["used"] = len(chosen)
+    data.gate_records[f"{run or 'synthetic_run'}/fold{fold}"] = record
+    if len(chosen) == 0:
+        raise InputError(
+            f"the quality gate kept none of {record['drawn']} generated pairs (median mask "
+            f"fidelity {record['fidelity_median']:.2f}); lower synthetic_gate.min_fidelity or "
+            "train the generator longer"
+        )
+    return drawn[0][chosen], drawn[1][chosen]
+
+
+def _train_split_generator(
+    data: ExperimentData, config: ExperimentConfig, test: np.ndarray, path: Path, fold: int
+) -> Iterator[dict[str, Any]]:
+    pool = training_pool(len(data.images), test, config)
+    pairs = PairSet.from_pairs(
+        [data.pairs.images[i] for i in pool],
+        [data.pairs.masks[i] for i in pool],
+        [data.names[i] for i in pool],
+        data.spacing,
+        rgb=False,
+    )
+    for event in iter_training(path, generator_config(config), pairs=pairs):
+        if event["event"] in ("start", "step", "end"):
+            yield {**event, "event": "generator", "kind": event["event"], "fold": fold}
+
+
+def _check_generator(
+    generator: LoadedGenerator, config: ExperimentConfig, classes: int, path: str
+) -> None:
+    spec = generator.spec
+    if config.task == "classification" and not generator.model.kind.adds_object_class:
+        raise InputError(
+            f"a classification experiment needs a ugan or cyclegan run, not {spec.family!r} "
+            f"({path})"
+        )
+    if spec.num_classes != classes:
+        raise InputError(
+            f"the synthetic run {path} draws {spec.num_classes} classes but the real data has "
+            f"{classes}; train the generator on the same kind of masks"
+        )
+
+
+def object_class_images(
+    data: ExperimentData, sources: np.ndarray, run: str, fold: int
+) -> np.ndarray:
+    """Object-class images made by a generator from object-free images ``(N, 1, S, S)``."""
+    generator = data.routes[(run, fold)].generator
+    raw = data.normaliser.inverse(sources[:, 0])
+    moved, _ = sampler_for(generator).object_class_images(generator, raw)
+    return data.normaliser.forward(moved).astype(np.float32)[:, None]
