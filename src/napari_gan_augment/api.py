@@ -102,6 +102,7 @@ from .synthesis import (
 from .synthesis.conditional import mask_model
 from .synthesis.generate import require_checkpoint
 from .synthesis.routes import MaskChoice
+from .synthesis.volumes import synthesize_volume
 from .synthesis.writing import write_provenance
 from .training import RunDirectory, iter_training, train
 from .training.plots import loss_points
@@ -294,6 +295,8 @@ def generate_to_folder(
     the provenance records how many were drawn and why the rest were dropped.
     """
     generator = load_generator(run_dir, settings.checkpoint, settings.device, settings.precision)
+    if generator.spec.spatial_dims == 3 and fmt == "png":
+        raise InputError("PNG holds 2D images; write the 3D pairs as nii.gz, tif or npy")
     route = pair_route(generator, mask_run, device=settings.device, mask_cleanup=mask_cleanup)
     provenance = route.provenance(settings.seed)
     record: dict[str, Any] | Callable[[], dict[str, Any]] = provenance
@@ -327,13 +330,22 @@ def _reporting(
 def images_from_mask_folder(
     run_dir: str | Path, masks_dir: str | Path, out_dir: str | Path, device: str = "auto"
 ) -> int:
-    """Images for the user's own masks (NIfTI/TIFF/PNG files) from a mask → image run.
+    """Images for the user's own masks (a NIfTI/TIFF/PNG file, or a folder of them) from a
+    mask → image run.
 
-    Files are read as the folder reader reads them (axes of length 1 dropped); a 3D mask is
-    a stack of slices along its last axis, as in a pair folder. ``out_dir/provenance.json``
-    says how the images were made."""
+    Files are read as the folder reader reads them (axes of length 1 dropped). For a 2D run
+    a 3D mask is a stack of slices along its last axis, as in a pair folder; a 3D run draws
+    the whole volume by sliding window (:func:`synthesize_volume`) and the image keeps the
+    mask file's affine, so it opens at the same place in any viewer.
+    ``out_dir/provenance.json`` says how the images were made."""
     generator = load_generator(run_dir, device=device)
-    paths = sorted(p for p in Path(masks_dir).iterdir() if has_supported_suffix(p))
+    source = Path(masks_dir)
+    if source.is_file():
+        paths = [source]
+    elif source.is_dir():
+        paths = sorted(p for p in source.iterdir() if has_supported_suffix(p))
+    else:
+        raise InputError(f"{masks_dir} does not exist; give a mask file or a folder of them")
     if not paths:
         raise InputError(f"{masks_dir} holds no mask files")
     out_dir = Path(out_dir)
@@ -347,6 +359,14 @@ def images_from_mask_folder(
     with marked_incomplete(out_dir, f"images for the masks in {masks_dir}"):
         for path in paths:
             mask = read_image_file(path)
+            if generator.spec.spatial_dims == 3:
+                write_nifti(
+                    out_dir / f"{file_stem(path)}_synthetic.nii.gz",
+                    synthesize_volume(generator, mask.data),
+                    description=f"synthetic {generator.spec.family} (napari-gan-augment)",
+                    affine=mask.affine,
+                )
+                continue
             if mask.data.ndim == 3:
                 stack = np.moveaxis(mask.data, -1, 0)
                 image = np.moveaxis(images_for_masks(generator, stack), 0, -1)

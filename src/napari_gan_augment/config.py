@@ -142,7 +142,11 @@ class TrainConfig:
     Attributes:
         family: registered GAN family name, e.g. ``"pair-wgan"``.
         data: where the pairs come from.
-        image_size: square training size in pixels (64, 128 or 256).
+        image_size: square training size in pixels (64, 128 or 256); in 3D the side of the
+            cubic patches drawn from the volumes (16, 32, 64, …).
+        spatial_dims: 2 (images or slices of volumes) or 3 (patches of volumes).
+        patches: 3D only: how many patches are drawn from the volumes for the run, half
+            centred on a foreground voxel (MONAI ``RandCropByPosNegLabel``), seeded.
         steps: generator updates to train for.
         batch_size: pairs per batch.
         lr_generator, lr_critic, betas: Adam settings (family defaults when ``None``).
@@ -164,6 +168,8 @@ class TrainConfig:
     family: str = "pair-wgan"
     data: DataConfig = field(default_factory=DataConfig)
     image_size: int = 64
+    spatial_dims: int = 2
+    patches: int = 256
     steps: int = 500
     batch_size: int = 16
     lr_generator: float | None = None
@@ -181,7 +187,16 @@ class TrainConfig:
     def __post_init__(self) -> None:
         if self.image_size < 16 or self.image_size & (self.image_size - 1):
             raise InputError(f"image_size must be a power of two >= 16, got {self.image_size}")
-        for name in ("steps", "batch_size", "sample_every", "checkpoint_every", "log_every"):
+        if self.spatial_dims not in (2, 3):
+            raise InputError(f"spatial_dims must be 2 or 3, got {self.spatial_dims}")
+        for name in (
+            "steps",
+            "batch_size",
+            "sample_every",
+            "checkpoint_every",
+            "log_every",
+            "patches",
+        ):
             if getattr(self, name) < 1:
                 raise InputError(f"{name} must be >= 1, got {getattr(self, name)}")
         check_precision(self.precision)

@@ -89,7 +89,7 @@ def test_registry_errors_are_helpful() -> None:
     with pytest.raises(InputError, match="no option.*colour"):
         get_family("pair-wgan").resolve_options({"colour": 1})
     with pytest.raises(InputError, match="sizes"):
-        get_family("pair-wgan").build(_spec(16, 2), CPU)
+        get_family("pair-wgan").build(_spec(8, 2), CPU)
 
 
 def test_paper_defaults() -> None:

@@ -13,13 +13,14 @@ import torch
 
 
 def encode_masks(masks: np.ndarray, num_classes: int) -> np.ndarray:
-    """``(N, H, W)`` integer labels → ``(N, K-1, H, W)`` float32 channels in {-1, +1}."""
-    classes = np.arange(1, num_classes).reshape(1, -1, 1, 1)
+    """``(N, *spatial)`` integer labels (2D or 3D) → ``(N, K-1, *spatial)`` float32 channels
+    in {-1, +1}."""
+    classes = np.arange(1, num_classes).reshape(1, -1, *[1] * (masks.ndim - 1))
     return np.where(masks[:, None] == classes, 1.0, -1.0).astype(np.float32)
 
 
 def decode_masks(channels: torch.Tensor | np.ndarray, threshold: float = 0.0) -> np.ndarray:
-    """``(N, K-1, H, W)`` generator mask channels → ``(N, H, W)`` uint8/uint16 labels.
+    """``(N, K-1, *spatial)`` generator mask channels → ``(N, *spatial)`` uint8/uint16 labels.
 
     A pixel gets its strongest class where that channel exceeds ``threshold`` (channels are
     in [-1, 1]; 0 is the midpoint, higher keeps only confident pixels)."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,22 @@ class Volume:
     spacing: tuple[float, ...]
     origin: tuple[float, ...]
     rgb: bool = False
+    #: voxel → world (mm) 4×4 matrix: a NIfTI file's own (rotations included), else the
+    #: diagonal one of spacing and origin
+    affine: np.ndarray = field(default=None, compare=False)  # type: ignore[arg-type]
+
+    def __post_init__(self) -> None:
+        if self.affine is None:
+            object.__setattr__(self, "affine", diagonal_affine(self.spacing, self.origin))
+
+
+def diagonal_affine(spacing: tuple[float, ...], origin: tuple[float, ...]) -> np.ndarray:
+    """The 4×4 voxel → world matrix of axis-aligned voxels (first three axes)."""
+    affine = np.eye(4)
+    for axis in range(min(len(spacing), 3)):
+        affine[axis, axis] = spacing[axis]
+        affine[axis, 3] = origin[axis] if axis < len(origin) else 0.0
+    return affine
 
 
 def without_singleton_axes(volume: Volume) -> Volume:
@@ -115,8 +131,17 @@ def read_nifti(path: str | Path) -> Volume:
         ) from exc
     ndim = data.ndim
     zooms = tuple(float(z) for z in image.header.get_zooms()[:ndim])
-    origin = tuple(float(o) for o in image.affine[: min(ndim, 3), 3]) + (0.0,) * max(0, ndim - 3)
-    return Volume(np.asarray(data), zooms, origin)
+    affine = np.asarray(image.affine, dtype=float)
+    columns = np.linalg.norm(affine[:3, : min(ndim, 3)], axis=0)
+    if not np.allclose(columns, zooms[:3], rtol=1e-3, atol=1e-4):
+        raise InputError(
+            f"{path}: the header's voxel spacing {zooms[:3]} disagrees with its affine "
+            f"(voxel sizes {tuple(round(float(c), 4) for c in columns)}); the file's geometry "
+            "is inconsistent: fix the header (e.g. re-save it with nibabel or 3D Slicer) so "
+            "distances in mm are not silently wrong"
+        )
+    origin = tuple(float(o) for o in affine[: min(ndim, 3), 3]) + (0.0,) * max(0, ndim - 3)
+    return Volume(np.asarray(data), zooms, origin, affine=affine)
 
 
 def write_nifti(
@@ -126,8 +151,10 @@ def write_nifti(
     origin: tuple[float, ...] | None = None,
     overwrite: bool = False,
     description: str | None = None,
+    affine: np.ndarray | None = None,
 ) -> Path:
-    """Write an array as NIfTI with a diagonal affine built from spacing and origin.
+    """Write an array as NIfTI with ``affine`` (a source's, so the output opens at the same
+    place in any viewer) or else a diagonal affine built from spacing and origin.
 
     ``description`` goes into the header's ``descrip`` field (at most 80 bytes: e.g.
     "synthetic" and the family, so a generated file says so wherever it is copied).
@@ -149,10 +176,11 @@ def write_nifti(
     ndim = data.ndim
     spacing = tuple(spacing) if spacing is not None else (1.0,) * ndim
     origin = tuple(origin) if origin is not None else (0.0,) * ndim
-    affine = np.eye(4)
-    for axis in range(min(ndim, 3)):
-        affine[axis, axis] = spacing[axis]
-        affine[axis, 3] = origin[axis]
+    if affine is None:
+        affine = diagonal_affine(spacing, origin)
+    else:
+        spacing = tuple(float(s) for s in np.linalg.norm(affine[:3, : min(ndim, 3)], axis=0))
+        spacing += (1.0,) * max(0, ndim - 3)
     image = nib.Nifti1Image(data, affine)
     image.header.set_zooms(tuple(spacing[:ndim]))
     if np.issubdtype(data.dtype, np.integer):

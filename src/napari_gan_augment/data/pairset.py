@@ -238,6 +238,11 @@ class PairSet:
                 f"{1 << (largest.bit_length() - 1)}"
             )
 
+    def training_spacing(self, size: int) -> tuple[float, ...]:
+        """Pairs are padded to a square and resized: a generated pixel covers this much."""
+        largest = max(max(i.shape) for i in self.images)
+        return tuple(s * largest / size for s in self.spacing)
+
     def training_arrays(
         self, size: int, normaliser: IntensityNormaliser
     ) -> tuple[np.ndarray, np.ndarray]:

@@ -1,4 +1,5 @@
-"""Building a :class:`PairSet` from a :class:`DataConfig` (what a training job is told)."""
+"""Building a :class:`PairSet` (2D) or :class:`VolumeSet` (3D) from a :class:`DataConfig`
+(what a training job is told)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from ..errors import InputError
 from .io import read_image_file
 from .pairset import PairSet, SliceSettings
 from .sample import SAMPLE_IMAGE, load_sample
+from .volumes import VolumeSet
 
 
 def pairset_from_config(data: DataConfig, seed: int = 0) -> PairSet:
@@ -34,6 +36,22 @@ def pairset_from_config(data: DataConfig, seed: int = 0) -> PairSet:
             rgb=image.rgb,
         )
     raise InputError(f"unknown data source {data.source!r}")
+
+
+def volumes_from_config(data: DataConfig, patches: int = 256, seed: int = 0) -> VolumeSet:
+    """The image and label volumes a 3D run trains on (the sample, or a volume pair)."""
+    if data.source == "sample":
+        image, mask = load_sample()
+        return VolumeSet.from_volumes([(image, mask, SAMPLE_IMAGE)], patches, seed)
+    if data.source == "volume":
+        image = read_image_file(str(data.path))
+        mask = read_image_file(str(data.mask_path))
+        return VolumeSet.from_volumes([(image, mask, str(data.path))], patches, seed)
+    raise InputError(
+        f"3D training needs volumes, not the {data.source!r} source: use source 'volume' "
+        "(an image volume and its mask_path) or 'sample', or train 2D on slices "
+        "(spatial_dims: 2)"
+    )
 
 
 def check_data_paths(data: DataConfig) -> None:

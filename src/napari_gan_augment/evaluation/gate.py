@@ -18,6 +18,7 @@ import torch
 
 from ..config import GateSettings
 from ..data.normalise import IntensityNormaliser
+from ..errors import InputError
 from ..synthesis.generate import SyntheticBatch
 from ..synthesis.routes import PairRoute, training_pairs
 from .metrics import segmentation_metrics
@@ -147,6 +148,11 @@ def gated_batches(
     pairs (read again and checked against its fingerprints), and the gate, whose
     :meth:`PairGate.record` says how many were drawn and why the rest were dropped."""
     generator = route.generator
+    if generator.spec.spatial_dims != 2:
+        raise InputError(
+            "the quality gate judges 2D pairs (a U-Net trained on 2D training pairs); a 3D "
+            "run has no gate yet: generate without --gate"
+        )
     gate = PairGate(
         training_pairs(generator),
         generator.spec.num_classes,

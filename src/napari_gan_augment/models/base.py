@@ -29,11 +29,13 @@ class ModelSpec:
 
     Attributes:
         family: registry name.
-        image_size: square side in pixels.
+        image_size: side of the square (2D) or cube (3D patch) in pixels.
         image_channels: channels of the image part (1 = grayscale).
         num_classes: mask labels including background.
         options: the family's resolved options (defaults merged with the user's).
         lr_generator, lr_critic, betas: Adam settings.
+        spatial_dims: 2 (images, slices) or 3 (volume patches); checkpoints written before
+            3D existed are 2D.
     """
 
     family: str
@@ -44,6 +46,12 @@ class ModelSpec:
     lr_generator: float = 1e-4
     lr_critic: float = 1e-4
     betas: tuple[float, float] = (0.5, 0.9)
+    spatial_dims: int = 2
+
+    @property
+    def spatial_shape(self) -> tuple[int, ...]:
+        """The generator's output size: a square or a cube of ``image_size``."""
+        return (self.image_size,) * self.spatial_dims
 
     @property
     def pair_channels(self) -> int:

@@ -86,7 +86,7 @@ class DiffAugment:
         return bool(self.policy) and self.probability > 0
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
-        """Augment a batch ``(N, C, H, W)``; each sample gets its own draw."""
+        """Augment a batch ``(N, C, *spatial)`` (2D or 3D); each sample gets its own draw."""
         if not self.active:
             return x
         ops: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
@@ -126,50 +126,56 @@ class DiffAugment:
     def _rand(self, *shape: int, device: torch.device) -> torch.Tensor:
         return torch.rand(shape, generator=self.generator, device=self.generator.device).to(device)
 
+    def _per_sample(self, x: torch.Tensor) -> torch.Tensor:
+        """One uniform draw per sample, shaped to broadcast over ``x``'s other axes."""
+        return self._rand(x.shape[0], device=x.device).view(-1, *[1] * (x.ndim - 1))
+
     def _maybe(self, op: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor) -> torch.Tensor:
         if self.probability >= 1.0:
             return op(x)
-        chosen = self._rand(x.shape[0], 1, 1, 1, device=x.device) < self.probability
+        chosen = self._per_sample(x) < self.probability
         return torch.where(chosen, op(x), x)
 
     def _colour(self, x: torch.Tensor) -> torch.Tensor:
         """Brightness ±0.5 and contrast ×[0.5, 1.5] of the image channels (DiffAugment's
         ranges on [-1, 1] data; saturation needs colour, so it is left out)."""
-        n, c = x.shape[0], self.image_channels
-        image = x[:, :c] + (self._rand(n, 1, 1, 1, device=x.device) - 0.5)
-        mean = image.mean(dim=(1, 2, 3), keepdim=True)
-        image = (image - mean) * (self._rand(n, 1, 1, 1, device=x.device) + 0.5) + mean
+        c = self.image_channels
+        image = x[:, :c] + (self._per_sample(x) - 0.5)
+        mean = image.mean(dim=tuple(range(1, x.ndim)), keepdim=True)
+        image = (image - mean) * (self._per_sample(x) + 0.5) + mean
         return torch.cat([image, x[:, c:]], 1)
 
     def _translation(self, x: torch.Tensor, ratio: float = 0.125) -> torch.Tensor:
-        """Shift every channel by the same whole pixels, up to ``ratio`` of the size."""
-        n, _, h, w = x.shape
-        limit_h, limit_w = int(h * ratio + 0.5), int(w * ratio + 0.5)
-        shift_h = (self._rand(n, 1, 1, device=x.device) * (2 * limit_h + 1)).long() - limit_h
-        shift_w = (self._rand(n, 1, 1, device=x.device) * (2 * limit_w + 1)).long() - limit_w
-        batch, rows, cols = torch.meshgrid(
+        """Shift every channel by the same whole pixels (voxels), up to ``ratio`` of the size
+        along each spatial axis; what comes in is background."""
+        n, spatial = x.shape[0], x.shape[2:]
+        grids = torch.meshgrid(
             torch.arange(n, device=x.device),
-            torch.arange(h, device=x.device),
-            torch.arange(w, device=x.device),
+            *(torch.arange(size, device=x.device) for size in spatial),
             indexing="ij",
         )
-        rows = torch.clamp(rows + shift_h + 1, 0, h + 1)
-        cols = torch.clamp(cols + shift_w + 1, 0, w + 1)
-        padded = F.pad(x, [1, 1, 1, 1], value=FILL).permute(0, 2, 3, 1)
-        return padded[batch, rows, cols].permute(0, 3, 1, 2)
+        coords = []
+        for axis, size in enumerate(spatial):
+            limit = int(size * ratio + 0.5)
+            draw = self._rand(n, *[1] * len(spatial), device=x.device)
+            shift = (draw * (2 * limit + 1)).long() - limit
+            coords.append(torch.clamp(grids[axis + 1] + shift + 1, 0, size + 1))
+        padded = F.pad(x, [1, 1] * len(spatial), value=FILL).movedim(1, -1)
+        return padded[(grids[0], *coords)].movedim(-1, 1)
 
     def _cutout(self, x: torch.Tensor, ratio: float = 0.5) -> torch.Tensor:
-        """Blank a square of ``ratio`` of the size at a random place, in every channel."""
-        n, _, h, w = x.shape
-        size_h, size_w = int(h * ratio + 0.5), int(w * ratio + 0.5)
-        top = (self._rand(n, 1, 1, device=x.device) * (h + 1 - size_h % 2)).long()
-        left = (self._rand(n, 1, 1, device=x.device) * (w + 1 - size_w % 2)).long()
-        rows = torch.arange(h, device=x.device).view(1, h, 1)
-        cols = torch.arange(w, device=x.device).view(1, 1, w)
-        inside = (
-            (rows >= top - size_h // 2)
-            & (rows < top + (size_h + 1) // 2)
-            & (cols >= left - size_w // 2)
-            & (cols < left + (size_w + 1) // 2)
-        )
+        """Blank a box of ``ratio`` of the size along each axis at a random place, in every
+        channel."""
+        n, spatial = x.shape[0], x.shape[2:]
+        inside = torch.ones((n, *[1] * len(spatial)), dtype=torch.bool, device=x.device)
+        for axis, size in enumerate(spatial):
+            side = int(size * ratio + 0.5)
+            draw = self._rand(n, *[1] * len(spatial), device=x.device)
+            centre = (draw * (size + 1 - side % 2)).long()
+            shape = [1] * (len(spatial) + 1)
+            shape[axis + 1] = size
+            position = torch.arange(size, device=x.device).view(shape)
+            inside = (
+                inside & (position >= centre - side // 2) & (position < centre + (side + 1) // 2)
+            )
         return torch.where(inside.unsqueeze(1), torch.zeros_like(x), x)

@@ -61,7 +61,8 @@ class FamilyInfo:
         reference: the paper the defaults come from.
         defaults: family options and their default values.
         optimiser: default ``lr_generator``, ``lr_critic`` and ``betas``.
-        spatial_dims: the image dimensions it is written for (2: slices and 2D images).
+        spatial_dims: the image dimensions it is written for (2: slices and 2D images; 3:
+            volume patches).
         sizes: supported square training sizes.
     """
 
@@ -92,6 +93,16 @@ class FamilyInfo:
         return resolved
 
     def build(self, spec: ModelSpec, device: torch.device) -> GanModel:
+        if spec.spatial_dims not in self.spatial_dims:
+            raise InputError(
+                f"family {self.name!r} is written for {' or '.join(map(str, self.spatial_dims))}D "
+                f"data, not {spec.spatial_dims}D; "
+                + (
+                    "train it on 2D slices of the volume (spatial_dims: 2, data axis/step)"
+                    if spec.spatial_dims == 3
+                    else "choose spatial_dims it supports"
+                )
+            )
         if spec.image_size not in self.sizes:
             raise InputError(
                 f"family {self.name!r} supports image sizes {self.sizes}, not {spec.image_size}"

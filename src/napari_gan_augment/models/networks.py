@@ -1,9 +1,12 @@
-"""Network builders shared by the families, on MONAI's networks.
+"""Network builders shared by the families, on MONAI's networks, for 2D and 3D alike.
 
 One place for what several families build, so no family imports another: the DCGAN
 generator and critic (MONAI ``Generator``/``Discriminator``; pair-wgan, mask-dcgan, ugan,
 inpaint) and the pix2pix U-Net generator (MONAI ``UNet``; pix2pix, ugan, cyclegan, inpaint).
-PatchGAN discriminators live in ``patchgan.py``.
+PatchGAN discriminators live in ``patchgan.py``. MONAI's ``Generator``/``Discriminator``
+take their dimensionality from the shapes they are given and ``UNet`` from ``spatial_dims``
+(each builds its layers with MONAI's ``Conv``/``Norm`` factories), so a spec's
+``spatial_dims`` is all a family passes on.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ def build_generator(spec: ModelSpec, image_channels: int | None = None) -> nn.Mo
     widths = [nf * min(8, 2 ** (n_up - 2 - i)) for i in range(n_up - 1)]
     net = Generator(
         latent_shape=(int(opts["latent_dim"]),),
-        start_shape=(nf * min(8, 2 ** (n_up - 1)), 4, 4),
+        start_shape=(nf * min(8, 2 ** (n_up - 1)), *(4,) * spec.spatial_dims),
         channels=(*widths, head.raw_channels),
         strides=(2,) * n_up,
         kernel_size=int(opts["kernel_size"]),
@@ -61,7 +64,7 @@ def build_critic(
     opts = spec.options
     n_down, nf = _doublings(spec.image_size), int(opts["base_filters"])
     net = Discriminator(
-        in_shape=(in_channels or spec.pair_channels, spec.image_size, spec.image_size),
+        in_shape=(in_channels or spec.pair_channels, *spec.spatial_shape),
         channels=tuple(nf * min(8, 2**i) for i in range(n_down)),
         strides=(2,) * n_down,
         kernel_size=int(opts["kernel_size"]),
@@ -106,7 +109,7 @@ def build_unet_generator(
     nf, depth = int(opts["base_filters"]), spec.image_size.bit_length() - 2
     channels = tuple(nf * min(8, 2**i) for i in range(depth))
     unet = UNet(
-        spatial_dims=2,
+        spatial_dims=spec.spatial_dims,
         in_channels=in_channels or spec.num_classes - 1,
         out_channels=out_channels or spec.image_channels,
         channels=channels,

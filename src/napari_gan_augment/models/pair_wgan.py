@@ -14,7 +14,7 @@ import torch
 from ..errors import InputError
 from .base import ModelSpec, NoiseGanModel
 from .diffaugment import DIFFAUGMENT_DEFAULTS
-from .family import FamilyInfo
+from .family import SIZES, FamilyInfo
 from .losses import wgan_gp_update
 from .mask_head import MASK_HEAD_DEFAULTS
 from .networks import build_critic, build_generator
@@ -71,4 +71,6 @@ FAMILY = FamilyInfo(
     reference="Neff, Payer, Štern, Urschler, OAGM/ARW 2018",
     defaults=DEFAULTS,
     optimiser=OPTIMISER_DEFAULTS,
+    spatial_dims=(2, 3),
+    sizes=(16, *SIZES),  # 16³ patches: 3D on a CPU
 )

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import torch
+from monai.networks.layers import Pool
 from monai.networks.nets import PatchDiscriminator
 from torch import nn
-from torch.nn import functional as F
 
 from ..errors import InputError
 
@@ -52,19 +52,25 @@ class MultiScalePatchGAN(nn.Module):
     """
 
     def __init__(
-        self, in_channels: int, receptive: int, base_filters: int, num_scales: int = 1
+        self,
+        in_channels: int,
+        receptive: int,
+        base_filters: int,
+        num_scales: int = 1,
+        spatial_dims: int = 2,
     ) -> None:
         super().__init__()
         if not 1 <= num_scales <= 3:
             raise InputError(f"num_scales must be 1, 2 or 3, got {num_scales}")
         self.scales = nn.ModuleList(
-            build_patch_discriminator(in_channels, receptive, base_filters)
+            build_patch_discriminator(in_channels, receptive, base_filters, spatial_dims)
             for _ in range(num_scales)
         )
+        self.pool = Pool[Pool.AVG, spatial_dims]
 
     def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
         logits = []
         for index, discriminator in enumerate(self.scales):
-            scaled = F.avg_pool2d(x, 2**index) if index else x
+            scaled = self.pool(2**index)(x) if index else x
             logits.append(discriminator(scaled)[-1])
         return logits

@@ -15,7 +15,7 @@ from monai.losses import PatchAdversarialLoss
 from ..errors import InputError
 from .base import MaskToImageModel, ModelSpec
 from .diffaugment import DIFFAUGMENT_DEFAULTS
-from .family import FamilyInfo
+from .family import SIZES, FamilyInfo
 from .networks import build_unet_generator
 from .patchgan import MultiScalePatchGAN
 
@@ -46,6 +46,7 @@ class Pix2Pix(MaskToImageModel):
             int(opts["receptive_field"]),
             int(opts["base_filters"]),
             int(opts["num_scales"]),
+            spec.spatial_dims,
         ).to(device)
         self.use_adam(self.generator, self.discriminator, "discriminator")
         self.adversarial = PatchAdversarialLoss(criterion="bce", reduction="mean")
@@ -99,4 +100,6 @@ FAMILY = FamilyInfo(
     reference="Isola et al., CVPR 2017; PatchGAN sizes after Sobolev 2021",
     defaults=DEFAULTS,
     optimiser=OPTIMISER_DEFAULTS,
+    spatial_dims=(2, 3),
+    sizes=(16, *SIZES),  # 16³ patches: 3D on a CPU
 )

@@ -21,6 +21,7 @@ from .mask_sources import (
 )
 from .routes import PairRoute, pair_route
 from .translation import translate_images
+from .volumes import synthesize_volume
 from .writing import write_pairs
 
 __all__ = [
@@ -43,5 +44,6 @@ __all__ = [
     "iter_synthesis",
     "load_generator",
     "synthesize_pairs",
+    "synthesize_volume",
     "write_pairs",
 ]

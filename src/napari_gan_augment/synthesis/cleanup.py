@@ -16,7 +16,8 @@ from skimage.morphology import remove_small_holes, remove_small_objects
 
 
 def clean_mask(mask: np.ndarray, min_size: int) -> np.ndarray:
-    """One 2D label mask with components and holes under ``min_size`` px relabelled."""
+    """One label mask (2D or 3D) with components and holes under ``min_size`` px (voxels)
+    relabelled."""
     if min_size < 1:
         return mask
     kept = mask.copy()
@@ -30,9 +31,9 @@ def clean_mask(mask: np.ndarray, min_size: int) -> np.ndarray:
         return kept
     filled = remove_small_holes(foreground, max_size=min_size - 1)
     # every unlabelled pixel inside a filled hole takes the nearest labelled pixel's class
-    _, (rows, cols) = ndimage.distance_transform_edt(~foreground, return_indices=True)
+    _, nearest = ndimage.distance_transform_edt(~foreground, return_indices=True)
     todo = filled & ~foreground
-    kept[todo] = kept[rows[todo], cols[todo]]
+    kept[todo] = kept[tuple(axis[todo] for axis in nearest)]
     return kept
 
 

@@ -29,10 +29,16 @@ def mask_model(generator: LoadedGenerator) -> MaskToImageModel:
 
 def checked_masks(generator: LoadedGenerator, masks: np.ndarray) -> np.ndarray:
     """``(N, H, W)`` labels the model knows; 0/255 masks for a binary model become 0/1."""
-    labels = check_labels(np.asarray(masks), "mask")
+    labels = np.asarray(masks)
     labels = labels[None] if labels.ndim == 2 else labels
     if labels.ndim != 3:
         raise InputError(f"masks must be 2D or a stack of 2D masks, got shape {labels.shape}")
+    return known_labels(generator, labels)
+
+
+def known_labels(generator: LoadedGenerator, masks: np.ndarray) -> np.ndarray:
+    """Integer labels (any shape) the model was trained on; 0/255 for a binary model → 0/1."""
+    labels = check_labels(np.asarray(masks), "mask")
     classes = generator.spec.num_classes
     present = set(np.unique(labels).tolist())
     if classes == 2 and 255 in present and present <= set(BINARY_255):

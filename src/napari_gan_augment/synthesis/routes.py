@@ -147,6 +147,12 @@ def pair_route(
             )
         return PairRoute(generator, None, mask_threshold, mask_cleanup)
     source: MaskSource
+    if generator.spec.spatial_dims == 3 and not isinstance(masks, np.ndarray | MaskSource):
+        raise InputError(
+            f"the 3D {family!r} run draws images for mask volumes you give (the deformed "
+            "training masks and mask runs are 2D): gan-augment generate --run-dir RUN "
+            "--masks MASK.nii.gz --out NEW_FOLDER, or the Synthesize widget with a Labels layer"
+        )
     if masks is None or (isinstance(masks, str) and masks == "deformed"):
         source = DeformedMasks(training_masks(generator), deformation)
     elif isinstance(masks, MaskSource):

@@ -30,6 +30,7 @@ from ..atomic import save_npz, write_json
 from ..config import DataConfig, TrainConfig
 from ..data.pairset import PairSet
 from ..data.sources import pairset_from_config
+from ..data.volumes import VolumeSet
 from ..errors import InputError
 
 # What the job protocol (lock, log, stop request, a widget's request) or an aborted start may
@@ -122,7 +123,7 @@ class RunDirectory:
         self.samples.mkdir(exist_ok=True)
         config.save(self.config_path)
 
-    def record_training_data(self, pairs: PairSet, masks: np.ndarray) -> None:
+    def record_training_data(self, pairs: PairSet | VolumeSet, masks: np.ndarray) -> None:
         """Write what the generator learns from: a fingerprint per pair (so an experiment can
         prove its test images were never seen) and the masks at the training size."""
         record = {

@@ -25,7 +25,8 @@ from ..config import TrainConfig
 from ..data.encoding import decode_masks, encode_masks
 from ..data.normalise import IntensityNormaliser
 from ..data.pairset import PairSet
-from ..data.sources import pairset_from_config
+from ..data.sources import pairset_from_config, volumes_from_config
+from ..data.volumes import VolumeSet
 from ..devices import resolve_device
 from ..errors import CheckpointError, GanAugmentError, user_message
 from ..models.base import GanModel, ModelSpec
@@ -50,7 +51,7 @@ class _TrainingState:
     model: GanModel
     normaliser: IntensityNormaliser
     config: TrainConfig
-    spacing: tuple[float, float]
+    spacing: tuple[float, ...]
     step: int
     rng_batch: torch.Generator
     rng_noise: torch.Generator
@@ -93,7 +94,7 @@ def _save_finite(state: _TrainingState, path: Path) -> bool:
     return True
 
 
-def build_spec(config: TrainConfig, pairs: PairSet) -> ModelSpec:
+def build_spec(config: TrainConfig, pairs: PairSet | VolumeSet) -> ModelSpec:
     """The model spec for a config and its data (family defaults filled in)."""
     family = get_family(config.family)
     return ModelSpec(
@@ -105,12 +106,18 @@ def build_spec(config: TrainConfig, pairs: PairSet) -> ModelSpec:
         lr_generator=config.lr_generator or family.optimiser["lr_generator"],
         lr_critic=config.lr_critic or family.optimiser["lr_critic"],
         betas=tuple(config.betas or family.optimiser["betas"]),  # type: ignore[arg-type]
+        spatial_dims=config.spatial_dims,
     )
 
 
-def _checked_pairs(config: TrainConfig) -> PairSet:
-    """The run's pairs, checked before anything is written to the run directory."""
-    pairs = pairset_from_config(config.data, config.seed)
+def _checked_pairs(config: TrainConfig) -> PairSet | VolumeSet:
+    """The run's pairs (3D: volumes), checked before anything is written to the run
+    directory."""
+    pairs: PairSet | VolumeSet
+    if config.spatial_dims == 3:
+        pairs = volumes_from_config(config.data, config.patches, config.seed)
+    else:
+        pairs = pairset_from_config(config.data, config.seed)
     pairs.check_training_size(config.image_size)
     return pairs
 
@@ -118,7 +125,7 @@ def _checked_pairs(config: TrainConfig) -> PairSet:
 def _prepare(
     run: RunDirectory,
     config: TrainConfig,
-    pairs: PairSet,
+    pairs: PairSet | VolumeSet,
     checkpoint_path: Path | None,
     precision: Precision,
 ) -> tuple[_TrainingState, torch.Tensor]:
@@ -129,7 +136,11 @@ def _prepare(
     if checkpoint_path is not None:
         checkpoint = load_checkpoint(checkpoint_path, expected_family=config.family)
         stored = ModelSpec.from_json(checkpoint["spec"])
-        if stored.pair_channels != spec.pair_channels or stored.image_size != spec.image_size:
+        if (stored.pair_channels, stored.image_size, stored.spatial_dims) != (
+            spec.pair_channels,
+            spec.image_size,
+            spec.spatial_dims,
+        ):
             raise CheckpointError(
                 f"the checkpoint in {run.root} was trained on {stored.num_classes} classes at "
                 f"{stored.image_size} px, but the data now has {spec.num_classes} classes at "
@@ -159,9 +170,7 @@ def _prepare(
         run.record_training_data(pairs, masks)
         preview_rng = torch.Generator(device).manual_seed(config.seed + 2)
         preview_inputs = model.preview_inputs(data, preview_rng)
-    # Pairs were padded to a square and resized: a generated pixel covers this much tissue.
-    largest = max(max(i.shape) for i in pairs.images)
-    spacing = tuple(s * largest / config.image_size for s in pairs.spacing)
+    spacing = pairs.training_spacing(config.image_size)
     state = _TrainingState(
         model,
         normaliser,
@@ -190,6 +199,11 @@ def write_sample_grid(
     with torch.no_grad():
         pairs = model.render_pairs(inputs).cpu()
     model.train()
+    if pairs.ndim == 5:  # 3D patches: their central axial slices
+        pairs, reference = (
+            pairs[:, :, pairs.shape[2] // 2],
+            reference[:, :, reference.shape[2] // 2],
+        )
     images = pairs[:, 0].numpy()
     masks = decode_masks(pairs[:, model.spec.image_channels :])
     skio.imsave(str(path), pair_grid(images, masks), check_contrast=False)
