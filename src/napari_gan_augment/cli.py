@@ -302,7 +302,8 @@ def _cmd_families(args: argparse.Namespace) -> int:
     for name in available_families():
         info = get_family(name)
         print(f"{name:12s} {info.summary} ({info.reference})")
-        print(f"{'':12s} sizes {info.sizes}; options {dict(info.defaults)}")
+        dims = " and ".join(f"{d}D" for d in info.spatial_dims)
+        print(f"{'':12s} {dims}; sizes {info.sizes}; options {dict(info.defaults)}")
     return 0
 
 
@@ -361,7 +362,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="two-stage: a mask-dcgan run draws the masks, --run-dir (pix2pix) the images "
         "(default for pix2pix: its training masks, randomly deformed)",
     )
-    generate.add_argument("--masks", help="a folder of your own masks: images for them (pix2pix)")
+    generate.add_argument(
+        "--masks",
+        help="a mask file or a folder of them: images for your masks (pix2pix; a 3D run "
+        "draws each mask volume whole, by sliding window, with the mask file's affine)",
+    )
     generate.add_argument(
         "--mask-cleanup",
         type=int,
