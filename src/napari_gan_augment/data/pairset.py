@@ -216,13 +216,7 @@ class PairSet:
     def fingerprints(self) -> list[str]:
         """A content hash per pair (image dtype, shape and values; labels as int64): the same
         slice read from the same file again gives the same hash, wherever it is stored."""
-        digests = []
-        for image, mask in zip(self.images, self.masks, strict=True):
-            digest = hashlib.sha256(f"{image.dtype}{image.shape}".encode())
-            digest.update(np.ascontiguousarray(image).tobytes())
-            digest.update(np.ascontiguousarray(mask, dtype=np.int64).tobytes())
-            digests.append(digest.hexdigest())
-        return digests
+        return [fingerprint(i, m) for i, m in zip(self.images, self.masks, strict=True)]
 
     def fit_normaliser(self) -> IntensityNormaliser:
         """Robust intensity window over all images."""
@@ -283,6 +277,14 @@ class PairSet:
             masks = [data[f"mask_{i:05d}"] for i in range(len(provenance))]
             spacing = tuple(float(s) for s in data["spacing"])
         return cls.from_pairs(images, masks, provenance, spacing)
+
+
+def fingerprint(image: np.ndarray, mask: np.ndarray) -> str:
+    """SHA-256 of an image (dtype, shape, values) and its labels as int64."""
+    digest = hashlib.sha256(f"{image.dtype}{image.shape}".encode())
+    digest.update(np.ascontiguousarray(image).tobytes())
+    digest.update(np.ascontiguousarray(mask, dtype=np.int64).tobytes())
+    return digest.hexdigest()
 
 
 def square_padding(height: int, width: int) -> list[tuple[int, int]]:

@@ -9,7 +9,6 @@ covers what a source voxel covers, and the source's spacing goes with every outp
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +19,7 @@ from monai.transforms import RandCropByPosNegLabeld
 from ..errors import InputError
 from .io import Volume
 from .normalise import IntensityNormaliser
+from .pairset import fingerprint
 from .validation import check_grayscale, check_labels, check_same_shape, consecutive_labels
 
 
@@ -83,13 +83,7 @@ class VolumeSet:
 
     def fingerprints(self) -> list[str]:
         """A content hash per volume pair (as :meth:`PairSet.fingerprints` per slice)."""
-        digests = []
-        for image, mask in zip(self.images, self.masks, strict=True):
-            digest = hashlib.sha256(f"{image.dtype}{image.shape}".encode())
-            digest.update(np.ascontiguousarray(image).tobytes())
-            digest.update(np.ascontiguousarray(mask, dtype=np.int64).tobytes())
-            digests.append(digest.hexdigest())
-        return digests
+        return [fingerprint(i, m) for i, m in zip(self.images, self.masks, strict=True)]
 
     def fit_normaliser(self) -> IntensityNormaliser:
         return IntensityNormaliser.fit(np.concatenate([i.ravel() for i in self.images]))
