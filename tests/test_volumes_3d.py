@@ -126,9 +126,13 @@ def test_a_3d_noise_pair_run_writes_patch_pairs_with_the_source_spacing(tmp_path
         generate_to_folder(tmp_path / "run", tmp_path / "png", settings, fmt="png")
 
 
-def test_a_2d_run_asked_for_a_volume_says_how_to_get_one(trained_run):
-    generator = load_generator(trained_run, device="cpu")
-    with pytest.raises(InputError, match="2D"):
+def test_a_2d_run_asked_for_a_volume_without_a_slice_axis_says_which_it_trained_on(
+    pix2pix_run,
+):
+    generator = load_generator(pix2pix_run, device="cpu")
+    with pytest.raises(
+        InputError, match=r"2D.*name the slice axis.*trained on slices along axis 0"
+    ):
         synthesize_volume(generator, np.zeros((8, 8, 8), np.uint8))
 
 

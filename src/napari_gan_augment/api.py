@@ -102,7 +102,7 @@ from .synthesis import (
 from .synthesis.conditional import mask_model
 from .synthesis.generate import require_checkpoint
 from .synthesis.routes import MaskChoice
-from .synthesis.volumes import synthesize_volume
+from .synthesis.volumes import check_volume_request, synthesize_volume
 from .synthesis.writing import write_provenance
 from .training import RunDirectory, iter_training, train
 from .training.plots import loss_points
@@ -328,15 +328,19 @@ def _reporting(
 
 
 def images_from_mask_folder(
-    run_dir: str | Path, masks_dir: str | Path, out_dir: str | Path, device: str = "auto"
+    run_dir: str | Path,
+    masks_dir: str | Path,
+    out_dir: str | Path,
+    device: str = "auto",
+    axis: int | None = None,
 ) -> int:
     """Images for the user's own masks (a NIfTI/TIFF/PNG file, or a folder of them) from a
     mask → image run.
 
-    Files are read as the folder reader reads them (axes of length 1 dropped). For a 2D run
-    a 3D mask is a stack of slices along its last axis, as in a pair folder; a 3D run draws
-    the whole volume by sliding window (:func:`synthesize_volume`) and the image keeps the
-    mask file's affine, so it opens at the same place in any viewer.
+    Files are read as the folder reader reads them (axes of length 1 dropped). A mask volume
+    becomes an image volume: a 3D run draws it whole by sliding window, a 2D run slice by
+    slice along ``axis`` (2.5D; refused without one, see :func:`synthesize_volume`). Every
+    image keeps its mask file's affine, so it opens at the same place in any viewer.
     ``out_dir/provenance.json`` says how the images were made."""
     generator = load_generator(run_dir, device=device)
     source = Path(masks_dir)
@@ -351,33 +355,27 @@ def images_from_mask_folder(
     out_dir = Path(out_dir)
     if out_dir.exists() and any(out_dir.iterdir()):
         raise InputError(f"{out_dir} already holds files; choose a new output folder")
+    masks = [read_image_file(path) for path in paths]  # every file read before one is written
+    if any(mask.data.ndim == 3 for mask in masks) or generator.spec.spatial_dims == 3:
+        check_volume_request(generator, axis)
     route = PairRoute(generator, None)
+    how = "whole, by sliding window" if generator.spec.spatial_dims == 3 else f"along axis {axis}"
     record = route.provenance(seed=0) | {
         "route": f"{generator.spec.family}: images drawn for the masks in {masks_dir}",
+        "volumes": f"drawn {how}",
         "count": len(paths),
     }
     with marked_incomplete(out_dir, f"images for the masks in {masks_dir}"):
-        for path in paths:
-            mask = read_image_file(path)
-            if generator.spec.spatial_dims == 3:
-                write_nifti(
-                    out_dir / f"{file_stem(path)}_synthetic.nii.gz",
-                    synthesize_volume(generator, mask.data),
-                    description=f"synthetic {generator.spec.family} (napari-gan-augment)",
-                    affine=mask.affine,
-                )
-                continue
-            if mask.data.ndim == 3:
-                stack = np.moveaxis(mask.data, -1, 0)
-                image = np.moveaxis(images_for_masks(generator, stack), 0, -1)
+        for path, mask in zip(paths, masks, strict=True):
+            if mask.data.ndim == 3 or generator.spec.spatial_dims == 3:
+                image = synthesize_volume(generator, mask.data, axis)
             else:
                 image = images_for_masks(generator, mask.data)
             write_nifti(
                 out_dir / f"{file_stem(path)}_synthetic.nii.gz",
                 image,
-                mask.spacing,
-                mask.origin,
                 description=f"synthetic {generator.spec.family} (napari-gan-augment)",
+                affine=mask.affine,
             )
         write_provenance(out_dir / "provenance.json", record)
     return len(paths)

@@ -119,7 +119,9 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     from .synthesis.generate import require_checkpoint
 
     if args.masks:
-        written = images_from_mask_folder(args.run_dir, args.masks, args.out, args.device)
+        written = images_from_mask_folder(
+            args.run_dir, args.masks, args.out, args.device, args.axis
+        )
         print(f"wrote {written} images for the masks in {args.masks} to {args.out}")
         return 0
     if args.count is None:
@@ -270,7 +272,14 @@ def _cmd_quality(args: argparse.Namespace) -> int:
         print("stopped; no report was written")
         return 130
     report = json.loads((out / "quality.json").read_text())
-    for name, values in report["distances"].items():
+    for volume in report.get("volumes", []):
+        ratios = " / ".join(f"{r:.2f}" for r in volume["consistency"]["ratio"])
+        print(
+            f"{volume['name']}: slice step ratio (axis 0 / 1 / 2) {ratios}, PSNR "
+            f"{volume['fidelity']['psnr_db']:.2f} dB, SSIM {volume['fidelity']['ssim']:.3f}"
+            f"{' (trained on it)' if volume['trained_on'] else ''}; {out / volume['file']}"
+        )
+    for name, values in report.get("distances", report.get("orientations", {})).items():
         shown = ", ".join(
             f"{k} {v:.4g}" for k, v in values.items() if not k.endswith(("_sd", "_se"))
         )
@@ -364,8 +373,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     generate.add_argument(
         "--masks",
-        help="a mask file or a folder of them: images for your masks (pix2pix; a 3D run "
-        "draws each mask volume whole, by sliding window, with the mask file's affine)",
+        help="a mask file or a folder of them: images for your masks (pix2pix; a mask volume "
+        "gets an image volume with the mask file's affine: a 3D run draws it whole by sliding "
+        "window, a 2D run slice by slice along --axis)",
+    )
+    generate.add_argument(
+        "--axis",
+        type=int,
+        choices=(0, 1, 2),
+        help="with --masks and a 2D run: the axis to draw mask volumes along, slice by slice "
+        "(2.5D; use the orientation the run trained on)",
     )
     generate.add_argument(
         "--mask-cleanup",
@@ -447,7 +464,9 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.set_defaults(func=_cmd_evaluate)
 
     quality = commands.add_parser(
-        "quality", help="FD/KID on in-domain features, diversity, mask fidelity, privacy audit"
+        "quality",
+        help="FD/KID on in-domain features, diversity, mask fidelity, privacy audit; for "
+        "volume runs (3D, or 2D with slice_axis) slice consistency and fidelity per volume",
     )
     quality.add_argument(
         "--config", required=True, help="QualityConfig YAML (synthetic_run, data…)"

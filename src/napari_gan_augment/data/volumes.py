@@ -54,7 +54,7 @@ class VolumeSet:
                     f"{name}: the image's voxel spacing {image.spacing} and its mask's "
                     f"{mask.spacing} differ; resample the mask onto the image grid"
                 )
-            images.append(data.astype(np.float32))
+            images.append(data)  # the source dtype, as in a PairSet: outputs keep it
             masks.append(labels)
             spacings.append(tuple(float(s) for s in image.spacing))
             affines.append(image.affine)

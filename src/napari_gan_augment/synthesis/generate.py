@@ -97,6 +97,9 @@ def load_generator(
         "step": int(payload["step"]),
         "precision": chosen.name,
     }
+    data = json.loads(payload.get("config", "{}")).get("data", {})
+    if spec.spatial_dims == 2 and data.get("source") in ("sample", "volume"):
+        metadata["slice_axis"] = data.get("axis")  # the orientation of its training slices
     return LoadedGenerator(model, normaliser, spacing, int(payload["step"]), path, metadata)  # type: ignore[arg-type]
 
 

@@ -13,6 +13,8 @@
   features) against the real-to-real nearest-neighbour distances; samples closer than the
   ``near_copy_quantile`` of those are flagged as near-copies, the closest shown side by side.
 - **Inpainting** runs: PSNR and SSIM inside random holes of real images.
+- **Volumes** (a 3D mask → image run, or a 2D one with ``slice_axis``): see
+  :mod:`.volume_job` — slice consistency, fidelity, 2.5D features per orientation.
 - **Train on synthetic, test on real** (pair routes): a U-Net trained on the synthetic pairs
   only against the same U-Net trained on the run's real training pairs, both scored on real
   pairs of ``data`` that the run never trained on (by the fingerprints it recorded).
@@ -42,7 +44,7 @@ from ...data.encoding import encode_masks
 from ...data.sources import pairset_from_config
 from ...devices import resolve_device
 from ...errors import InputError
-from ...synthesis import MaskDeformation, load_generator
+from ...synthesis import LoadedGenerator, MaskDeformation, load_generator
 from ...synthesis.cleanup import components_per_class
 from ...synthesis.generate import require_checkpoint
 from ...training import RunDirectory
@@ -60,6 +62,7 @@ from .measures import (
     train_extractor,
 )
 from .samplers import RealSet, sampler_for
+from .volume_job import draws_volumes, evaluate_volume_quality
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,7 @@ class QualityConfig:
     mask_cleanup: int = 0
     mask_deformation: MaskDeformation = field(default_factory=MaskDeformation)
     yardstick_steps: int = 300
+    slice_axis: int | None = None
     seed: int = 0
     device: str = "auto"
 
@@ -90,6 +94,8 @@ class QualityConfig:
         require_checkpoint(self.synthetic_run)
         if self.count < 2:
             raise InputError(f"count must be at least 2 samples, got {self.count}")
+        if self.slice_axis is not None and self.slice_axis not in (0, 1, 2):
+            raise InputError(f"slice_axis must be 0, 1 or 2 (or empty), got {self.slice_axis}")
         if not 0 < self.near_copy_quantile < 1:
             raise InputError("near_copy_quantile must be between 0 and 1")
         if self.inception_weights and not Path(self.inception_weights).is_file():
@@ -125,13 +131,12 @@ class Samples:
     unseen: np.ndarray | None = None
 
 
-def _draw_samples(config: QualityConfig) -> Samples:
+def _draw_samples(config: QualityConfig, generator: LoadedGenerator) -> Samples:
     """The run's samples (drawn by the sampler of its kind) and the real pairs to compare
     them with, at the evaluation size."""
     pairs = pairset_from_config(config.data)
     normaliser = pairs.fit_normaliser()
     real_images, real_masks = pairs.training_arrays(config.image_size, normaliser)
-    generator = load_generator(config.synthetic_run, device=config.device)
     if generator.spec.num_classes != pairs.num_classes:
         raise InputError(
             f"the run draws {generator.spec.num_classes} classes but the real data has "
@@ -268,7 +273,10 @@ def evaluate_quality(config: QualityConfig, out_dir: str | Path) -> dict[str, An
     if (out_dir / "quality.json").exists():
         raise InputError(f"{out_dir} already holds a quality report; choose a new folder")
     device = resolve_device(config.device)
-    samples = _draw_samples(config)
+    generator = load_generator(config.synthetic_run, device=config.device)
+    if draws_volumes(generator, config):
+        return evaluate_volume_quality(config, generator, out_dir, device)
+    samples = _draw_samples(config, generator)
     out_dir.mkdir(parents=True, exist_ok=True)
     label = (
         f"in-domain MONAI AutoEncoder features ({config.extractor_steps} steps on the real pairs)"
