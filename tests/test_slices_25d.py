@@ -11,13 +11,17 @@ import pytest
 from scipy import ndimage
 
 from napari_gan_augment.api import images_from_mask_folder
+from napari_gan_augment.config import DataConfig
+from napari_gan_augment.data.pairset import PairSet, SliceSettings
 from napari_gan_augment.data.sample import load_sample
+from napari_gan_augment.data.slicing import neighbour_slices
 from napari_gan_augment.errors import InputError
 from napari_gan_augment.evaluation.quality import QualityConfig, evaluate_quality
 from napari_gan_augment.evaluation.quality.volumes import slice_consistency
 from napari_gan_augment.synthesis import images_for_masks, load_generator, synthesize_volume
 from napari_gan_augment.training import train
 
+from .conftest import TINY_DATA, tiny_config
 from .test_volumes_3d import AFFINE, _config_3d, _volume_pair
 
 
@@ -114,3 +118,55 @@ def test_quality_of_a_3d_run_draws_each_volume_whole_at_its_place(tmp_path):
     with pytest.raises(InputError, match="3D and draws the volume whole"):
         evaluate_quality(dataclasses.replace(quality, slice_axis=1), tmp_path / "q2")
     assert not (tmp_path / "q2").exists()
+
+
+def test_neighbour_slices_are_nearest_first_and_repeat_the_end_slice():
+    stack = np.arange(5)[:, None, None] * np.ones((5, 2, 2), int)
+    picked = neighbour_slices(stack, [0, 2, 4], 2)[:, :, 0, 0]
+    np.testing.assert_array_equal(picked, [[0, 0, 1, 2], [1, 0, 3, 4], [3, 2, 4, 4]])
+
+
+def test_slices_with_context_carry_their_real_neighbours(sample_volumes):
+    image, mask = sample_volumes
+    settings = SliceSettings(axis=0, step=7, min_foreground=0.05, context=1)
+    pairs = PairSet.from_volume(image, mask, (2.0, 2.0, 2.0), "sample", settings)
+    assert len(pairs.context) == len(pairs) and pairs.context[0].shape == (2, *pairs.masks[0].shape)
+    index = int(pairs.provenance[3].split("slice ")[1].rstrip("]"))
+    np.testing.assert_array_equal(pairs.context[3][0], mask[index - 1])
+    np.testing.assert_array_equal(pairs.context[3][1], mask[index + 1])
+    assert pairs.training_context(32).shape == (len(pairs), 2, 32, 32)
+
+
+def test_a_context_run_draws_each_slice_from_its_neighbours_too(tmp_path, sample_volumes):
+    data = dataclasses.replace(TINY_DATA, context=1)
+    train(tmp_path / "run", tiny_config(family="pix2pix", data=data, options={"base_filters": 4}))
+    generator = load_generator(tmp_path / "run", device="cpu")
+    assert generator.spec.condition_channels == 2 * 3  # two classes × (slice + 2 neighbours)
+    _, mask = sample_volumes
+    volume = synthesize_volume(generator, mask[40:50], axis=0)
+    changed = mask[40:50].copy()
+    changed[6] = 0  # a neighbour of slice 5 loses its tissue; slice 5 itself is unchanged
+    redrawn = synthesize_volume(generator, changed, axis=0)
+    assert not np.array_equal(volume[5], redrawn[5])
+    np.testing.assert_array_equal(volume[2], redrawn[2])  # two slices away: untouched
+    with pytest.raises(InputError, match="neighbouring mask slices.*mask volume and a slice axis"):
+        images_for_masks(generator, mask[45])
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"spatial_dims": 3}, "3D run sees whole patches"),
+        ({"family": "pair-wgan"}, "takes no neighbouring slices"),
+    ],
+)
+def test_context_where_it_cannot_apply_is_refused(tmp_path, changes, message):
+    config = tiny_config(data=dataclasses.replace(TINY_DATA, context=1))
+    with pytest.raises(InputError, match=message):
+        train(tmp_path / "run", config.replace(**changes))
+    assert not (tmp_path / "run" / "config.yaml").exists()
+
+
+def test_context_needs_a_volume_source():
+    with pytest.raises(InputError, match="context.*needs a volume"):
+        DataConfig(source="folder", path="x", context=1)

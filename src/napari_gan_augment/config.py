@@ -108,6 +108,9 @@ class DataConfig:
         step: take every ``step``-th slice.
         min_foreground: keep slices whose mask foreground fraction is at least this.
         empty_fraction: additionally keep this share (of the kept count) of slices below it.
+        context: for volume sources, the neighbouring slices on each side whose masks go with
+            each slice's mask to a mask → image generator (2.5D with context: slices drawn
+            one by one then agree with their neighbours). 0 = none.
     """
 
     __pydantic_config__ = SETTINGS
@@ -119,6 +122,7 @@ class DataConfig:
     step: int = 1
     min_foreground: float = 0.01
     empty_fraction: float = 0.0
+    context: int = 0
 
     def __post_init__(self) -> None:
         if self.source not in DATA_SOURCES:
@@ -131,6 +135,13 @@ class DataConfig:
             raise InputError("data source 'volume' needs mask_path (the label volume)")
         if self.step < 1:
             raise InputError(f"slice step must be >= 1, got {self.step}")
+        if not 0 <= self.context <= 8:
+            raise InputError(f"context is 0 to 8 neighbouring slices per side, got {self.context}")
+        if self.context and self.source not in ("sample", "volume"):
+            raise InputError(
+                f"context (neighbouring slices) needs a volume: source 'volume' or 'sample', "
+                f"not {self.source!r}"
+            )
         if not 0.0 <= self.min_foreground <= 1.0 or not 0.0 <= self.empty_fraction <= 1.0:
             raise InputError("min_foreground and empty_fraction are fractions in [0, 1]")
 
@@ -189,6 +200,11 @@ class TrainConfig:
             raise InputError(f"image_size must be a power of two >= 16, got {self.image_size}")
         if self.spatial_dims not in (2, 3):
             raise InputError(f"spatial_dims must be 2 or 3, got {self.spatial_dims}")
+        if self.spatial_dims == 3 and self.data.context:
+            raise InputError(
+                "a 3D run sees whole patches of the volume; neighbouring-slice context is for "
+                "2D runs on slices: set data context to 0 or spatial_dims to 2"
+            )
         for name in (
             "steps",
             "batch_size",

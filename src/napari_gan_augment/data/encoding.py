@@ -19,6 +19,13 @@ def encode_masks(masks: np.ndarray, num_classes: int) -> np.ndarray:
     return np.where(masks[:, None] == classes, 1.0, -1.0).astype(np.float32)
 
 
+def encode_mask_stack(stack: np.ndarray, num_classes: int) -> np.ndarray:
+    """``(N, M, *spatial)`` labels (M masks per sample, e.g. neighbouring slices) →
+    ``(N, M·(K-1), *spatial)`` channels, each mask's classes together."""
+    channels = encode_masks(stack.reshape(-1, *stack.shape[2:]), num_classes)
+    return channels.reshape(len(stack), -1, *stack.shape[2:])
+
+
 def decode_masks(channels: torch.Tensor | np.ndarray, threshold: float = 0.0) -> np.ndarray:
     """``(N, K-1, *spatial)`` generator mask channels → ``(N, *spatial)`` uint8/uint16 labels.
 

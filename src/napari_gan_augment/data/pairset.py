@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,7 @@ from .io import (
     read_image_file,
 )
 from .normalise import IntensityNormaliser
-from .slicing import select_slices, take_slices
+from .slicing import neighbour_slices, select_slices, take_slices
 from .validation import check_grayscale, check_labels, check_same_shape, consecutive_labels
 
 
@@ -35,6 +35,7 @@ class SliceSettings:
     min_foreground: float = 0.01
     empty_fraction: float = 0.0
     seed: int = 0
+    context: int = 0
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,8 @@ class PairSet:
         spacing: pixel spacing (mm) of the 2D pairs, used for metadata and metrics.
         provenance: where each pair came from (file, layer and slice).
         num_classes: number of labels including background (at least 2).
+        context: for slices of a volume taken with context, each slice's neighbouring mask
+            slices ``(2·context, H, W)`` (see :func:`neighbour_slices`); else empty.
     """
 
     images: tuple[np.ndarray, ...]
@@ -54,6 +57,7 @@ class PairSet:
     spacing: tuple[float, float]
     provenance: tuple[str, ...]
     num_classes: int
+    context: tuple[np.ndarray, ...] = ()
 
     @classmethod
     def from_pairs(
@@ -145,13 +149,20 @@ class PairSet:
         )
         axis = slicing.axis % 3
         in_plane = [float(s) for i, s in enumerate(spacing) if i != axis]
-        return cls.from_pairs(
+        labels = consecutive_labels([labels], f"mask of {name}")[0]  # neighbours alike
+        pairs = cls.from_pairs(
             list(take_slices(image, axis, indices)),
             list(take_slices(labels, axis, indices)),
             [f"{name}[axis {axis}, slice {i}]" for i in indices],
             in_plane,
             rgb=False,
         )
+        if not slicing.context:
+            return pairs
+        stack = np.moveaxis(labels, axis, 0)
+        context = neighbour_slices(stack, indices, slicing.context)
+        classes = max(pairs.num_classes, int(context.max()) + 1)
+        return replace(pairs, context=tuple(context), num_classes=classes)
 
     @classmethod
     def from_folder(cls, root: str | Path) -> PairSet:
@@ -247,14 +258,17 @@ class PairSet:
         """
         self.check_training_size(size)
         out_images = np.empty((len(self), 1, size, size), np.float32)
-        out_masks = np.empty((len(self), size, size), np.int32)
         for i, (image, mask) in enumerate(zip(self.images, self.masks, strict=True)):
-            square_image, square_mask = pad_to_square(normaliser.forward(image), mask)
+            square_image, _ = pad_to_square(normaliser.forward(image), mask)
             out_images[i, 0] = resize(square_image, (size, size), order=1, anti_aliasing=True)
-            out_masks[i] = resize(
-                square_mask, (size, size), order=0, preserve_range=True, anti_aliasing=False
-            ).astype(np.int32)
-        return out_images, out_masks
+        return out_images, np.stack([square_labels(m, size) for m in self.masks])
+
+    def training_context(self, size: int) -> np.ndarray | None:
+        """The neighbouring mask slices as :meth:`training_arrays` makes the masks,
+        ``(N, 2·context, S, S)``; ``None`` without context."""
+        if not self.context:
+            return None
+        return np.stack([[square_labels(m, size) for m in stack] for stack in self.context])
 
     def save(self, path: str | Path) -> Path:
         """Write to a compressed ``.npz`` (how the viewer hands its layers to a training job)."""
@@ -294,6 +308,15 @@ def square_padding(height: int, width: int) -> list[tuple[int, int]]:
         ((side - height) // 2, side - height - (side - height) // 2),
         ((side - width) // 2, side - width - (side - width) // 2),
     ]
+
+
+def square_labels(mask: np.ndarray, size: int) -> np.ndarray:
+    """A label image centre-padded with background to a square and resized (nearest) to
+    ``size`` × ``size``."""
+    square = np.pad(mask, square_padding(*mask.shape))
+    return resize(square, (size, size), order=0, preserve_range=True, anti_aliasing=False).astype(
+        np.int32
+    )
 
 
 def pad_to_square(image: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -47,6 +47,16 @@ def select_slices(
     return sorted(int(i) for i in keep)
 
 
+def neighbour_slices(stack: np.ndarray, indices: list[int], context: int) -> np.ndarray:
+    """``(len(indices), 2·context, H, W)``: for each chosen slice of ``stack`` ``(N, H, W)``
+    the ``context`` slices before it and after it, nearest first outward
+    (``i-1 … i-context, i+1 … i+context``); past either end the end slice repeats, as a
+    volume cut at its edge would continue."""
+    offsets = [-d for d in range(1, context + 1)] + list(range(1, context + 1))
+    picks = np.clip(np.asarray(indices)[:, None] + np.asarray(offsets)[None], 0, len(stack) - 1)
+    return np.ascontiguousarray(stack[picks])
+
+
 def take_slices(volume: np.ndarray, axis: int, indices: list[int]) -> np.ndarray:
     """Stack the chosen slices as ``(N, H, W)``."""
     return np.ascontiguousarray(np.moveaxis(volume, axis % 3, 0)[indices])

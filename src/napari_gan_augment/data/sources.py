@@ -15,7 +15,9 @@ from .volumes import VolumeSet
 
 def pairset_from_config(data: DataConfig, seed: int = 0) -> PairSet:
     """Load the training pairs a config names."""
-    slicing = SliceSettings(data.axis, data.step, data.min_foreground, data.empty_fraction, seed)
+    slicing = SliceSettings(
+        data.axis, data.step, data.min_foreground, data.empty_fraction, seed, data.context
+    )
     if data.source == "sample":
         image, mask = load_sample()
         return PairSet.from_volume(image.data, mask.data, image.spacing, SAMPLE_IMAGE, slicing)

@@ -102,6 +102,10 @@ class VolumeSet:
         """Patches are not resized: a generated voxel has the source's spacing."""
         return self.spacing
 
+    def training_context(self, size: int) -> None:
+        """Volumes are drawn whole: no neighbouring slices go with a patch."""
+        return None
+
     def training_arrays(
         self, size: int, normaliser: IntensityNormaliser
     ) -> tuple[np.ndarray, np.ndarray]:

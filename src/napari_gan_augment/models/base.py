@@ -36,6 +36,8 @@ class ModelSpec:
         lr_generator, lr_critic, betas: Adam settings.
         spatial_dims: 2 (images, slices) or 3 (volume patches); checkpoints written before
             3D existed are 2D.
+        context_slices: neighbouring mask slices on each side a 2D mask → image generator
+            also sees (2.5D with context), so consecutive slices it draws agree.
     """
 
     family: str
@@ -47,6 +49,7 @@ class ModelSpec:
     lr_critic: float = 1e-4
     betas: tuple[float, float] = (0.5, 0.9)
     spatial_dims: int = 2
+    context_slices: int = 0
 
     @property
     def spatial_shape(self) -> tuple[int, ...]:
@@ -57,6 +60,12 @@ class ModelSpec:
     def pair_channels(self) -> int:
         """Image channels plus one channel per foreground class."""
         return self.image_channels + self.num_classes - 1
+
+    @property
+    def condition_channels(self) -> int:
+        """A mask → image generator's input: the mask's class channels, then those of each
+        neighbouring slice."""
+        return (self.num_classes - 1) * (1 + 2 * self.context_slices)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self) | {"options": dict(self.options)})
@@ -191,14 +200,16 @@ class MaskToImageModel(GanModel):
 
     @abstractmethod
     def translate(self, masks: torch.Tensor) -> torch.Tensor:
-        """Images ``(N, image_channels, S, S)`` for mask channels ``(N, K-1, S, S)``."""
+        """Images ``(N, image_channels, S, S)`` for condition channels
+        ``(N, spec.condition_channels, S, S)`` (the mask's, then its neighbours')."""
 
     def preview_inputs(self, data: torch.Tensor, rng: torch.Generator) -> torch.Tensor:
         index = preview_indices(torch.arange(data.shape[0]))
         return data[index, self.spec.image_channels :].clone()
 
     def render_pairs(self, inputs: torch.Tensor) -> torch.Tensor:
-        return torch.cat([self.translate(inputs), inputs.to(self.device)], dim=1)
+        masks = inputs[:, : self.spec.num_classes - 1]  # without neighbouring slices
+        return torch.cat([self.translate(inputs), masks.to(self.device)], dim=1)
 
 
 def he_initialise(module: nn.Module) -> None:

@@ -64,6 +64,8 @@ class FamilyInfo:
         spatial_dims: the image dimensions it is written for (2: slices and 2D images; 3:
             volume patches).
         sizes: supported square training sizes.
+        slice_context: whether its generator takes neighbouring mask slices as extra
+            channels (``ModelSpec.context_slices``; 2.5D with context).
     """
 
     name: str
@@ -74,6 +76,7 @@ class FamilyInfo:
     optimiser: Mapping[str, Any]
     spatial_dims: tuple[int, ...] = (2,)
     sizes: tuple[int, ...] = SIZES
+    slice_context: bool = False
 
     @property
     def kind(self) -> Kind:
@@ -93,6 +96,11 @@ class FamilyInfo:
         return resolved
 
     def build(self, spec: ModelSpec, device: torch.device) -> GanModel:
+        self.check(spec)
+        return self.model_class(spec, device)
+
+    def check(self, spec: ModelSpec) -> None:
+        """Refuse a spec this family is not written for (dims, neighbouring slices, size)."""
         if spec.spatial_dims not in self.spatial_dims:
             raise InputError(
                 f"family {self.name!r} is written for {' or '.join(map(str, self.spatial_dims))}D "
@@ -103,8 +111,12 @@ class FamilyInfo:
                     else "choose spatial_dims it supports"
                 )
             )
+        if spec.context_slices and not self.slice_context:
+            raise InputError(
+                f"family {self.name!r} takes no neighbouring slices (context); set data "
+                "context to 0, or use a mask → image family that takes them (pix2pix)"
+            )
         if spec.image_size not in self.sizes:
             raise InputError(
                 f"family {self.name!r} supports image sizes {self.sizes}, not {spec.image_size}"
             )
-        return self.model_class(spec, device)

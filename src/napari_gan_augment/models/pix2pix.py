@@ -40,9 +40,9 @@ class Pix2Pix(MaskToImageModel):
         opts = spec.options
         if spec.image_size < 16:
             raise InputError("pix2pix needs images of at least 16 px")
-        self.generator = build_unet_generator(spec).to(device)
+        self.generator = build_unet_generator(spec, spec.condition_channels).to(device)
         self.discriminator = MultiScalePatchGAN(
-            spec.pair_channels,
+            spec.image_channels + spec.condition_channels,  # judges the slice in its context
             int(opts["receptive_field"]),
             int(opts["base_filters"]),
             int(opts["num_scales"]),
@@ -59,7 +59,7 @@ class Pix2Pix(MaskToImageModel):
     def train_step(self, real: torch.Tensor, rng: torch.Generator) -> dict[str, float]:
         """One discriminator update on real/fake (mask, image) pairs, then one generator update."""
         channels = self.spec.image_channels
-        image, masks = real[:, :channels], real[:, channels:]
+        image, masks = real[:, :channels], real[:, channels:]  # masks: with any neighbours
         fake = self.generator(masks)
         disc_opt, gen_opt = self.optimizers["discriminator"], self.optimizers["generator"]
 
@@ -102,4 +102,5 @@ FAMILY = FamilyInfo(
     optimiser=OPTIMISER_DEFAULTS,
     spatial_dims=(2, 3),
     sizes=(16, *SIZES),  # 16³ patches: 3D on a CPU
+    slice_context=True,
 )

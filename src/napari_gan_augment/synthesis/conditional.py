@@ -8,8 +8,8 @@ import numpy as np
 import torch
 from skimage.transform import resize
 
-from ..data.encoding import encode_masks, label_dtype
-from ..data.pairset import square_padding
+from ..data.encoding import encode_mask_stack, encode_masks, label_dtype
+from ..data.pairset import square_labels, square_padding
 from ..data.validation import BINARY_255, check_labels, consecutive_labels
 from ..errors import InputError
 from ..models.base import MaskToImageModel
@@ -52,36 +52,49 @@ def known_labels(generator: LoadedGenerator, masks: np.ndarray) -> np.ndarray:
 
 
 def images_for_masks(
-    generator: LoadedGenerator, masks: np.ndarray, batch_size: int = 16
+    generator: LoadedGenerator,
+    masks: np.ndarray,
+    batch_size: int = 16,
+    context: np.ndarray | None = None,
 ) -> np.ndarray:
     """Images (source dtype) for ``(N, H, W)`` or ``(H, W)`` integer masks of any size.
 
     Each mask is centre-padded to a square and resized (nearest) to the model's size, as the
     training pairs were; the image is resized back to the square and the padding cropped,
-    so a non-square mask is never stretched.
+    so a non-square mask is never stretched. A run trained with neighbouring slices takes
+    them as ``context`` ``(N, 2·c, H, W)`` (see :func:`~..data.slicing.neighbour_slices`).
 
     Raises:
-        InputError: the model is not mask-conditioned, or a mask holds labels the model was
-            not trained on.
+        InputError: the model is not mask-conditioned, a mask holds labels the model was
+            not trained on, or a run trained with neighbouring slices got none.
     """
     model = mask_model(generator)
+    spec = generator.spec
     single = np.asarray(masks).ndim == 2
     labels = checked_masks(generator, masks)
-    size, classes = generator.spec.image_size, generator.spec.num_classes
+    if spec.context_slices and context is None:
+        raise InputError(
+            f"the {spec.family!r} run draws each slice with its {spec.context_slices} "
+            "neighbouring mask slices on each side: give it a mask volume and a slice axis "
+            "(it draws the volume slice by slice), not single 2D masks"
+        )
+    size, classes = spec.image_size, spec.num_classes
     height, width = labels.shape[1:]
     pad = square_padding(height, width)
     side = max(height, width)
-    small = np.stack(
-        [
-            resize(np.pad(m, pad), (size, size), order=0, preserve_range=True, anti_aliasing=False)
-            for m in labels
-        ]
-    ).astype(np.int64)
+    small = np.stack([square_labels(m, size) for m in labels])
+    channels = encode_masks(small, classes)
+    if spec.context_slices:
+        neighbours = known_labels(generator, np.asarray(context)).reshape(
+            len(labels), -1, height, width
+        )
+        stacked = np.stack([[square_labels(m, size) for m in stack] for stack in neighbours])
+        channels = np.concatenate([channels, encode_mask_stack(stacked, classes)], axis=1)
     outputs: list[np.ndarray] = []
     (top, _), (left, _) = pad
-    for start in range(0, len(small), batch_size):
-        channels = torch.from_numpy(encode_masks(small[start : start + batch_size], classes))
-        for image in model.translate(channels).cpu().numpy()[:, 0]:
+    for start in range(0, len(channels), batch_size):
+        batch = torch.from_numpy(channels[start : start + batch_size])
+        for image in model.translate(batch).cpu().numpy()[:, 0]:
             square = resize(image, (side, side), order=1)
             outputs.append(square[top : top + height, left : left + width])
     result = generator.normaliser.inverse(np.stack(outputs))

@@ -15,6 +15,7 @@ import torch
 from monai.inferers import SlidingWindowInferer
 
 from ..data.encoding import encode_masks
+from ..data.slicing import neighbour_slices
 from ..errors import InputError
 from .conditional import images_for_masks, known_labels, mask_model
 from .generate import LoadedGenerator
@@ -42,7 +43,9 @@ def synthesize_volume(
     check_volume_request(generator, axis)
     if axis is not None:
         stack = np.moveaxis(labels, axis, 0)
-        return np.moveaxis(images_for_masks(generator, stack), 0, axis)
+        context = generator.spec.context_slices
+        neighbours = neighbour_slices(stack, list(range(len(stack))), context) if context else None
+        return np.moveaxis(images_for_masks(generator, stack, context=neighbours), 0, axis)
     spec = generator.spec
     model = mask_model(generator)
     if not 0 <= overlap < 1:

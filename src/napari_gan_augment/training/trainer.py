@@ -22,7 +22,7 @@ from skimage import io as skio
 
 from ..atomic import write_json
 from ..config import TrainConfig
-from ..data.encoding import decode_masks, encode_masks
+from ..data.encoding import decode_masks, encode_mask_stack, encode_masks
 from ..data.normalise import IntensityNormaliser
 from ..data.pairset import PairSet
 from ..data.sources import pairset_from_config, volumes_from_config
@@ -107,6 +107,7 @@ def build_spec(config: TrainConfig, pairs: PairSet | VolumeSet) -> ModelSpec:
         lr_critic=config.lr_critic or family.optimiser["lr_critic"],
         betas=tuple(config.betas or family.optimiser["betas"]),  # type: ignore[arg-type]
         spatial_dims=config.spatial_dims,
+        context_slices=config.data.context,
     )
 
 
@@ -119,6 +120,7 @@ def _checked_pairs(config: TrainConfig) -> PairSet | VolumeSet:
     else:
         pairs = pairset_from_config(config.data, config.seed)
     pairs.check_training_size(config.image_size)
+    get_family(config.family).check(build_spec(config, pairs))
     return pairs
 
 
@@ -136,11 +138,11 @@ def _prepare(
     if checkpoint_path is not None:
         checkpoint = load_checkpoint(checkpoint_path, expected_family=config.family)
         stored = ModelSpec.from_json(checkpoint["spec"])
-        if (stored.pair_channels, stored.image_size, stored.spatial_dims) != (
+        if (stored.condition_channels, stored.pair_channels, stored.image_size) != (
+            spec.condition_channels,
             spec.pair_channels,
             spec.image_size,
-            spec.spatial_dims,
-        ):
+        ) or (stored.spatial_dims != spec.spatial_dims):
             raise CheckpointError(
                 f"the checkpoint in {run.root} was trained on {stored.num_classes} classes at "
                 f"{stored.image_size} px, but the data now has {spec.num_classes} classes at "
@@ -163,9 +165,11 @@ def _prepare(
         preview_inputs = checkpoint["preview_inputs"].to(device)
         step = int(checkpoint["step"])
     images, masks = pairs.training_arrays(config.image_size, normaliser)
-    data = torch.from_numpy(
-        np.concatenate([images, encode_masks(masks, spec.num_classes)], axis=1)
-    ).to(device)
+    parts = [images, encode_masks(masks, spec.num_classes)]
+    context = pairs.training_context(config.image_size)
+    if context is not None:  # neighbouring slices' masks follow the pair's channels
+        parts.append(encode_mask_stack(context, spec.num_classes))
+    data = torch.from_numpy(np.concatenate(parts, axis=1)).to(device)
     if checkpoint is None:
         run.record_training_data(pairs, masks)
         preview_rng = torch.Generator(device).manual_seed(config.seed + 2)
