@@ -17,6 +17,7 @@ from monai.inferers import SlidingWindowInferer
 from ..data.encoding import encode_masks
 from ..data.slicing import neighbour_slices
 from ..errors import InputError
+from ..memory import refuse_volume_too_large
 from .conditional import images_for_masks, known_labels, mask_model
 from .generate import LoadedGenerator
 
@@ -50,6 +51,7 @@ def synthesize_volume(
     model = mask_model(generator)
     if not 0 <= overlap < 1:
         raise InputError(f"overlap is a fraction of a patch in [0, 1), got {overlap}")
+    refuse_volume_too_large(labels.shape, spec.num_classes - 1)
     labels = known_labels(generator, labels)[None]
     channels = torch.from_numpy(encode_masks(labels, spec.num_classes))
     window = inferer or SlidingWindowInferer(

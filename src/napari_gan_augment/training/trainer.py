@@ -29,6 +29,7 @@ from ..data.sources import pairset_from_config, volumes_from_config
 from ..data.volumes import VolumeSet
 from ..devices import resolve_device
 from ..errors import CheckpointError, GanAugmentError, user_message
+from ..memory import estimate_training, refuse_if_too_large
 from ..models.base import GanModel, ModelSpec
 from ..models.registry import get_family
 from ..precision import Precision, resolve_precision
@@ -169,7 +170,13 @@ def _prepare(
     context = pairs.training_context(config.image_size)
     if context is not None:  # neighbouring slices' masks follow the pair's channels
         parts.append(encode_mask_stack(context, spec.num_classes))
-    data = torch.from_numpy(np.concatenate(parts, axis=1)).to(device)
+    data = torch.from_numpy(np.concatenate(parts, axis=1))
+    estimate = estimate_training(
+        lambda: family.build(spec, torch.device("cpu")), model, data, config.batch_size, device
+    )
+    shape = "×".join(map(str, spec.spatial_shape))
+    refuse_if_too_large(estimate, f"training {spec.family} on {shape} at batch {config.batch_size}")
+    data = data.to(device)
     if checkpoint is None:
         run.record_training_data(pairs, masks)
         preview_rng = torch.Generator(device).manual_seed(config.seed + 2)
