@@ -78,6 +78,7 @@ from .jobs import (
     start_quality_job,
     start_synthesis_job,
     start_training_process,
+    start_volume_synthesis_job,
     wait_for,
 )
 from .models.registry import available_families, get_family
@@ -178,6 +179,8 @@ __all__ = [
     "segmentation_metrics",
     "start_synthesis_job",
     "start_training_process",
+    "start_volume_synthesis_job",
+    "read_image_file",
     "summarise",
     "synthesize",
     "iter_synthesize",
@@ -333,6 +336,7 @@ def images_from_mask_folder(
     out_dir: str | Path,
     device: str = "auto",
     axis: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> int:
     """Images for the user's own masks (a NIfTI/TIFF/PNG file, or a folder of them) from a
     mask → image run.
@@ -341,7 +345,8 @@ def images_from_mask_folder(
     becomes an image volume: a 3D run draws it whole by sliding window, a 2D run slice by
     slice along ``axis`` (2.5D; refused without one, see :func:`synthesize_volume`). Every
     image keeps its mask file's affine, so it opens at the same place in any viewer.
-    ``out_dir/provenance.json`` says how the images were made."""
+    ``out_dir/provenance.json`` says how the images were made; ``progress(done, total)``
+    is called after each file."""
     generator = load_generator(run_dir, device=device)
     source = Path(masks_dir)
     if source.is_file():
@@ -353,8 +358,8 @@ def images_from_mask_folder(
     if not paths:
         raise InputError(f"{masks_dir} holds no mask files")
     out_dir = Path(out_dir)
-    if out_dir.exists() and any(out_dir.iterdir()):
-        raise InputError(f"{out_dir} already holds files; choose a new output folder")
+    if any(out_dir.glob("*_synthetic.nii.gz")) or (out_dir / "provenance.json").exists():
+        raise InputError(f"{out_dir} already holds synthesized images; choose a new folder")
     masks = [read_image_file(path) for path in paths]  # every file read before one is written
     if any(mask.data.ndim == 3 for mask in masks) or generator.spec.spatial_dims == 3:
         check_volume_request(generator, axis)
@@ -366,7 +371,9 @@ def images_from_mask_folder(
         "count": len(paths),
     }
     with marked_incomplete(out_dir, f"images for the masks in {masks_dir}"):
-        for path, mask in zip(paths, masks, strict=True):
+        for done, (path, mask) in enumerate(zip(paths, masks, strict=True)):
+            if progress is not None:
+                progress(done, len(paths))
             if mask.data.ndim == 3 or generator.spec.spatial_dims == 3:
                 image = synthesize_volume(generator, mask.data, axis)
             else:
@@ -378,4 +385,6 @@ def images_from_mask_folder(
                 affine=mask.affine,
             )
         write_provenance(out_dir / "provenance.json", record)
+    if progress is not None:
+        progress(len(paths), len(paths))
     return len(paths)

@@ -119,10 +119,22 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     from .synthesis.generate import require_checkpoint
 
     if args.masks:
-        written = images_from_mask_folder(
-            args.run_dir, args.masks, args.out, args.device, args.axis
-        )
-        print(f"wrote {written} images for the masks in {args.masks} to {args.out}")
+        require_checkpoint(args.run_dir)
+        session = JobSession(args.out, "synthesis", stop_by="signal")
+
+        def mask_events() -> Any:
+            def progress(done: int, total: int) -> None:
+                session.log({"event": "progress", "done": done, "total": total})
+
+            written = images_from_mask_folder(
+                args.run_dir, args.masks, args.out, args.device, args.axis, progress
+            )
+            yield {"event": "end", "images": written}
+
+        if session.run(mask_events()) == "stopped":
+            print(f"stopped; {args.out} is unfinished")
+            return 130
+        print(f"wrote the images for the masks in {args.masks} to {args.out}")
         return 0
     if args.count is None:
         raise GanAugmentError("generate needs --count N (or --masks FOLDER for a pix2pix run)")

@@ -24,12 +24,15 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from .config import GateSettings, SynthesisConfig, TrainConfig
+from .data.io import write_nifti
 from .data.pairset import PairSet
 from .data.sources import check_data_paths
 from .errors import GanAugmentError, InputError, user_message
@@ -248,6 +251,32 @@ def start_synthesis_job(
         arguments += ["--mask-run", str(mask_run)]
     if gate is not None:
         arguments += ["--gate", str(gate.min_fidelity)]
+    return start_job(out_dir, "synthesis", arguments, threads=threads, stop_by="signal")
+
+
+def start_volume_synthesis_job(
+    run_dir: str | Path,
+    mask: np.ndarray,
+    spacing: Sequence[float],
+    origin: Sequence[float],
+    out_dir: str | Path,
+    axis: int | None = None,
+    device: str = "auto",
+    threads: int | None = None,
+) -> Job:
+    """Start ``gan-augment generate --masks`` for one mask (e.g. a Labels layer, 2D or 3D):
+    the mask is written to ``out_dir/mask.nii`` with its spacing and origin, the image comes
+    out as ``out_dir/mask_synthetic.nii.gz`` at the same place (stopped by SIGTERM)."""
+    out_dir = Path(out_dir)
+    refuse_busy(out_dir)
+    require_checkpoint(run_dir)
+    if not np.asarray(mask).any():
+        raise InputError("the mask is empty (only background 0): paint the structures first")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    # uncompressed: written in a few milliseconds from the viewer's thread
+    path = write_nifti(out_dir / "mask.nii", np.asarray(mask), tuple(spacing), tuple(origin))
+    arguments = ["generate", "--run-dir", str(run_dir), "--masks", str(path), "--out", str(out_dir)]
+    arguments += ["--device", device] + (["--axis", str(axis)] if axis is not None else [])
     return start_job(out_dir, "synthesis", arguments, threads=threads, stop_by="signal")
 
 

@@ -740,3 +740,50 @@ def test_every_field_and_button_has_a_plain_tooltip(make_napari_viewer):
             name = f"{cls.__name__}.{widget.label or getattr(widget, 'text', '') or widget.name}"
             assert widget.tooltip and len(widget.tooltip) > 15, name
             assert "_" not in widget.tooltip.replace(".pt", ""), (name, widget.tooltip)
+
+
+def test_synthesize_draws_the_image_for_a_painted_mask_volume(
+    make_napari_viewer, qtbot, pix2pix_run, sample_volumes, tmp_path
+):
+    """2.5D in the viewer: a 2D run draws a Labels volume slice by slice along the axis it
+    trained on; the image arrives as a new layer at the mask's place, viewed in 3D."""
+    viewer = make_napari_viewer()
+    _, tissue = sample_volumes
+    painted = viewer.add_labels(
+        tissue[30:40, ::2, ::2].copy(), name="painted", scale=(2, 4, 4), translate=(60, 1, -3)
+    )
+    before = painted.data.copy()
+    widget = SynthesizeWidget(viewer)
+    viewer.window.add_dock_widget(widget)
+    widget.reset_choices()
+    widget._run_dir.value = pix2pix_run
+    assert widget._axis.value == 0  # the axis the run trained on
+    widget._mask_layer.value = painted
+    assert widget._count.native.isHidden() and not widget._axis.native.isHidden()
+    widget._device.value = "cpu"
+    _synthesize(widget, qtbot)
+    drawn = viewer.layers["painted → synthetic image"]
+    assert drawn.data.shape == painted.data.shape
+    np.testing.assert_allclose(drawn.scale, painted.scale)
+    np.testing.assert_allclose(drawn.translate, painted.translate)
+    assert "drawn along axis 0" in drawn.metadata["volumes"]
+    assert viewer.dims.ndisplay == 3
+    np.testing.assert_array_equal(painted.data, before)  # the user's mask is untouched
+    generator = load_generator(pix2pix_run, device="cpu")
+    from napari_gan_augment.synthesis import synthesize_volume
+
+    np.testing.assert_array_equal(drawn.data, synthesize_volume(generator, before, axis=0))
+
+
+def test_synthesize_refuses_an_empty_mask_layer_before_a_job_starts(
+    make_napari_viewer, pix2pix_run
+):
+    viewer = make_napari_viewer()
+    empty = viewer.add_labels(np.zeros((4, 20, 20), np.uint8), name="nothing yet")
+    widget = SynthesizeWidget(viewer)
+    widget.reset_choices()
+    widget._run_dir.value = pix2pix_run
+    widget._mask_layer.value = empty
+    widget._run_button.clicked.emit()
+    assert widget._run_button.enabled and "failed" in widget._status.value
+    assert not list((pix2pix_run / "synthesized").glob("nothing yet-*"))  # no job folder

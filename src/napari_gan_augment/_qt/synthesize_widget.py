@@ -1,17 +1,23 @@
-"""Plugins ▸ GAN Augment ▸ Synthesize pairs: a trained run → new Image + Labels layers.
+"""Plugins ▸ GAN Augment ▸ Synthesize pairs: a trained run → new Image + Labels layers, or,
+for a mask → image run and a Labels layer (a painted mask volume), the image volume for it.
 
 The pairs are drawn by a child-process job (``gan-augment generate --format npy``) into a new
 folder under the run directory, so the viewer's process neither computes them nor holds the
-GPU; when the job ends, its two stacks become the layers, added one per event-loop turn.
+GPU; when the job ends, its two stacks become the layers, added one per event-loop turn. A
+mask layer goes to ``gan-augment generate --masks`` the same way (a 3D run draws the volume
+by sliding window, a 2D run slice by slice along the chosen axis); the image comes back as a
+new layer at the mask's place, read off the main thread.
 """
 
 from __future__ import annotations
 
 import json
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import napari.layers
 import numpy as np
 from magicgui.widgets import (
     CheckBox,
@@ -23,6 +29,7 @@ from magicgui.widgets import (
     ProgressBar,
     PushButton,
     SpinBox,
+    create_widget,
 )
 from qtpy.QtCore import QTimer
 
@@ -31,13 +38,16 @@ from ..api import (
     GanAugmentError,
     GateSettings,
     Job,
+    RunDirectory,
     SynthesisConfig,
+    read_image_file,
     start_synthesis_job,
+    start_volume_synthesis_job,
 )
 from .job_model import JobModel, threads_box
 from .placement import beside_data, show_layer
 from .tooltips import explain
-from .workers import report_error
+from .workers import report_error, start_worker
 
 if TYPE_CHECKING:
     import napari
@@ -57,6 +67,17 @@ class SynthesizeWidget(Container):
             "for a pix2pix run: a mask run (mask-dcgan) whose generator draws the masks; "
             "empty: the run's own training masks, randomly deformed"
         )
+        self._mask_layer = create_widget(
+            annotation=napari.layers.Labels | None, label="for mask layer", value=None
+        )
+        self._axis = ComboBox(label="slice axis", choices=[0, 1, 2], value=0)
+        self._axis.tooltip = (
+            "a 2D run draws a mask volume slice by slice along this axis (2.5D); filled in "
+            "with the axis it trained on. A 3D run draws the volume whole"
+        )
+        self._view_3d = CheckBox(text="view volume in 3D", value=True)
+        #: the Labels layer a running volume job draws for (None: a pairs job)
+        self._volume_for: napari.layers.Labels | None = None
         self._count = SpinBox(label="count", min=1, max=100_000, value=16)
         self._seed = SpinBox(label="seed", min=0, max=2**31 - 1, value=0)
         self._cleanup = SpinBox(label="mask clean-up px", min=0, max=10_000, value=0)
@@ -83,6 +104,9 @@ class SynthesizeWidget(Container):
             [
                 self._run_dir,
                 self._checkpoint,
+                self._mask_layer,
+                self._axis,
+                self._view_3d,
                 self._mask_run,
                 self._count,
                 self._seed,
@@ -101,6 +125,8 @@ class SynthesizeWidget(Container):
             ]
         )
         self._run_dir.changed.connect(self._on_run_dir_changed)
+        self._mask_layer.changed.connect(self._on_mask_layer_changed)
+        self._on_mask_layer_changed(None)
         self._run_button.clicked.connect(self._on_run_clicked)
         self._cancel_button.clicked.connect(self._on_cancel_clicked)
         self.job.event.connect(self._on_event)
@@ -112,6 +138,17 @@ class SynthesizeWidget(Container):
         found = sorted(p.name for p in (Path(path) / "checkpoints").glob("*.pt"))
         self._checkpoint.choices = found or ["last.pt"]
         self._checkpoint.value = "last.pt" if "last.pt" in found else (found or ["last.pt"])[-1]
+        try:  # a 2D run draws a volume along the axis it trained on, unless told otherwise
+            self._axis.value = RunDirectory(path).load_config().data.axis
+        except (GanAugmentError, OSError):
+            pass
+
+    def _on_mask_layer_changed(self, layer: napari.layers.Labels | None) -> None:
+        """A mask layer: draw its image; none: draw pairs (and show their settings)."""
+        for widget in (self._mask_run, self._count, self._seed, self._cleanup, self._gate):
+            widget.visible = layer is None
+        self._gate_dice.visible = layer is None
+        self._axis.visible = self._view_3d.visible = layer is not None
 
     def _mask_run_path(self) -> str:
         # the typed text: FileEdit.value turns an emptied field into "." (the working folder)
@@ -119,6 +156,9 @@ class SynthesizeWidget(Container):
         return "" if value in ("", ".") else value
 
     def _on_run_clicked(self) -> None:
+        if self._mask_layer.value is not None:
+            self._start_volume(self._mask_layer.value)
+            return
         gate = GateSettings(min_fidelity=self._gate_dice.value) if self._gate.value else None
         run_dir = Path(self._run_dir.value)
         stamp = time.strftime("%Y%m%d-%H%M%S")
@@ -151,16 +191,68 @@ class SynthesizeWidget(Container):
         self._run_button.enabled, self._cancel_button.enabled = False, True
         self.job.follow(job)
 
+    def _start_volume(self, layer: napari.layers.Labels) -> None:
+        """The image for a painted mask (2D or 3D), as a job."""
+        run_dir = Path(self._run_dir.value)
+        out_dir = run_dir / "synthesized" / f"{layer.name}-{time.strftime('%Y%m%d-%H%M%S')}"
+        try:
+            spatial = RunDirectory(run_dir).load_config().spatial_dims
+            job = start_volume_synthesis_job(
+                run_dir,
+                np.asarray(layer.data),
+                tuple(layer.scale),
+                tuple(layer.translate),
+                out_dir,
+                axis=self._axis.value if spatial == 2 and layer.ndim == 3 else None,
+                device=self._device.value,
+                threads=self._threads.value,
+            )
+        except GanAugmentError as exc:
+            report_error(exc)
+            self._status.value = "failed (see the notification)"
+            return
+        self._volume_for = layer
+        self._progress.max, self._progress.value = 1, 0
+        self._status.value = f"drawing the image for {layer.name}…"
+        self._run_button.enabled, self._cancel_button.enabled = False, True
+        self.job.follow(job)
+
+    def _on_volume_read(self, volume: Any) -> None:
+        layer = self._volume_for
+        assert layer is not None
+        self._volume_for = None
+        metadata = json.loads((volume.path.parent / "provenance.json").read_text())
+        added = self._viewer.add_image(
+            volume.data,
+            name=f"{layer.name} → synthetic image",
+            scale=layer.scale,
+            translate=layer.translate,
+            metadata=metadata | {"file": str(volume.path)},
+        )
+        if self._view_3d.value and added.ndim == 3:
+            self._viewer.dims.ndisplay = 3
+        show_layer(self._viewer, added)
+        self._progress.value = 1
+        self._status.value = f"added {added.name}, kept in {volume.path.parent.name}"
+        self._run_button.enabled, self._cancel_button.enabled = True, False
+
     def _on_cancel_clicked(self) -> None:
         self.job.stop()
         self._status.value = "cancelling…"
 
     def _on_event(self, event: dict[str, Any]) -> None:
-        if event["event"] == "progress":
+        if event["event"] == "progress" and self._volume_for is not None:
+            self._progress.max, self._progress.value = event["total"], event["done"]
+        elif event["event"] == "progress":
             self._progress.value = event["done"]
             self._status.value = f"{event['done']}/{event['total']} pairs"
 
     def _on_job_finished(self, job: Job, status: str, message: str) -> None:
+        if status == "finished" and self._volume_for is not None:
+            path = job.root / "mask_synthetic.nii.gz"
+            start_worker(_read_volume, path, returned=self._on_volume_read)
+            return
+        self._volume_for = None
         if status != "finished":
             self._status.value = (
                 "cancelled" if status == "stopped" else "failed (see the notification)"
@@ -195,3 +287,14 @@ class SynthesizeWidget(Container):
             self._run_button.enabled, self._cancel_button.enabled = True, False
 
         QTimer.singleShot(0, add_masks)
+
+
+@dataclass(frozen=True)
+class _ReadVolume:
+    path: Path
+    data: np.ndarray
+
+
+def _read_volume(path: Path) -> _ReadVolume:
+    """Read in a worker thread: decompressing a volume takes longer than a frame."""
+    return _ReadVolume(path, read_image_file(path).data)

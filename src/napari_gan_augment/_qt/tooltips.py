@@ -36,6 +36,9 @@ TOOLTIPS = {
     "checkpoint": "which saved generator to use: last.pt, best.pt (lowest sample score) or a step",
     # synthesis and editing
     "count": "how many new pairs to make",
+    "for mask layer": "a Labels layer (a 2D mask or a painted volume) to draw the image for, "
+    "with a mask → image run; empty: draw new pairs",
+    "view volume in 3D": "switch the viewer to 3D when the synthetic volume arrives",
     "seed": "the random seed: the same seed makes the same result",
     "regions": "a shapes layer whose rectangles mark the regions to transform",
     "samples": "how many different results to make",
