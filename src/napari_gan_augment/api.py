@@ -33,7 +33,7 @@ import numpy as np
 
 from .config import DataConfig, SynthesisConfig, TrainConfig
 from .data.completion import marked_incomplete
-from .data.io import file_stem, has_supported_suffix, read_image_file, write_nifti
+from .data.io import Volume, file_stem, has_supported_suffix, read_image_file, write_nifti
 from .data.pairset import PairSet, SliceSettings
 from .devices import DEVICE_CHOICES
 from .errors import GanAugmentError, InputError, user_message
@@ -181,6 +181,7 @@ __all__ = [
     "start_training_process",
     "start_volume_synthesis_job",
     "read_image_file",
+    "Volume",
     "summarise",
     "synthesize",
     "iter_synthesize",

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .config import GateSettings, SynthesisConfig, TrainConfig
-from .data.io import write_nifti
+from .data.io import Volume, write_nifti
 from .data.pairset import PairSet
 from .data.sources import check_data_paths
 from .errors import GanAugmentError, InputError, user_message
@@ -173,8 +173,12 @@ def start_training_process(
     pairs: PairSet | None = None,
     steps: int | None = None,
     threads: int | None = None,
+    volume: tuple[Volume, Volume] | None = None,
 ) -> Job:
     """Prepare ``run_dir`` and start ``gan-augment train`` on it in a child process.
+
+    In-memory data (e.g. napari layers) is staged in the run directory first: 2D ``pairs``
+    as ``pairs.npz``, an image ``volume`` and its labels as NIfTI files.
 
     Refuses at once (before anything is written) when a job already runs in ``run_dir``.
     """
@@ -189,10 +193,12 @@ def start_training_process(
     else:
         if config is None:
             raise GanAugmentError("a new run needs training settings (a TrainConfig)")
-        if pairs is None:
+        if pairs is None and volume is None:
             check_data_paths(config.data)
         if pairs is not None:
             config = run.stage_pairs(pairs, config)
+        elif volume is not None:
+            config = run.stage_volume(*volume, config)
         elif run.has_run():
             run.create(config)  # raises the "already holds a run" error
         run.root.mkdir(parents=True, exist_ok=True)

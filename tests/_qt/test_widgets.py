@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import nibabel as nib
 import numpy as np
 import pytest
 
@@ -787,3 +788,62 @@ def test_synthesize_refuses_an_empty_mask_layer_before_a_job_starts(
     widget._run_button.clicked.emit()
     assert widget._run_button.enabled and "failed" in widget._status.value
     assert not list((pix2pix_run / "synthesized").glob("nothing yet-*"))  # no job folder
+
+
+def test_train_3d_from_volume_layers_keeps_their_geometry(
+    make_napari_viewer, qtbot, sample_volumes, tmp_path: Path
+):
+    viewer = make_napari_viewer()
+    image, labels = sample_volumes
+    t1 = viewer.add_image(
+        image[20:60, 20:80, 20:70], name="t1", scale=(2, 2, 2), translate=(5, 0, 0)
+    )
+    tissue = viewer.add_labels(
+        labels[20:60, 20:80, 20:70], name="tissue", scale=(2, 2, 2), translate=(5, 0, 0)
+    )
+    widget = TrainWidget(viewer)
+    viewer.window.add_dock_widget(widget)
+    widget.reset_choices()
+    widget._data.image_layer.value, widget._data.labels_layer.value = t1, tissue
+    widget._family.value = "pix2pix"
+    widget._dims.value = 3
+    assert widget._size.choices == (16, 32, 64, 128) and not widget._patches.native.isHidden()
+    widget._size.value = 16
+    widget._patches.value = 8
+    widget._steps.value = 3
+    widget._batch.value = 2
+    widget._device.value = "cpu"
+    widget._run_dir.value = tmp_path / "run"
+    widget._start_button.clicked.emit()
+    assert widget.job.job is not None, widget._status.value
+    job, status, message = _wait_for_job(qtbot, widget)
+    assert status == "finished", message
+    staged = nib.load(tmp_path / "run" / "volume.nii")
+    np.testing.assert_allclose(staged.header.get_zooms(), (2, 2, 2))
+    np.testing.assert_allclose(staged.affine[:3, 3], (5, 0, 0))
+    generator = load_generator(tmp_path / "run", device="cpu")
+    assert generator.spec.spatial_dims == 3 and generator.spacing == (2.0, 2.0, 2.0)
+
+
+def test_train_with_slice_context_from_layers_trains_on_the_volume(
+    viewer_with_sample, qtbot, tmp_path: Path
+):
+    viewer = viewer_with_sample
+    widget = TrainWidget(viewer)
+    viewer.window.add_dock_widget(widget)
+    widget.reset_choices()
+    widget._data.image_layer.value = viewer.layers["t1"]
+    widget._data.labels_layer.value = viewer.layers["tissue"]
+    widget._family.value = "pix2pix"
+    widget._context.value = 1
+    widget._size.value = 32
+    widget._steps.value = 2
+    widget._batch.value = 2
+    widget._device.value = "cpu"
+    widget._run_dir.value = tmp_path / "run"
+    widget._start_button.clicked.emit()
+    job, status, message = _wait_for_job(qtbot, widget)
+    assert status == "finished", message
+    config = RunDirectory(tmp_path / "run").load_config()
+    assert config.data.source == "volume" and config.data.context == 1
+    assert load_generator(tmp_path / "run", device="cpu").spec.context_slices == 1

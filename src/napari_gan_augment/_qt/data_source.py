@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import napari.layers
+import numpy as np
 from magicgui.widgets import ComboBox, Container, FileEdit, FloatSpinBox, SpinBox, create_widget
 
-from ..api import DataConfig, GanAugmentError, PairSet, SliceSettings
+from ..api import DataConfig, GanAugmentError, PairSet, SliceSettings, Volume
 
 SOURCES = {
     "layers": "Image + Labels layers",
@@ -95,6 +96,22 @@ class DataSourcePicker(Container):
             image.name,
             labels.name,
             self.slice_settings(),
+        )
+
+    def layer_volume(self) -> tuple[Volume, Volume]:
+        """The chosen 3D layers as an image volume and its labels, at their place (scale →
+        spacing, translate → origin); copies, so the layers are never modified."""
+        image, labels = self.image_layer.value, self.labels_layer.value
+        if image is None or labels is None:
+            raise GanAugmentError("choose an Image layer and a Labels layer (or another source)")
+        if image.ndim != 3 or labels.ndim != 3:
+            raise GanAugmentError(
+                f"3D training and neighbouring-slice context need 3D layers; {image.name!r} "
+                f"is {image.ndim}D and {labels.name!r} {labels.ndim}D"
+            )
+        return tuple(  # type: ignore[return-value]
+            Volume(np.asarray(layer.data).copy(), tuple(layer.scale), tuple(layer.translate))
+            for layer in (image, labels)
         )
 
     def data_config_in(self, folder: Path) -> DataConfig:

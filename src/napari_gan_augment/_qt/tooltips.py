@@ -20,7 +20,12 @@ TOOLTIPS = {
     "empty share": "also keep this share of slices with (almost) no mask, as negatives",
     # training
     "family": "the kind of GAN to train (see docs/models.md for what each one makes)",
-    "size": "the side, in pixels, of the square patches the networks see",
+    "size": "the side, in pixels, of the square (2D) or cube (3D) the networks see",
+    "dims": "2D: images, or slices of volumes; 3D: cubic patches of volumes (volume files, "
+    "the sample or 3D layers)",
+    "slice context": "2D on volumes: the masks of this many neighbouring slices on each side "
+    "go with each slice, so slices drawn one by one for a volume agree (pix2pix)",
+    "patches": "3D: how many cubic patches to draw from the volumes, half centred on labels",
     "steps": "how many generator updates to train for",
     "batch": "how many pairs the networks see per update",
     "lr generator": "the generator's learning rate (the family's tested default is filled in)",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +41,9 @@ from .tooltips import explain
 if TYPE_CHECKING:
     import napari
 
+#: the sizes offered: squares for 2D, cubes (patches of a volume) for 3D
+SIZES = {2: [32, 64, 128, 256], 3: [16, 32, 64, 128]}
+
 
 class TrainWidget(Container):
     """Train a GAN on layers, a folder or a volume, in a child process, with live feedback."""
@@ -51,7 +55,12 @@ class TrainWidget(Container):
 
         self._data = DataSourcePicker()
         self._family = ComboBox(label="family", choices=available_families(), value="pair-wgan")
-        self._size = ComboBox(label="size", choices=[32, 64, 128, 256], value=64)
+        self._dims = ComboBox(
+            label="dims", choices=[("2D (images, slices)", 2), ("3D (volume patches)", 3)], value=2
+        )
+        self._context = SpinBox(label="slice context", min=0, max=8, value=0)
+        self._patches = SpinBox(label="patches", min=8, max=100_000, value=256)
+        self._size = ComboBox(label="size", choices=SIZES[2], value=64)
         self._steps = SpinBox(label="steps", min=1, max=1_000_000, value=800)
         self._batch = SpinBox(label="batch", min=1, max=1024, value=16)
         self._lr_generator = FloatSpinBox(
@@ -74,6 +83,9 @@ class TrainWidget(Container):
             [
                 self._data,
                 self._family,
+                self._dims,
+                self._context,
+                self._patches,
                 self._size,
                 self._steps,
                 self._batch,
@@ -97,6 +109,8 @@ class TrainWidget(Container):
         self.native.layout().addWidget(self._loss_plot)
 
         self._family.changed.connect(self._on_family_changed)
+        self._dims.changed.connect(self._on_dims_changed)
+        self._data.source.changed.connect(lambda *_: self._on_dims_changed(self._dims.value))
         self._start_button.clicked.connect(self._on_start_clicked)
         self._stop_button.clicked.connect(self._on_stop_clicked)
         self._resume_button.clicked.connect(self._on_resume_clicked)
@@ -106,6 +120,7 @@ class TrainWidget(Container):
         self.job.finished.connect(self._on_job_finished)
         self.job.guard_close(napari_viewer, self.native)
         self._on_family_changed(self._family.value)
+        self._on_dims_changed(self._dims.value)
         self._on_run_dir_changed()
         explain(self)
 
@@ -115,11 +130,29 @@ class TrainWidget(Container):
         self._lr_generator.value = optimiser["lr_generator"]
         self._lr_critic.value = optimiser["lr_critic"]
 
+    def _on_dims_changed(self, dims: int) -> None:
+        """3D trains on cubic patches of volumes; 2D slices may take neighbouring slices."""
+        size = self._size.value
+        self._size.choices = ()  # emptied first: magicgui would keep old items in front
+        self._size.choices = SIZES[dims]
+        self._size.value = size if size in SIZES[dims] else 32
+        self._patches.visible = dims == 3
+        self._context.visible = self._context_applies()
+
+    def _context_applies(self) -> bool:
+        """Neighbouring slices exist for 2D training on volumes (not on a pair folder)."""
+        return self._dims.value == 2 and self._data.source.value != "folder"
+
     def build_config(self) -> TrainConfig:
         """The TrainConfig the current settings describe."""
+        data = self._data.data_config()
+        if self._context_applies() and self._context.value:
+            data = replace(data, context=self._context.value)
         return TrainConfig(
             family=self._family.value,
-            data=self._data.data_config(),
+            data=data,
+            spatial_dims=self._dims.value,
+            patches=self._patches.value,
             image_size=self._size.value,
             steps=self._steps.value,
             batch_size=self._batch.value,
@@ -134,11 +167,20 @@ class TrainWidget(Container):
     def _on_start_clicked(self) -> None:
         try:
             config = self.build_config()
-            pairs = self._data.layer_pairs() if self._data.source.value == "layers" else None
-            if pairs is not None:
+            pairs = volume = None
+            if self._data.source.value == "layers" and (
+                config.spatial_dims == 3 or config.data.context
+            ):
+                volume = self._data.layer_volume()  # trains on the volume, not its slices
+            elif self._data.source.value == "layers":
+                pairs = self._data.layer_pairs()
                 pairs.check_training_size(config.image_size)
             job = start_training_process(
-                self._run_dir.value, config, pairs=pairs, threads=self._threads.value
+                self._run_dir.value,
+                config,
+                pairs=pairs,
+                threads=self._threads.value,
+                volume=volume,
             )
         except GanAugmentError as exc:
             show_error(str(exc))

@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ import numpy as np
 
 from ..atomic import save_npz, write_json
 from ..config import DataConfig, TrainConfig
+from ..data.io import Volume, write_nifti
 from ..data.pairset import PairSet
 from ..data.sources import pairset_from_config
 from ..data.volumes import VolumeSet
@@ -35,7 +37,17 @@ from ..errors import InputError
 
 # What the job protocol (lock, log, stop request, a widget's request) or an aborted start may
 # have written into a directory before its run exists.
-STARTING_FILES = ("job.lock", "job.pid", "job.log", "STOP", "pairs.npz", "checkpoints", "samples")
+VOLUME_FILES = ("volume.nii", "volume_seg.nii")
+STARTING_FILES = (
+    "job.lock",
+    "job.pid",
+    "job.log",
+    "STOP",
+    "pairs.npz",
+    *VOLUME_FILES,
+    "checkpoints",
+    "samples",
+)
 
 
 class RunDirectory:
@@ -114,6 +126,20 @@ class RunDirectory:
         self.root.mkdir(parents=True, exist_ok=True)
         pairs.save(self.pairs_path)
         return config.replace(data=DataConfig("pairs", str(self.pairs_path.resolve())))
+
+    def stage_volume(self, image: Volume, mask: Volume, config: TrainConfig) -> TrainConfig:
+        """Store an image volume and its labels (e.g. 3D napari layers) here as NIfTI with
+        their spacing and origin; returns the config that reads them (3D runs, and slices
+        with neighbouring-slice context, train on volumes)."""
+        self._refuse_existing_run()
+        self.root.mkdir(parents=True, exist_ok=True)
+        paths = [self.root / name for name in VOLUME_FILES]
+        for path, volume in zip(paths, (image, mask), strict=True):
+            # uncompressed: staged from the viewer's thread in milliseconds
+            write_nifti(path, volume.data, volume.spacing, volume.origin, overwrite=True)
+        image_path, mask_path = (str(path.resolve()) for path in paths)
+        data = replace(config.data, source="volume", path=image_path, mask_path=mask_path)
+        return config.replace(data=data)
 
     def create(self, config: TrainConfig) -> None:
         """Start a new run; refuses to touch a directory that already holds one."""
