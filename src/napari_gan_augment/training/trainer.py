@@ -171,6 +171,7 @@ def _prepare(
     if context is not None:  # neighbouring slices' masks follow the pair's channels
         parts.append(encode_mask_stack(context, spec.num_classes))
     data = torch.from_numpy(np.concatenate(parts, axis=1))
+    model.check_data(data)  # its clear refusal first: the memory probe trains a step on it
     estimate = estimate_training(
         lambda: family.build(spec, torch.device("cpu")), model, data, config.batch_size, device
     )
@@ -282,7 +283,6 @@ def _locked_training(
         config = config.replace(precision=precision.name)
         run.create(config)
     state, data = _prepare(run, config, data_pairs, checkpoint, precision)
-    state.model.check_data(data)
     yield from _loop(run, state, data)
 
 
