@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import re
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -40,3 +43,12 @@ def write_section(key: str, markdown: str) -> None:
     text = pattern.sub(lambda _: block, text) if pattern.search(text) else f"{text}\n{block}\n"
     DOC.write_text(text)
     print(markdown)
+
+
+def run_child(code: str, *args: object) -> dict:
+    """Run ``code`` in a fresh interpreter (its own peak memory) and parse the JSON it prints
+    last."""
+    out = subprocess.run(
+        [sys.executable, "-c", code, *map(str, args)], capture_output=True, text=True, check=True
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])

@@ -26,8 +26,7 @@ from _report import write_section
 from napari_gan_augment.config import TrainConfig
 from napari_gan_augment.data.sample import load_sample
 from napari_gan_augment.evaluation.quality import QualityConfig, evaluate_quality
-from napari_gan_augment.evaluation.quality.figures import orthogonal_slices
-from napari_gan_augment.evaluation.report import save_figure
+from napari_gan_augment.evaluation.quality.figures import orthogonal_figure
 from napari_gan_augment.training import train
 
 IMAGES = Path(__file__).resolve().parents[1] / "docs" / "images"
@@ -100,25 +99,6 @@ def run_arm(name: str, settings: dict[str, Any], files: dict, folder: Path, step
     return {"name": name, "train_s": seconds, "report": report, "drawn": drawn}
 
 
-def figure(rows: list[dict], real: np.ndarray) -> Path:
-    limits = np.percentile(real, [1, 99.5])
-
-    def draw(fig: Any) -> None:
-        volumes = [("real (unseen)", real)] + [(r["name"], r["drawn"]) for r in rows]
-        for row, (title, volume) in enumerate(volumes):
-            for column, picture in enumerate(orthogonal_slices(volume)):
-                axes = fig.add_subplot(len(volumes), 3, row * 3 + column + 1)
-                axes.imshow(picture, cmap="gray", vmin=limits[0], vmax=limits[1])
-                axes.set_xticks([])
-                axes.set_yticks([])
-                if column == 0:
-                    axes.set_ylabel(title, fontsize=7)
-                if row == 0:
-                    axes.set_title(("axial", "coronal", "sagittal")[column], fontsize=8)
-
-    return save_figure(draw, IMAGES / "bench_25d.png", (7, 2.2 * (len(rows) + 1)))
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--steps", type=int, default=600)
@@ -132,7 +112,11 @@ def main() -> None:
             for index, (name, settings) in enumerate(ARMS.items())
         ]
         real = nib.load(files["right"]["path"]).get_fdata()
-        figure(rows, real)
+        orthogonal_figure(
+            IMAGES / "bench_25d.png",
+            [("real (unseen)", real, False)] + [(r["name"], r["drawn"], False) for r in rows],
+            tuple(np.percentile(real, [1, 99.5])),
+        )
     lines = [
         f"pix2pix (32 base filters, {args.steps} steps each) trained on the left hemisphere of "
         "the 2 mm MNI152 volume, drawing the right hemisphere for its real tissue mask. "

@@ -9,12 +9,11 @@ resident memory (``ru_maxrss``) is its own. ``python benchmarks/bench_3d.py [--w
 from __future__ import annotations
 
 import argparse
-import json
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
+
+from _report import run_child
 
 CHILD = """
 import json, resource, sys, time
@@ -49,13 +48,6 @@ volume = synthesize_volume(generator, labels.astype(np.uint8), overlap=float(sys
 print(json.dumps({"seconds": time.perf_counter() - started, "shape": list(volume.shape),
     "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
-
-
-def run_child(code: str, *args: object) -> dict:
-    out = subprocess.run(
-        [sys.executable, "-c", code, *map(str, args)], capture_output=True, text=True, check=True
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:

@@ -10,12 +10,9 @@ estimated only (their probe step runs on random data of that size).
 from __future__ import annotations
 
 import argparse
-import json
-import subprocess
-import sys
 import tempfile
 
-from _report import write_section
+from _report import run_child, write_section
 
 CHILD = """
 import json, resource, sys
@@ -61,13 +58,6 @@ MEASURED = [("pix2pix", 32, 4), ("pix2pix", 64, 4), ("pix2pix", 64, 16), ("pair-
 ESTIMATED = [("pix2pix", 128, 1), ("pix2pix", 128, 4), ("pair-wgan", 128, 1), ("pair-wgan", 128, 4)]
 
 
-def child(code: str, *args: object) -> dict:
-    out = subprocess.run(
-        [sys.executable, "-c", code, *map(str, args)], capture_output=True, text=True, check=True
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--write", action="store_true")
@@ -82,7 +72,7 @@ def main() -> None:
     ]
     with tempfile.TemporaryDirectory() as tmp:
         for index, (family, size, batch) in enumerate(MEASURED):
-            row = child(CHILD, family, size, batch, f"{tmp}/run{index}")
+            row = run_child(CHILD, family, size, batch, f"{tmp}/run{index}")
             ratio = row["estimate_gib"] / row["peak_gib"]
             lines.append(
                 f"| {family} | {size}³ | {batch} | {row['estimate_gib']:.2f} | "
@@ -97,7 +87,7 @@ def main() -> None:
         "|---|---|---|---|---|",
     ]
     for family, size, batch in ESTIMATED:
-        row = child(ESTIMATE_ONLY, family, size, batch)
+        row = run_child(ESTIMATE_ONLY, family, size, batch)
         lines.append(
             f"| {family} | {size}³ | {batch} | {row['estimate_gib']:.2f} | "
             f"{row['per_sample_gib']:.3f} |"
