@@ -32,6 +32,7 @@ from magicgui.widgets import (
     create_widget,
 )
 from qtpy.QtCore import QTimer
+from qtpy.QtWidgets import QSizePolicy
 
 from ..api import (
     DEVICE_CHOICES,
@@ -100,6 +101,8 @@ class SynthesizeWidget(Container):
         self._progress = ProgressBar(label="progress", min=0, max=1, value=0)
         self._status = Label(label="status", value="")
         self._status.native.setWordWrap(True)  # a long line would widen the dock
+        # nor may its width hint: a wider dock narrows the canvas after the camera was fitted
+        self._status.native.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
         self.extend(
             [
                 self._run_dir,
@@ -231,10 +234,13 @@ class SynthesizeWidget(Container):
         )
         if self._view_3d.value and added.ndim == 3:
             self._viewer.dims.ndisplay = 3
-        show_layer(self._viewer, added)
         self._progress.value = 1
-        self._status.value = f"added {added.name}, kept in {volume.path.parent.name}"
+        self._status.value = f"added {added.name}; its files are in the run's synthesized folder"
+        self._status.tooltip = str(volume.path.parent)
         self._run_button.enabled, self._cancel_button.enabled = True, False
+        # framed on the next event-loop turn: the new layer's controls and the status line
+        # may resize the canvas first
+        QTimer.singleShot(0, lambda: show_layer(self._viewer, added))
 
     def _on_cancel_clicked(self) -> None:
         self.job.stop()
