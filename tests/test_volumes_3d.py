@@ -12,7 +12,7 @@ import torch
 from napari_gan_augment.api import generate_to_folder, images_from_mask_folder
 from napari_gan_augment.config import DataConfig, SynthesisConfig, TrainConfig
 from napari_gan_augment.data.encoding import encode_masks
-from napari_gan_augment.data.io import read_nifti
+from napari_gan_augment.data.io import read_nifti, write_raster
 from napari_gan_augment.data.sources import volumes_from_config
 from napari_gan_augment.errors import InputError
 from napari_gan_augment.models.diffaugment import DiffAugment
@@ -161,6 +161,11 @@ def test_a_nifti_whose_spacing_header_disagrees_with_its_affine_is_refused(tmp_p
 
 def test_3d_training_needs_a_volume_source(tmp_path):
     with pytest.raises(InputError, match="3D training needs volumes"):
+        volumes_from_config(DataConfig(source="pairs", path=str(tmp_path / "pairs.npz")))
+    for folder in ("images", "masks"):
+        (tmp_path / folder).mkdir()
+        write_raster(tmp_path / folder / "a.png", np.eye(8, dtype=np.uint8))
+    with pytest.raises(InputError, match="a.png"):
         volumes_from_config(DataConfig(source="folder", path=str(tmp_path)))
 
 

@@ -171,39 +171,13 @@ class PairSet:
         A mask may carry a ``_mask``/``_seg``/``_label(s)`` suffix (``a.tif`` ↔ ``a_mask.tif``).
         2D files give one pair each; 3D NIfTI files are sliced along their last axis.
         """
-        root = Path(root)
-        refuse_incomplete(root)
-        image_dir, mask_dir = root / "images", root / "masks"
-        for folder in (image_dir, mask_dir):
-            if not folder.is_dir():
-                raise InputError(
-                    f"{folder} does not exist; a pair folder holds images/ and masks/ with "
-                    "files matched by name"
-                )
-        masks_by_stem = {}
-        for path in sorted(mask_dir.iterdir()):
-            if has_supported_suffix(path):
-                stem = file_stem(path)
-                if is_mask_filename(path):
-                    stem = stem.rsplit("_", 1)[0] if "_" in stem else stem.rsplit("-", 1)[0]
-                masks_by_stem[stem] = path
-        image_paths = [p for p in sorted(image_dir.iterdir()) if has_supported_suffix(p)]
-        if not image_paths:
-            raise InputError(f"{image_dir} holds no {', '.join(SUPPORTED_SUFFIXES)} files")
-        unmatched = [p.name for p in image_paths if file_stem(p) not in masks_by_stem]
-        if unmatched:
-            raise InputError(
-                f"no mask in {mask_dir} for {', '.join(unmatched[:5])}"
-                f"{' …' if len(unmatched) > 5 else ''}; name each mask like its image "
-                "(optionally with a _mask suffix)"
-            )
         images: list[np.ndarray] = []
         masks: list[np.ndarray] = []
         names: list[str] = []
         spacing: tuple[float, ...] = (1.0, 1.0)
-        for path in image_paths:
+        for path, mask_path in matched_files(root):
             image = read_image_file(path)
-            mask = read_image_file(masks_by_stem[file_stem(path)])
+            mask = read_image_file(mask_path)
             if image.data.ndim == 3 and not image.rgb:
                 sub = cls.from_volume(
                     image.data, mask.data, image.spacing, path.name, SliceSettings(axis=2)
@@ -326,3 +300,35 @@ def pad_to_square(image: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.n
         np.pad(image, pad, constant_values=float(image.min())),
         np.pad(mask, pad, constant_values=0),
     )
+
+
+def matched_files(root: str | Path) -> list[tuple[Path, Path]]:
+    """The (image, mask) files of a pair folder: ``root/images`` and ``root/masks`` matched
+    by stem; a mask may carry a ``_mask``/``_seg``/``_label(s)`` suffix."""
+    root = Path(root)
+    refuse_incomplete(root)
+    image_dir, mask_dir = root / "images", root / "masks"
+    for folder in (image_dir, mask_dir):
+        if not folder.is_dir():
+            raise InputError(
+                f"{folder} does not exist; a pair folder holds images/ and masks/ with "
+                "files matched by name"
+            )
+    masks_by_stem = {}
+    for path in sorted(mask_dir.iterdir()):
+        if has_supported_suffix(path):
+            stem = file_stem(path)
+            if is_mask_filename(path):
+                stem = stem.rsplit("_", 1)[0] if "_" in stem else stem.rsplit("-", 1)[0]
+            masks_by_stem[stem] = path
+    image_paths = [p for p in sorted(image_dir.iterdir()) if has_supported_suffix(p)]
+    if not image_paths:
+        raise InputError(f"{image_dir} holds no {', '.join(SUPPORTED_SUFFIXES)} files")
+    unmatched = [p.name for p in image_paths if file_stem(p) not in masks_by_stem]
+    if unmatched:
+        raise InputError(
+            f"no mask in {mask_dir} for {', '.join(unmatched[:5])}"
+            f"{' …' if len(unmatched) > 5 else ''}; name each mask like its image "
+            "(optionally with a _mask suffix)"
+        )
+    return [(path, masks_by_stem[file_stem(path)]) for path in image_paths]

@@ -8,7 +8,7 @@ from pathlib import Path
 from ..config import DataConfig
 from ..errors import InputError
 from .io import read_image_file
-from .pairset import PairSet, SliceSettings
+from .pairset import PairSet, SliceSettings, matched_files
 from .sample import SAMPLE_IMAGE, load_sample
 from .volumes import VolumeSet
 
@@ -41,7 +41,8 @@ def pairset_from_config(data: DataConfig, seed: int = 0) -> PairSet:
 
 
 def volumes_from_config(data: DataConfig, patches: int = 256, seed: int = 0) -> VolumeSet:
-    """The image and label volumes a 3D run trains on (the sample, or a volume pair)."""
+    """The image and label volumes a 3D run trains on: the sample, a volume pair, or a
+    folder of them (``images/`` and ``masks/``, matched by name)."""
     if data.source == "sample":
         image, mask = load_sample()
         return VolumeSet.from_volumes([(image, mask, SAMPLE_IMAGE)], patches, seed)
@@ -49,10 +50,16 @@ def volumes_from_config(data: DataConfig, patches: int = 256, seed: int = 0) -> 
         image = read_image_file(str(data.path))
         mask = read_image_file(str(data.mask_path))
         return VolumeSet.from_volumes([(image, mask, str(data.path))], patches, seed)
+    if data.source == "folder":
+        volumes = [
+            (read_image_file(image), read_image_file(mask), image.name)
+            for image, mask in matched_files(str(data.path))
+        ]
+        return VolumeSet.from_volumes(volumes, patches, seed)
     raise InputError(
         f"3D training needs volumes, not the {data.source!r} source: use source 'volume' "
-        "(an image volume and its mask_path) or 'sample', or train 2D on slices "
-        "(spatial_dims: 2)"
+        "(an image volume and its mask_path), 'folder' (images/ and masks/ holding volumes) "
+        "or 'sample', or train 2D on slices (spatial_dims: 2)"
     )
 
 

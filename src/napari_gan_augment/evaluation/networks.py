@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import torch
+from monai.inferers import SlidingWindowInferer
 from monai.losses import DiceCELoss, DiceLoss
 from monai.networks.nets import BasicUNet, DenseNet121, FlexibleUNet, UNet
 from monai.transforms import KeepLargestConnectedComponent
@@ -27,18 +28,26 @@ LOSSES = ("dicece", "dice", "jaccard")
 Batches = Iterator[tuple[np.ndarray, np.ndarray]]
 
 
-def segmentation_network(name: str, classes: int, base_filters: int) -> torch.nn.Module:
-    """A 2D segmentation network with one input channel and ``classes`` outputs (with 0)."""
-    nf = base_filters
+def segmentation_network(
+    name: str, classes: int, base_filters: int, spatial_dims: int = 2
+) -> torch.nn.Module:
+    """A 2D or 3D segmentation network with one input channel and ``classes`` outputs."""
+    nf, dims = base_filters, spatial_dims
     if name == "unet":
         # no batch norm: tiny batches of mixed real/synthetic pairs; instance norm per sample
         return UNet(
-            2, 1, classes, (nf, 2 * nf, 4 * nf, 8 * nf), (2, 2, 2), num_res_units=1, norm="INSTANCE"
+            dims,
+            1,
+            classes,
+            (nf, 2 * nf, 4 * nf, 8 * nf),
+            (2, 2, 2),
+            num_res_units=1,
+            norm="INSTANCE",
         )
     if name == "basicunet":
-        return BasicUNet(2, 1, classes, features=(nf, nf, 2 * nf, 4 * nf, 8 * nf, nf))
+        return BasicUNet(dims, 1, classes, features=(nf, nf, 2 * nf, 4 * nf, 8 * nf, nf))
     if name == "flexibleunet":
-        return FlexibleUNet(1, classes, "resnet34", pretrained=False, spatial_dims=2)
+        return FlexibleUNet(1, classes, "resnet34", pretrained=False, spatial_dims=dims)
     raise InputError(f"network must be one of {SEGMENTERS}, got {name!r}")
 
 
@@ -127,8 +136,41 @@ def predict_labels(
             parts.append(network(chunk).argmax(1).cpu())
     labels = torch.cat(parts)
     if largest_component:
-        classes = [int(c) for c in torch.unique(labels) if c > 0]
-        if classes:
-            keep = KeepLargestConnectedComponent(applied_labels=classes, independent=True)
-            labels = torch.stack([torch.as_tensor(keep(label[None]))[0] for label in labels])
+        labels = torch.stack([_largest_components(label) for label in labels])
     return labels.numpy().astype(np.int64)
+
+
+def predict_volume(
+    network: torch.nn.Module,
+    volume: np.ndarray,
+    patch: int,
+    device: torch.device,
+    largest_component: bool = False,
+) -> np.ndarray:
+    """A normalised ``(Z, Y, X)`` volume → int labels of the same shape, drawn patch by patch
+    (MONAI ``SlidingWindowInferer``, Gaussian-blended overlaps: a network trained on patches
+    sees patches, and the whole volume stays in host memory)."""
+    window = SlidingWindowInferer(
+        roi_size=(patch,) * 3,
+        sw_batch_size=4,
+        overlap=0.25,
+        mode="gaussian",
+        sw_device=device,
+        device=torch.device("cpu"),
+    )
+    with torch.no_grad():
+        logits = window(torch.from_numpy(volume[None, None].astype(np.float32)), network)
+    assert isinstance(logits, torch.Tensor)  # one output head
+    labels = logits[0].argmax(0)
+    if largest_component:
+        labels = _largest_components(labels)
+    return labels.numpy().astype(np.int64)
+
+
+def _largest_components(labels: torch.Tensor) -> torch.Tensor:
+    """Each foreground class's largest connected component (MONAI's transform)."""
+    classes = [int(c) for c in torch.unique(labels) if c > 0]
+    if not classes:
+        return labels
+    keep = KeepLargestConnectedComponent(applied_labels=classes, independent=True)
+    return torch.as_tensor(keep(labels[None]))[0]

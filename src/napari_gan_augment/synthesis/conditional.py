@@ -112,7 +112,25 @@ def iter_conditional_pairs(
     mask_model(generator)
     if count < 1:
         raise InputError(f"count must be a positive number of pairs, got {count}")
+    draw = images_for_patches if generator.spec.spatial_dims == 3 else images_for_masks
     for start in range(0, count, batch_size):
         masks = source.masks(start, min(batch_size, count - start), seed)
         labels = masks.astype(label_dtype(generator.spec.num_classes))
-        yield SyntheticBatch(start, images_for_masks(generator, masks), labels)
+        yield SyntheticBatch(start, draw(generator, masks), labels)
+
+
+def images_for_patches(generator: LoadedGenerator, masks: np.ndarray) -> np.ndarray:
+    """Images (source dtype) for ``(N, *patch)`` masks of exactly the 3D run's patch shape,
+    drawn in one pass (a whole volume goes through ``synthesize_volume``'s sliding window)."""
+    spec = generator.spec
+    labels = known_labels(generator, masks)
+    if labels.shape[1:] != tuple(spec.spatial_shape):
+        raise InputError(
+            f"the 3D {spec.family!r} run draws {spec.image_size}³ patches, not masks of shape "
+            f"{labels.shape[1:]}; draw a whole volume with synthesize_volume (or gan-augment "
+            "generate --masks)"
+        )
+    channels = torch.from_numpy(encode_masks(labels, spec.num_classes))
+    with torch.no_grad():
+        images = mask_model(generator).translate(channels).cpu().numpy()[:, 0]
+    return generator.normaliser.inverse(images)

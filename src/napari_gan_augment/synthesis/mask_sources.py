@@ -42,7 +42,8 @@ class MaskDeformation:
         scale: uniform zoom in 1 ± this.
         translate: uniform shift in ± this fraction of the image side.
         elastic: elastic displacement of up to this fraction of the image side, on a
-            4 × 4 grid of control points (smooth, organ-scale bending).
+            4 × 4 grid of control points (smooth, organ-scale bending); 2D masks only, a
+            3D patch is moved by the affine part alone (rotation about every axis).
         flip: also mirror left–right with probability 0.5 (off: not every anatomy is
             symmetric).
     """
@@ -59,21 +60,22 @@ class MaskDeformation:
     def from_dict(cls, raw: dict[str, Any]) -> MaskDeformation:
         return parse_settings(cls, raw, "mask deformation")
 
-    def transform(self, size: int) -> Compose:
-        """The MONAI pipeline for one ``(1, S, S)`` label map at ``size`` px."""
+    def transform(self, size: int, spatial_dims: int = 2) -> Compose:
+        """The MONAI pipeline for one ``(1, S, S)`` label map (or ``(1, S, S, S)`` patch)."""
         steps: list[Any] = []
         if self.rotate_degrees or self.scale or self.translate:
+            angle = float(np.deg2rad(self.rotate_degrees))
             steps.append(
                 RandAffine(
                     prob=1.0,
-                    rotate_range=np.deg2rad(self.rotate_degrees),
-                    scale_range=(self.scale, self.scale),
-                    translate_range=(self.translate * size,) * 2,
+                    rotate_range=angle if spatial_dims == 2 else (angle,) * 3,
+                    scale_range=(self.scale,) * spatial_dims,
+                    translate_range=(self.translate * size,) * spatial_dims,
                     mode="nearest",
                     padding_mode="zeros",
                 )
             )
-        if self.elastic:
+        if self.elastic and spatial_dims == 2:
             steps.append(
                 Rand2DElastic(
                     spacing=(size / 4,) * 2,
@@ -100,11 +102,13 @@ class DeformedMasks(MaskSource):
     """Real training masks, each drawn at random and randomly deformed."""
 
     def __init__(self, masks: np.ndarray, deformation: MaskDeformation | None = None) -> None:
-        if masks.ndim != 3 or len(masks) == 0:
-            raise InputError(f"deformed masks need a stack of 2D masks, got shape {masks.shape}")
+        if masks.ndim not in (3, 4) or len(masks) == 0:
+            raise InputError(
+                f"deformed masks need a stack of 2D or 3D masks, got shape {masks.shape}"
+            )
         self.source = masks.astype(np.int64)
         self.deformation = deformation or MaskDeformation()
-        self._transform = self.deformation.transform(masks.shape[-1])
+        self._transform = self.deformation.transform(masks.shape[-1], masks.ndim - 1)
         self.description = (
             f"randomly deformed copies of {len(masks)} real training masks ({self.deformation})"
         )
@@ -116,7 +120,7 @@ class DeformedMasks(MaskSource):
             self._transform.set_random_state(index_seed(seed, draw))
             moved = np.asarray(self._transform(mask[None].astype(np.float32)))[0]
             if self.deformation.flip and np.random.default_rng(seed).random() < 0.5:
-                moved = moved[:, ::-1]
+                moved = moved[..., ::-1]
             labels = np.rint(moved).astype(np.int64)
             if set(np.unique(labels).tolist()) == wanted:
                 return labels

@@ -33,19 +33,19 @@ def arm_batches(
     data: ExperimentData,
     config: ExperimentConfig,
     arm: Arm,
-    train: np.ndarray,
-    labels: np.ndarray,
+    real: tuple[np.ndarray, np.ndarray],
     seed: int,
     fold: int,
     augment: bool,
     extra: tuple[np.ndarray, np.ndarray] | None,
 ) -> tuple[Batches, int]:
-    """The arm's endless minibatch stream and its number of minibatches per epoch."""
+    """The arm's endless minibatch stream over its ``real`` training samples (images and
+    targets) and its synthetic ones, and its number of minibatches per epoch."""
     rng = np.random.default_rng(seed_of(seed, 1))
     transform = (
         standard_augmentation(config.image_size, seed, config.augmentation) if augment else None
     )
-    images, targets = data.images[train], labels[train]
+    images, targets = real
     if extra is not None and arm.fixed_synthetic:
         if arm.base == "synthetic":
             images, targets = extra

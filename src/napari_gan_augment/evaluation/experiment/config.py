@@ -23,6 +23,13 @@ Every arm runs without and/or with standard augmentation (``augment: [false, tru
 order and the augmentation draws, so arms are paired by seed. The test set is fixed
 (``test_fraction``) or rotates over ``folds`` (k-fold cross-validation; each image is then
 tested once per seed). See ``docs/evaluation.md`` for the files a run writes.
+
+``spatial_dims: 3`` runs a segmentation experiment on volumes (``docs/3d.md``): the data is a
+folder of volumes, the test folds are whole held-out volumes, each network trains on
+``patches`` cubic patches of ``image_size`` voxels drawn from its training volumes (half on
+foreground), and is scored per volume (sliding-window inference; Dice, HD95 in mm with the
+volumes' spacing). Synthetic patches come from a 3D run: pairs from noise, or images drawn for
+deformed real mask patches of the split's training volumes.
 """
 
 from __future__ import annotations
@@ -126,6 +133,8 @@ class ExperimentConfig:
     loss: str = "dicece"
     largest_component: bool = False
     image_size: int = 64
+    spatial_dims: int = 2
+    patches: int = 64
     epochs: int = 30
     steps_per_epoch: int | None = None
     batch_size: int = 8
@@ -206,6 +215,39 @@ class ExperimentConfig:
             raise InputError(f"loss must be one of {LOSSES}, got {self.loss!r}")
         if self.patience < 1 or self.epochs < 1 or self.batch_size < 1:
             raise InputError("epochs, patience and batch_size must be at least 1")
+        if self.spatial_dims == 3:
+            self._check_volumes()
+        elif self.spatial_dims != 2:
+            raise InputError(f"spatial_dims must be 2 or 3, got {self.spatial_dims}")
+
+    def _check_volumes(self) -> None:
+        """What a 3D experiment cannot do (yet), refused before any data loads."""
+        if self.task != "segmentation":
+            raise InputError("a 3D experiment is a segmentation experiment (task: segmentation)")
+        if any(self.augment):
+            raise InputError(
+                "standard augmentation is 2D for now: a 3D experiment takes augment: [false]"
+            )
+        if self.synthetic_gate is not None:
+            raise InputError("the quality gate judges 2D pairs; leave out synthetic_gate in 3D")
+        if self.image_size < 16 or self.image_size % 8:
+            raise InputError(
+                f"in 3D image_size is the side of the cubic training patches, a multiple of 8 "
+                f"of at least 16 (the U-Net halves it three times), got {self.image_size}"
+            )
+        if self.patches < self.batch_size:
+            raise InputError(
+                f"patches ({self.patches}) must be at least batch_size ({self.batch_size})"
+            )
+        if self.generator is not None:
+            trained = generator_config(self)
+            if trained.spatial_dims != 3 or trained.image_size != self.image_size:
+                raise InputError(
+                    "the generator of a 3D experiment draws its patches: give it "
+                    f"spatial_dims: 3 and image_size: {self.image_size} (the experiment's "
+                    f"patch side), not spatial_dims {trained.spatial_dims}, image_size "
+                    f"{trained.image_size}"
+                )
 
     @cached_property
     def parsed_arms(self) -> tuple[Arm, ...]:

@@ -1,67 +1,35 @@
-"""The experiment's data: real pairs, fixed test folds, training pools, and the generators
-(given runs checked for leakage, or trained here per fold) with their synthetic sets."""
+"""The experiment's data: real pairs or volumes, fixed test folds, training pools, and the
+generators (given runs checked for leakage, or trained here per fold) with their synthetic
+sets."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from skimage.transform import resize
 
-from ...data.normalise import IntensityNormaliser
-from ...data.pairset import PairSet
-from ...data.sources import pairset_from_config
+from ...data.sources import pairset_from_config, volumes_from_config
 from ...devices import resolve_device
 from ...errors import InputError
+from ...models.base import MaskToImageModel
 from ...synthesis import PairRoute, load_generator, pair_route
 from ...synthesis.generate import LoadedGenerator
-from ...training import RunDirectory, iter_training
+from ...training import RunDirectory
 from ..gate import gate_pairs
 from ..quality.samplers import sampler_for
-from .config import ExperimentConfig, generator_config
-
-
-@dataclass
-class ExperimentData:
-    """Normalised arrays of the real pairs and, when asked for, the synthetic ones."""
-
-    pairs: PairSet
-    images: np.ndarray
-    masks: np.ndarray
-    normaliser: IntensityNormaliser
-    #: pair routes and their fixed synthetic sets by (run name, fold); "" = the default run
-    routes: dict[tuple[str, int], PairRoute] = field(default_factory=dict)
-    synthetic: dict[tuple[str, int], tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
-    gate_records: dict[str, dict[str, Any]] = field(default_factory=dict)
-
-    names = property(lambda self: list(self.pairs.provenance))
-    spacing = property(lambda self: self.pairs.spacing)
-    classes = property(lambda self: self.pairs.num_classes)
-
-    def generated(
-        self, config: ExperimentConfig, count: int, seed: int, run: str, fold: int
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """``count`` pairs from a generator, normalised and sized like the real ones."""
-        raw_images, raw_masks = self.routes[(run, fold)].pairs(count, seed)
-        return self.to_experiment(raw_images, raw_masks, config.image_size)
-
-    def to_experiment(
-        self, raw_images: np.ndarray, raw_masks: np.ndarray, size: int
-    ) -> tuple[np.ndarray, np.ndarray]:
-        images = self.normaliser.forward(raw_images).astype(np.float32)
-        masks = raw_masks.astype(np.int32)
-        if images.shape[-1] != size:
-            images = resize(images, (len(images), size, size), order=1).astype(np.float32)
-            masks = resize(
-                masks, (len(masks), size, size), order=0, preserve_range=True, anti_aliasing=False
-            ).astype(np.int32)
-        return images[:, None], masks
+from .config import ExperimentConfig, generator_config, seed_of
+from .items import ExperimentData, SliceData, VolumeData
 
 
 def load_data(config: ExperimentConfig) -> ExperimentData:
+    if config.spatial_dims == 3:
+        volumes = volumes_from_config(config.data)
+        normaliser = volumes.fit_normaliser()
+        volumes.check_training_size(config.image_size)
+        normalised = tuple(normaliser.forward(v).astype(np.float32) for v in volumes.images)
+        return VolumeData(pairs=volumes, normaliser=normaliser, volumes=normalised)
     pairs = pairset_from_config(config.data)
     normaliser = pairs.fit_normaliser()
     images, masks = pairs.training_arrays(config.image_size, normaliser)
@@ -74,11 +42,12 @@ def load_data(config: ExperimentConfig) -> ExperimentData:
                 + ("non-empty" if True in present else "empty")
                 + " masks"
             )
-    return ExperimentData(pairs, images, masks, normaliser)
+    return SliceData(pairs=pairs, normaliser=normaliser, images=images, masks=masks)
 
 
-def held_out_folds(count: int, config: ExperimentConfig) -> list[np.ndarray]:
+def held_out_folds(data: ExperimentData, config: ExperimentConfig) -> list[np.ndarray]:
     """The test indices of each fold; fixed (seed 0) so every arm and seed sees them."""
+    count = data.count
     order = np.random.default_rng(0).permutation(count)
     if config.folds == 1:
         held = max(1, int(round(config.test_fraction * count)))
@@ -87,11 +56,14 @@ def held_out_folds(count: int, config: ExperimentConfig) -> list[np.ndarray]:
         folds = [np.sort(part) for part in np.array_split(order, config.folds)]
     smallest_test = min(len(f) for f in folds)
     smallest_train = count - max(len(f) for f in folds)
-    if smallest_test < 2 or smallest_train < 4:
+    (least_test, least_train), unit = data.minimum, data.unit
+    if smallest_test < least_test or smallest_train < least_train:
+        more = "add volumes" if unit == "volumes" else "add pairs (e.g. a smaller slice step)"
         raise InputError(
-            f"{count} pairs give {smallest_test} test and {smallest_train} training pairs per "
-            "fold; an experiment needs at least 2 test and 4 training pairs: add pairs (e.g. "
-            "a smaller slice step), raise test_fraction, or use fewer folds"
+            f"{count} {unit} give {smallest_test} test and {smallest_train} training {unit} "
+            f"per fold; an experiment needs at least {least_test} test and {least_train} "
+            f"training {unit} (one of them for validation): {more}, raise test_fraction, "
+            "or use fewer folds"
         )
     return folds
 
@@ -104,7 +76,7 @@ def training_pool(count: int, test: np.ndarray, config: ExperimentConfig) -> np.
         return pool
     if config.train_limit > len(pool):
         raise InputError(
-            f"train_limit {config.train_limit} is more than the {len(pool)} real pairs outside "
+            f"train_limit {config.train_limit} is more than the {len(pool)} real items outside "
             "the test set"
         )
     return np.sort(np.random.default_rng(1).permutation(pool)[: config.train_limit])
@@ -164,12 +136,19 @@ def attach_generators(
                 source = _run_path(config, run)
                 generator = load_generator(source, device=config.device, precision=config.precision)
                 refuse_leaking_run(generator, source, data, test)
-            _check_generator(generator, config, data.classes, source)
+            _check_generator(generator, config, data, source)
             if config.task == "classification":
                 data.routes[(run, fold)] = PairRoute(generator)
                 continue
+            pool = training_pool(data.count, test, config)
+            masks = (
+                data.mask_choice(pool, config, seed_of(fold, 8))
+                if isinstance(generator.model, MaskToImageModel)
+                else None
+            )
             data.routes[(run, fold)] = pair_route(
                 generator,
+                masks,
                 deformation=config.mask_deformation,
                 mask_threshold=config.synthetic_mask_threshold,
                 device=config.device,
@@ -190,7 +169,8 @@ def _fixed_synthetic_set(
     drawn = data.generated(
         config, int(np.ceil(config.synthetic_count * gate.oversample)), 0, run, fold
     )
-    pool = training_pool(len(data.images), test, config)
+    assert isinstance(data, SliceData)  # the config refuses a gate in 3D
+    pool = training_pool(data.count, test, config)
     keep, record = gate_pairs(
         drawn,
         (data.images[pool], data.masks[pool]),
@@ -214,23 +194,17 @@ def _fixed_synthetic_set(
 def _train_split_generator(
     data: ExperimentData, config: ExperimentConfig, test: np.ndarray, path: Path, fold: int
 ) -> Iterator[dict[str, Any]]:
-    pool = training_pool(len(data.images), test, config)
-    pairs = PairSet.from_pairs(
-        [data.pairs.images[i] for i in pool],
-        [data.pairs.masks[i] for i in pool],
-        [data.names[i] for i in pool],
-        data.spacing,
-        rgb=False,
-    )
-    for event in iter_training(path, generator_config(config), pairs=pairs):
+    pool = training_pool(data.count, test, config)
+    for event in data.train_generator(pool, generator_config(config), path):
         if event["event"] in ("start", "step", "end"):
             yield {**event, "event": "generator", "kind": event["event"], "fold": fold}
 
 
 def _check_generator(
-    generator: LoadedGenerator, config: ExperimentConfig, classes: int, path: str
+    generator: LoadedGenerator, config: ExperimentConfig, data: ExperimentData, path: str
 ) -> None:
-    spec = generator.spec
+    spec, classes = generator.spec, data.classes
+    data.check_generator_shape(spec.spatial_dims, spec.image_size, config, path)
     if config.task == "classification" and not generator.model.kind.adds_object_class:
         raise InputError(
             f"a classification experiment needs a ugan or cyclegan run, not {spec.family!r} "
@@ -243,9 +217,7 @@ def _check_generator(
         )
 
 
-def object_class_images(
-    data: ExperimentData, sources: np.ndarray, run: str, fold: int
-) -> np.ndarray:
+def object_class_images(data: SliceData, sources: np.ndarray, run: str, fold: int) -> np.ndarray:
     """Object-class images made by a generator from object-free images ``(N, 1, S, S)``."""
     generator = data.routes[(run, fold)].generator
     raw = data.normaliser.inverse(sources[:, 0])

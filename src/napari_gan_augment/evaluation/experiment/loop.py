@@ -25,14 +25,12 @@ from ..networks import (
     FitResult,
     classification_network,
     fit,
-    predict_labels,
     segmentation_loss,
     segmentation_network,
 )
 from .batches import arm_batches, as_targets
 from .config import ExperimentConfig, path_name, seed_of
 from .data import (
-    ExperimentData,
     attach_generators,
     held_out_folds,
     load_data,
@@ -40,6 +38,7 @@ from .data import (
     split_validation,
     training_pool,
 )
+from .items import ExperimentData, SliceData, VolumeData
 from .results import summarise_results
 
 
@@ -65,13 +64,13 @@ class _Writer:
 
 
 def _score_segmentation(
-    data: ExperimentData, test: np.ndarray, predictions: np.ndarray, common: dict[str, Any]
+    data: ExperimentData, test: np.ndarray, predictions: list[np.ndarray], common: dict[str, Any]
 ) -> list[dict[str, Any]]:
     return [
         {
             **common,
             "image": data.names[i],
-            **segmentation_metrics(p, data.masks[i], data.spacing, data.classes),
+            **segmentation_metrics(p, data.truth(i), data.spacing, data.classes),
         }
         for i, p in zip(test, predictions, strict=True)
     ]
@@ -123,9 +122,9 @@ def iter_experiment(config: ExperimentConfig, run_dir: str | Path) -> Iterator[d
     if (run_dir / "results.csv").exists() or (run_dir / "experiment.json").exists():
         raise InputError(f"{run_dir} already holds an experiment; choose a new run directory")
     data = load_data(config)
-    folds = held_out_folds(len(data.images), config)
+    folds = held_out_folds(data, config)
     for test in folds:
-        training_pool(len(data.images), test, config)  # refuses a train_limit too large
+        training_pool(data.count, test, config)  # refuses a train_limit too large
     device = resolve_device(config.device)
     precision = resolve_precision(config.precision, device)
     # experiment.json names the precision that runs, so the experiment repeats as it ran
@@ -133,11 +132,6 @@ def iter_experiment(config: ExperimentConfig, run_dir: str | Path) -> Iterator[d
     run_dir.mkdir(parents=True, exist_ok=True)
     write_json(run_dir / "experiment.json", asdict(config))
     yield from attach_generators(data, config, folds, run_dir)
-    labels: np.ndarray = (
-        np.asarray(data.masks.reshape(len(data.masks), -1).any(axis=1), np.int64)
-        if config.task == "classification"
-        else data.masks
-    )
     writer = _Writer(run_dir)
     predictions: dict[str, np.ndarray] = {}
     test_order = np.concatenate(folds)
@@ -154,31 +148,40 @@ def iter_experiment(config: ExperimentConfig, run_dir: str | Path) -> Iterator[d
     capped: dict[str, dict[str, int]] = {}
     for number, (seed, fold, arm, augment) in enumerate(runs):
         name = arm.name(augment)
-        pool = training_pool(len(data.images), folds[fold], config)
+        pool = training_pool(data.count, folds[fold], config)
         train, validation = split_validation(
             pool, config.validation_fraction, np.random.default_rng(seed_of(seed, fold))
         )
         run = arm.run
         extra = data.synthetic.get((run, fold))
-        if config.task == "classification" and arm.base == "real+synthetic":
-            if (seed, fold, run) not in transformed:
-                free = train[labels[train] == 0]
-                picks = np.resize(free, config.synthetic_count)
-                transformed[(seed, fold, run)] = (
-                    object_class_images(data, data.images[picks], run, fold),
-                    np.ones(len(picks), np.int64),
-                )
-            extra = transformed[(seed, fold, run)]
-        batches, steps = arm_batches(data, config, arm, train, labels, seed, fold, augment, extra)
+        if config.task == "classification":
+            assert isinstance(data, SliceData)  # the config refuses classification in 3D
+            labels = np.asarray(data.masks.reshape(data.count, -1).any(axis=1), np.int64)
+            real = (data.images[train], labels[train])
+            validation_set = (data.images[validation], labels[validation])
+            if arm.base == "real+synthetic":
+                if (seed, fold, run) not in transformed:
+                    free = train[labels[train] == 0]
+                    picks = np.resize(free, config.synthetic_count)
+                    transformed[(seed, fold, run)] = (
+                        object_class_images(data, data.images[picks], run, fold),
+                        np.ones(len(picks), np.int64),
+                    )
+                extra = transformed[(seed, fold, run)]
+        else:
+            real = data.samples(train, config, seed_of(seed, fold, 5))
+            images, masks = data.samples(validation, config, seed_of(seed, fold, 6))
+            validation_set = (images, as_targets(masks, config))
+        batches, steps = arm_batches(data, config, arm, real, seed, fold, augment, extra)
         budgets[name] = steps
         torch.manual_seed(seed_of(seed, fold, 3))
         if config.task == "classification":
             network = classification_network().to(device)
             loss_fn: Any = torch.nn.CrossEntropyLoss()
         else:
-            network = segmentation_network(config.network, data.classes, config.base_filters).to(
-                device
-            )
+            network = segmentation_network(
+                config.network, data.classes, config.base_filters, config.spatial_dims
+            ).to(device)
             loss_fn = segmentation_loss(config.loss)
         precision.apply(network)
         common = {"arm": name, "seed": seed, "fold": fold}
@@ -187,7 +190,7 @@ def iter_experiment(config: ExperimentConfig, run_dir: str | Path) -> Iterator[d
             loss_fn,
             batches,
             steps,
-            (data.images[validation], as_targets(labels[validation], config)),
+            validation_set,
             config.epochs,
             config.patience,
             config.learning_rate,
@@ -214,18 +217,23 @@ def iter_experiment(config: ExperimentConfig, run_dir: str | Path) -> Iterator[d
         tally["hit"] += int(hit_cap)
         tally["runs"] += 1
         if config.task == "classification":
+            assert isinstance(data, SliceData)
             with torch.no_grad():
                 logits = network(torch.from_numpy(data.images[test]).to(device))
             predicted = logits.argmax(1).cpu().numpy()
             writer.add(_score_classification(data, test, predicted, labels, common))
         else:
-            predicted = predict_labels(network, data.images[test], device, config.largest_component)
-            writer.add(_score_segmentation(data, test, predicted, common))
-            key = f"{name}/seed{seed}"
-            predictions.setdefault(
-                key, np.zeros((len(test_order),) + data.masks.shape[1:], np.int32)
-            )
-            predictions[key][[position[i] for i in test]] = predicted
+            labelled = data.predict(network, test, config, device)
+            writer.add(_score_segmentation(data, test, labelled, common))
+            if isinstance(data, VolumeData):
+                folder = run_dir / "predictions" / path_name(name)
+                data.write_predictions(folder, seed, test, labelled)
+            elif isinstance(data, SliceData):
+                key = f"{name}/seed{seed}"
+                predictions.setdefault(
+                    key, np.zeros((len(test_order),) + data.masks.shape[1:], np.int32)
+                )
+                predictions[key][[position[i] for i in test]] = np.stack(labelled)
         yield {
             "event": "arm",
             "arm": name,
@@ -235,6 +243,7 @@ def iter_experiment(config: ExperimentConfig, run_dir: str | Path) -> Iterator[d
             "total": len(runs),
         }
     if predictions:
+        assert isinstance(data, SliceData)
         arrays: dict[str, Any] = {
             "images": data.images[test_order, 0],
             "masks": data.masks[test_order],
@@ -249,9 +258,10 @@ def iter_experiment(config: ExperimentConfig, run_dir: str | Path) -> Iterator[d
     if data.gate_records:
         summary["quality_gate"] = data.gate_records
     summary["real_pairs"] = {
-        "total": len(data.images),
+        "unit": data.unit,
+        "total": data.count,
         "test": [len(f) for f in folds],
-        "training_pool": [len(training_pool(len(data.images), f, config)) for f in folds],
+        "training_pool": [len(training_pool(data.count, f, config)) for f in folds],
     }
     write_json(run_dir / "summary.json", summary)
     from ..report import write_report
