@@ -114,6 +114,8 @@ def test_a_3d_experiment_scores_whole_held_out_volumes_in_mm(volume_folder, tmp_
         assert len(seen) == 2 and not seen & tested
     # 8 real patches per network, plus 4 synthetic ones in real+synthetic (2 per batch)
     assert summary["minibatches_per_epoch"] == {"real": 4, "real+synthetic": 6, "synthetic": 2}
+    assert (tmp_path / "run" / "plots" / "predictions_3d.png").stat().st_size > 0
+    assert "one row per test volume" in (tmp_path / "run" / "report.md").read_text()
     stored = json.loads((tmp_path / "run" / "experiment.json").read_text())
     assert stored["spatial_dims"] == 3
 

@@ -255,12 +255,22 @@ def report_markdown(run_dir: Path, summary: dict[str, Any], config: dict[str, An
         ("arms.png", "Per-seed scores of each arm"),
         ("curves.png", "Validation loss per epoch (one line per seed)"),
         ("predictions.png", "Test images, ground truth and each arm's seed-0 prediction"),
+        (
+            "predictions_3d.png",
+            "One test volume's middle slices: image, truth, each arm's seed-0 prediction",
+        ),
     ):
         if (run_dir / "plots" / name).exists():
             lines += [f"![{caption}](plots/{name})", ""]
+    volumes = (run_dir / "predictions").is_dir()
     lines.append(
-        "Files: `results.csv` (one row per test image × arm × seed), `summary.json`, "
-        "`curves.jsonl`, `models/`, `predictions.npz`."
+        f"Files: `results.csv` (one row per test {'volume' if volumes else 'image'} × arm × "
+        "seed), `summary.json`, `curves.jsonl`, `models/`, "
+        + (
+            "`predictions/<arm>/seed<k>/` (each test volume's labels, NIfTI with its affine)."
+            if volumes
+            else "`predictions.npz`."
+        )
     )
     return "\n".join(lines) + "\n"
 

@@ -19,7 +19,7 @@ import torch
 from skimage.transform import resize
 
 from ...config import DataConfig, TrainConfig
-from ...data.io import write_nifti
+from ...data.io import read_nifti, write_nifti
 from ...data.normalise import IntensityNormaliser
 from ...data.pairset import PairSet
 from ...data.volumes import VolumeSet
@@ -29,7 +29,8 @@ from ...synthesis.mask_sources import DeformedMasks
 from ...synthesis.routes import MaskChoice
 from ...training import iter_training
 from ..networks import predict_labels, predict_volume
-from .config import ExperimentConfig
+from ..quality.figures import orthogonal_figure
+from .config import ExperimentConfig, path_name
 
 
 @dataclass(kw_only=True)
@@ -200,6 +201,17 @@ class VolumeData(ExperimentData):
                 affine=self.pairs.affines[index],
                 description="predicted labels",
             )
+
+    def prediction_figure(self, run_dir: Path, index: int, arms: list[str]) -> Path:
+        """Orthogonal middle slices of test volume ``index``: image, truth, and each arm's
+        seed-0 prediction (``plots/predictions_3d.png``)."""
+        rows = [("image", self.pairs.images[index], False), ("truth", self.truth(index), True)]
+        for arm in arms:
+            path = run_dir / "predictions" / path_name(arm) / "seed0" / self._stem(index)
+            rows.append((arm, read_nifti(path.with_name(path.name + ".nii.gz")).data, True))
+        image = self.pairs.images[index]
+        limits = (float(np.percentile(image, 1)), float(np.percentile(image, 99)))
+        return orthogonal_figure(run_dir / "plots" / "predictions_3d.png", rows, limits)
 
     def _stem(self, index: int) -> str:
         return Path(self.names[index]).name.split(".")[0]

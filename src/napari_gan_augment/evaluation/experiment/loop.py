@@ -242,6 +242,9 @@ def iter_experiment(config: ExperimentConfig, run_dir: str | Path) -> Iterator[d
             "done": number + 1,
             "total": len(runs),
         }
+    if isinstance(data, VolumeData):
+        shown = [arm.name(False) for arm in config.parsed_arms]
+        data.prediction_figure(run_dir, int(folds[0][0]), shown)
     if predictions:
         assert isinstance(data, SliceData)
         arrays: dict[str, Any] = {

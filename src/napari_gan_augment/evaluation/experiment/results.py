@@ -58,7 +58,8 @@ def summarise_results(rows: list[dict[str, Any]], config: ExperimentConfig) -> d
     reference = "real" if "real" in per_arm else next(iter(per_arm))
     summary: dict[str, Any] = {
         "task": config.task,
-        "metric": f"{primary} per seed (mean over test images)",
+        "metric": f"{primary} per seed (mean over test "
+        + ("volumes)" if config.spatial_dims == 3 else "images)"),
         "arms": {arm: asdict(summarise(values)) for arm, values in per_arm.items()},
         "secondary": {
             metric: {arm: asdict(summarise(v)) for arm, v in arms.items() if np.isfinite(v).any()}
