@@ -34,7 +34,7 @@ import numpy as np
 from .config import DataConfig, SynthesisConfig, TrainConfig
 from .data.completion import marked_incomplete
 from .data.io import Volume, file_stem, has_supported_suffix, read_image_file, write_nifti
-from .data.pairset import PairSet, SliceSettings
+from .data.pairset import PairSet, SliceSettings, matched_files
 from .devices import DEVICE_CHOICES
 from .errors import GanAugmentError, InputError, user_message
 from .evaluation import (
@@ -166,6 +166,7 @@ __all__ = [
     "follow_events",
     "generate_to_folder",
     "get_family",
+    "matched_files",
     "images_for_masks",
     "images_from_mask_folder",
     "inpaint_region",

@@ -680,7 +680,53 @@ def test_evaluate_widget_can_train_its_generator_per_split(make_napari_viewer, t
     assert widget._synthetic_run.native.isHidden() and not widget._generator_steps.native.isHidden()
     config = widget.build_config(tmp_path / "exp")
     assert config.synthetic_run is None
-    assert config.generator == {"family": "pix2pix", "steps": 300, "image_size": 64}
+    assert config.generator == {
+        "family": "pix2pix",
+        "steps": 300,
+        "image_size": 64,
+        "spatial_dims": 2,
+    }
+
+
+def test_evaluate_widget_runs_a_3d_experiment_and_shows_a_volume_prediction(
+    make_napari_viewer, qtbot, tmp_path: Path
+):
+    from napari_gan_augment._qt.evaluate_widget import EvaluateWidget
+
+    from ..evaluation.test_experiment_3d import SPACING, _volume_folder
+
+    folder = _volume_folder(tmp_path / "volumes")
+    viewer = make_napari_viewer()
+    widget = EvaluateWidget(viewer)
+    viewer.window.add_dock_widget(widget)
+    widget._dims.value = 3
+    # 3D: a folder of volumes, segmentation without 2D augmentation, 3D generators only
+    assert widget._data.source.value == "folder" and not widget._patches.native.isHidden()
+    assert not widget._task.enabled and widget._augment.value == "without"
+    assert "train fastgan per split" not in widget._generator.choices
+    assert list(widget._size.choices) == [16, 32, 48, 64]
+    widget._data.folder.value = folder
+    widget._generator.value = "train pix2pix per split"
+    widget._generator_steps.value = 10
+    widget._arms.value = ["real", "real+synthetic"]
+    widget._size.value, widget._patches.value, widget._count.value = 16, 8, 4
+    widget._seeds.value, widget._folds.value, widget._epochs.value = 1, 2, 1
+    widget._batch.value, widget._device.value = 2, "cpu"
+    widget._run_dir.value = tmp_path / "exp3d"
+    config = widget.build_config(tmp_path / "exp3d")
+    assert config.spatial_dims == 3 and config.generator["spatial_dims"] == 3
+    widget._start_button.clicked.emit()
+    job, status, message = _wait_for_job(qtbot, widget, 300_000)
+    assert status == "finished", message
+    assert sorted(set(widget._table.to_dict("list")["arm"])) == ["real", "real+synthetic"]
+    widget.add_prediction_layers()
+    first = (tmp_path / "exp3d" / "results.csv").read_text().splitlines()[1]
+    predicted = viewer.layers["exp3d real+synthetic prediction"]
+    image = next(layer for layer in viewer.layers if layer.name.startswith("exp3d case"))
+    assert image.name.split()[-1] in first
+    assert predicted.data.shape == image.data.shape
+    np.testing.assert_allclose(predicted.scale, SPACING, rtol=1e-5)
+    np.testing.assert_allclose(predicted.translate, image.translate)
 
 
 @pytest.mark.parametrize("title", ["Train generator", "Evaluate", "Quality check"])

@@ -45,7 +45,10 @@ from ..api import (
     curve_points,
     draw_arm_distribution,
     draw_curves,
+    get_family,
+    matched_files,
     read_curves,
+    read_image_file,
     refuse_busy,
     require_checkpoint,
     start_experiment_job,
@@ -61,6 +64,8 @@ if TYPE_CHECKING:
 
 ARM_CHOICES = ("real", "real+synthetic", "synthetic", "mix:8-8", "mix:4-12", "mix:0-16")
 AUGMENT = {"without": (False,), "with": (True,), "both": (False, True)}
+#: 2D: image (or slice) sides; 3D: sides of the cubic training patches
+SIZES = {2: [32, 64, 128, 256], 3: [16, 32, 48, 64]}
 
 
 #: Where the synthetic pairs come from: a given run, or a family the experiment trains on
@@ -84,6 +89,20 @@ class EvaluateWidget(Container):
         self._summary: dict[str, Any] | None = None
 
         self._data = DataSourcePicker(default="sample")
+        self._dims = ComboBox(
+            label="dims",
+            choices=[("2D (images, slices)", 2), ("3D (whole volumes of a folder)", 3)],
+            value=2,
+        )
+        self._dims.tooltip = (
+            "3D: each test is a whole held-out volume of the folder, scored by sliding window "
+            "(Dice, HD95 in mm); the segmenters train on cubic patches"
+        )
+        self._patches = SpinBox(label="patches", min=4, max=100_000, value=64)
+        self._patches.tooltip = (
+            "3D: real training patches per network, half centred on labels (synthetic "
+            "patches are added on top)"
+        )
         self._task = ComboBox(label="task", choices=["segmentation", "classification"])
         self._generator = ComboBox(label="generator", choices=list(GENERATOR_CHOICES))
         self._generator.tooltip = (
@@ -128,6 +147,8 @@ class EvaluateWidget(Container):
         self.extend(
             [
                 self._data,
+                self._dims,
+                self._patches,
                 self._task,
                 self._generator,
                 self._generator_steps,
@@ -181,6 +202,8 @@ class EvaluateWidget(Container):
         self._task.changed.connect(self._on_task_changed)
         self._generator.changed.connect(self._on_generator_changed)
         self._on_generator_changed(self._generator.value)
+        self._dims.changed.connect(self._on_dims_changed)
+        self._on_dims_changed(self._dims.value)
         self.job.started.connect(lambda job: self._set_running(True))
         self.job.event.connect(self._on_event)
         self.job.finished.connect(self._on_finished)
@@ -203,6 +226,27 @@ class EvaluateWidget(Container):
         if not segmentation:
             self._data.empty_fraction.value = max(self._data.empty_fraction.value, 0.5)
 
+    def _on_dims_changed(self, dims: int) -> None:
+        """3D: whole volumes of a folder, patch-trained segmenters, 3D generators only."""
+        volumes = dims == 3
+        size = self._size.value
+        self._size.choices = ()  # emptied first: magicgui would keep old items in front
+        self._size.choices = SIZES[dims]
+        self._size.value = size if size in SIZES[dims] else 32
+        self._patches.visible = volumes
+        self._generator.choices = ()
+        self._generator.choices = [
+            choice
+            for choice, family in GENERATOR_CHOICES.items()
+            if family is None or dims in get_family(family).spatial_dims
+        ]
+        if volumes:
+            self._task.value = "segmentation"
+            self._augment.value = "without"
+            self._data.source.value = "folder"
+        for widget in (self._task, self._augment):
+            widget.enabled = not volumes
+
     def _on_generator_changed(self, choice: str) -> None:
         given = GENERATOR_CHOICES[choice] is None
         self._synthetic_run.visible = given
@@ -215,11 +259,22 @@ class EvaluateWidget(Container):
         ``<arm>@<folder name>``, on the same seeds and test set."""
         chosen = lambda edit: str(edit.value) not in ("", ".")  # noqa: E731
         family = GENERATOR_CHOICES[self._generator.value]
+        dims = self._dims.value
         generator = (
-            {"family": family, "steps": self._generator_steps.value, "image_size": self._size.value}
+            {
+                "family": family,
+                "steps": self._generator_steps.value,
+                "image_size": self._size.value,
+                "spatial_dims": dims,
+            }
             if family
             else None
         )
+        if dims == 3 and self._data.source.value != "folder":
+            raise GanAugmentError(
+                "a 3D experiment tests on whole held-out volumes: choose a folder whose "
+                "images/ and masks/ hold several volumes (NIfTI)"
+            )
         synthetic = (
             str(self._synthetic_run.value) if chosen(self._synthetic_run) and not family else None
         )
@@ -248,6 +303,8 @@ class EvaluateWidget(Container):
             loss=self._loss.value,
             largest_component=self._largest.value,
             image_size=self._size.value,
+            spatial_dims=dims,
+            patches=self._patches.value,
             epochs=self._epochs.value,
             patience=self._patience.value,
             batch_size=self._batch.value,
@@ -390,6 +447,9 @@ class EvaluateWidget(Container):
         """Test images, ground truth and each arm's seed-0 predictions as new layers (plus the
         report's grid of them as a hidden RGB layer)."""
         run_dir = getattr(self, "_results_dir", None)
+        if run_dir is not None and (run_dir / "predictions").is_dir():
+            self._add_volume_predictions(run_dir)
+            return
         if run_dir is None or not (run_dir / "predictions.npz").exists():
             show_error("no segmentation predictions yet: run or open a segmentation experiment")
             return
@@ -418,3 +478,33 @@ class EvaluateWidget(Container):
             self._viewer.add_image(
                 skio.imread(str(grid)), name=f"{name} prediction grid", rgb=True, visible=False
             )
+
+    def _add_volume_predictions(self, run_dir: Path) -> None:
+        """A 3D experiment: the first test volume, its truth and each arm's seed-0
+        prediction, at the volume's place (every prediction was written with its affine)."""
+        with open(run_dir / "results.csv") as handle:
+            first = next(csv.DictReader(handle))["image"]
+        folder = json.loads((run_dir / "experiment.json").read_text())["data"]["path"]
+        image_path, mask_path = next(
+            (image, mask) for image, mask in matched_files(folder) if image.name == first
+        )
+        stem = first.split(".")[0]
+        image = read_image_file(image_path)
+        where = {"scale": image.spacing, "translate": image.origin}
+        shown = self._viewer.add_image(
+            image.data, name=f"{run_dir.name} {stem}", colormap="gray", **where
+        )
+        self._viewer.add_labels(
+            read_image_file(mask_path).data, name=f"{run_dir.name} {stem} truth", **where
+        )
+        for arm_dir in sorted((run_dir / "predictions").iterdir()):
+            predicted = arm_dir / "seed0" / f"{stem}.nii.gz"
+            if predicted.exists():
+                self._viewer.add_labels(
+                    read_image_file(predicted).data,
+                    name=f"{run_dir.name} {arm_dir.name} prediction",
+                    metadata={"run_dir": str(run_dir), "arm": arm_dir.name, "seed": 0},
+                    visible=False,
+                    **where,
+                )
+        show_layer(self._viewer, shown)
