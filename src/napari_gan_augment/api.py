@@ -33,6 +33,7 @@ import numpy as np
 
 from .config import DataConfig, SynthesisConfig, TrainConfig
 from .data.completion import marked_incomplete
+from .data.interpolation import interpolate_painted_slices
 from .data.io import Volume, file_stem, has_supported_suffix, read_image_file, write_nifti
 from .data.pairset import PairSet, SliceSettings, matched_files
 from .devices import DEVICE_CHOICES
@@ -166,6 +167,7 @@ __all__ = [
     "follow_events",
     "generate_to_folder",
     "get_family",
+    "interpolate_painted_slices",
     "matched_files",
     "images_for_masks",
     "images_from_mask_folder",

@@ -704,7 +704,7 @@ def test_evaluate_widget_runs_a_3d_experiment_and_shows_a_volume_prediction(
     assert widget._data.source.value == "folder" and not widget._patches.native.isHidden()
     assert not widget._task.enabled and widget._augment.value == "without"
     assert "train fastgan per split" not in widget._generator.choices
-    assert list(widget._size.choices) == [16, 32, 48, 64]
+    assert list(widget._size.choices) == [16, 32, 64]
     widget._data.folder.value = folder
     widget._generator.value = "train pix2pix per split"
     widget._generator_steps.value = 10
@@ -820,6 +820,34 @@ def test_synthesize_draws_the_image_for_a_painted_mask_volume(
     from napari_gan_augment.synthesis import synthesize_volume
 
     np.testing.assert_array_equal(drawn.data, synthesize_volume(generator, before, axis=0))
+
+
+def test_synthesize_fills_a_mask_painted_on_a_few_slices_into_a_new_layer(
+    make_napari_viewer, qtbot
+):
+    viewer = make_napari_viewer()
+    painted = np.zeros((12, 30, 30), np.uint8)
+    yy, xx = np.indices((30, 30))
+    painted[2][(yy - 15) ** 2 + (xx - 15) ** 2 <= 16] = 1
+    painted[9][(yy - 15) ** 2 + (xx - 15) ** 2 <= 100] = 1
+    layer = viewer.add_labels(painted.copy(), name="sketch", scale=(3, 1, 1))
+    widget = SynthesizeWidget(viewer)
+    viewer.window.add_dock_widget(widget)
+    widget.reset_choices()
+    widget._mask_layer.value = layer
+    assert not widget._fill_button.native.isHidden()
+    viewer.dims.ndisplay = 3  # no axis is being painted along: refused, nothing added
+    widget._fill_button.clicked.emit()
+    assert len(viewer.layers) == 1
+    viewer.dims.ndisplay = 2
+    widget._fill_button.clicked.emit()  # sliding through axis 0, as painted
+    qtbot.waitUntil(lambda: "sketch filled" in viewer.layers, timeout=30_000)
+    filled = viewer.layers["sketch filled"]
+    assert widget._mask_layer.value is filled  # Synthesize now draws for the filled mask
+    assert all(filled.data[k].any() for k in range(2, 10)) and not filled.data[10:].any()
+    np.testing.assert_array_equal(filled.data[[2, 9]], painted[[2, 9]])
+    np.testing.assert_allclose(filled.scale, layer.scale)
+    np.testing.assert_array_equal(layer.data, painted)  # the user's layer is untouched
 
 
 def test_synthesize_refuses_an_empty_mask_layer_before_a_job_starts(

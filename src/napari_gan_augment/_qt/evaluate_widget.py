@@ -65,7 +65,7 @@ if TYPE_CHECKING:
 ARM_CHOICES = ("real", "real+synthetic", "synthetic", "mix:8-8", "mix:4-12", "mix:0-16")
 AUGMENT = {"without": (False,), "with": (True,), "both": (False, True)}
 #: 2D: image (or slice) sides; 3D: sides of the cubic training patches
-SIZES = {2: [32, 64, 128, 256], 3: [16, 32, 48, 64]}
+SIZES = {2: [32, 64, 128, 256], 3: [16, 32, 64]}
 
 
 #: Where the synthetic pairs come from: a given run, or a family the experiment trains on

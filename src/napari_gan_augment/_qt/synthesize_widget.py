@@ -41,6 +41,7 @@ from ..api import (
     Job,
     RunDirectory,
     SynthesisConfig,
+    interpolate_painted_slices,
     read_image_file,
     start_synthesis_job,
     start_volume_synthesis_job,
@@ -77,6 +78,12 @@ class SynthesizeWidget(Container):
             "with the axis it trained on. A 3D run draws the volume whole"
         )
         self._view_3d = CheckBox(text="view volume in 3D", value=True)
+        self._fill_button = PushButton(text="Fill between painted slices")
+        self._fill_button.tooltip = (
+            "paint the structure on a few slices (at least its first and last), then fill "
+            "the slices between by shape-based interpolation, into a new Labels layer; slices "
+            "along the axis the viewer now slides through"
+        )
         #: the Labels layer a running volume job draws for (None: a pairs job)
         self._volume_for: napari.layers.Labels | None = None
         self._count = SpinBox(label="count", min=1, max=100_000, value=16)
@@ -108,6 +115,7 @@ class SynthesizeWidget(Container):
                 self._run_dir,
                 self._checkpoint,
                 self._mask_layer,
+                self._fill_button,
                 self._axis,
                 self._view_3d,
                 self._mask_run,
@@ -131,6 +139,7 @@ class SynthesizeWidget(Container):
         self._mask_layer.changed.connect(self._on_mask_layer_changed)
         self._on_mask_layer_changed(None)
         self._run_button.clicked.connect(self._on_run_clicked)
+        self._fill_button.clicked.connect(self._on_fill_clicked)
         self._cancel_button.clicked.connect(self._on_cancel_clicked)
         self.job.event.connect(self._on_event)
         self.job.finished.connect(self._on_job_finished)
@@ -152,6 +161,49 @@ class SynthesizeWidget(Container):
             widget.visible = layer is None
         self._gate_dice.visible = layer is None
         self._axis.visible = self._view_3d.visible = layer is not None
+        self._fill_button.visible = layer is not None and layer.ndim == 3
+
+    def painted_axis(self, layer: napari.layers.Labels) -> int:
+        """The layer axis the viewer slides through (the one the user painted along)."""
+        dims = self._viewer.dims
+        axis = dims.order[-3] - (dims.ndim - layer.ndim) if dims.ndim >= 3 else -1
+        if dims.ndisplay != 2 or axis not in (0, 1, 2):
+            raise GanAugmentError(
+                "view the mask in 2D, sliding through the axis you painted along, to fill "
+                "the slices between the painted ones"
+            )
+        return int(axis)
+
+    def _on_fill_clicked(self) -> None:
+        """A new Labels layer: the painted slices, and those between filled in (a worker:
+        distance transforms of a large volume take longer than a frame)."""
+        layer = self._mask_layer.value
+        try:
+            axis = self.painted_axis(layer)
+        except GanAugmentError as exc:
+            report_error(exc)
+            return
+        self._status.value = f"filling {layer.name} between its slices along axis {axis}…"
+
+        def added(filled: np.ndarray) -> None:
+            new = self._viewer.add_labels(
+                filled,
+                name=f"{layer.name} filled",
+                scale=layer.scale,
+                translate=layer.translate,
+                metadata={"filled_from": layer.name, "axis": axis},
+            )
+            self._mask_layer.reset_choices()
+            self._mask_layer.value = new
+            self._status.value = f"added {new.name}; Synthesize draws its image"
+
+        start_worker(
+            interpolate_painted_slices,
+            np.asarray(layer.data).copy(),  # the user's layer is read, never changed
+            axis,
+            tuple(layer.scale),
+            returned=added,
+        )
 
     def _mask_run_path(self) -> str:
         # the typed text: FileEdit.value turns an emptied field into "." (the working folder)
