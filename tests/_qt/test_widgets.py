@@ -491,6 +491,37 @@ def test_inpaint_widget_and_its_cli_twin(make_napari_viewer, qtbot, tmp_path, sa
     assert widget._status.value.startswith("failed") and len(viewer.layers) == 3
 
 
+def test_inpaint_widget_fills_a_hole_in_a_volume_with_a_3d_run(make_napari_viewer, qtbot, tmp_path):
+    from napari_gan_augment._qt.inpaint_widget import InpaintWidget
+    from napari_gan_augment.training import train
+
+    from ..test_volumes_3d import _config_3d
+
+    config = _config_3d(tmp_path, "inpaint", steps=2, sample_every=2, checkpoint_every=2)
+    train(tmp_path / "inp3d", config)
+    volume = _read(Path(str(config.data.path)))
+    viewer = make_napari_viewer()
+    image = viewer.add_image(volume.copy(), name="ct", scale=(2.5, 0.9, 0.8), translate=(4, 0, 1))
+    hole = viewer.add_labels(np.zeros(volume.shape, np.uint8), name="hole", scale=image.scale)
+    hole.data[8:12, 9:14, 8:12] = 1
+    widget = InpaintWidget(viewer)
+    viewer.window.add_dock_widget(widget)
+    widget.reset_choices()
+    widget._image_layer.value, widget._hole_layer.value = image, hole
+    widget._run_dir.value = tmp_path / "inp3d"
+    widget._device.value = "cpu"
+    widget._run_button.clicked.emit()
+    with qtbot.waitSignal(widget._worker.finished, timeout=60_000):
+        pass
+    filled = viewer.layers["ct inpainted"]
+    assert filled.data.shape == volume.shape  # the whole volume, not the displayed slice
+    np.testing.assert_array_equal(filled.data[hole.data == 0], volume[hole.data == 0])
+    assert not np.array_equal(filled.data[hole.data == 1], volume[hole.data == 1])
+    np.testing.assert_allclose(filled.scale, image.scale)
+    np.testing.assert_allclose(filled.translate, image.translate)
+    np.testing.assert_array_equal(image.data, volume)
+
+
 def test_translate_widget_and_its_cli_twin(make_napari_viewer, qtbot, tmp_path: Path):
     from napari_gan_augment._qt.translate_widget import TranslateWidget
     from napari_gan_augment.training import train

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import torch
 
+from napari_gan_augment.data.io import read_image_file
 from napari_gan_augment.errors import InputError
 from napari_gan_augment.models.base import ModelSpec
 from napari_gan_augment.models.inpaint import random_holes
@@ -148,3 +149,32 @@ def test_cli_inpaint(inpaint_run: Path, tmp_path: Path, sample_volumes) -> None:
         )
         == 2
     )  # never overwrites
+
+
+def test_3d_holes_are_seeded_boxes_or_strokes_within_the_share() -> None:
+    holes = random_holes(20, 16, torch.Generator().manual_seed(0), 0.25, spatial_dims=3)
+    assert holes.shape == (20, 1, 16, 16, 16)
+    assert torch.equal(holes, random_holes(20, 16, torch.Generator().manual_seed(0), 0.25, 3))
+    assert all(0 < h.mean() < 0.6 for h in holes)
+
+
+def test_a_3d_inpaint_run_fills_a_hole_in_a_volume_and_keeps_every_other_voxel(tmp_path):
+    from ..test_volumes_3d import _config_3d
+
+    config = _config_3d(tmp_path, "inpaint", steps=3, sample_every=3, checkpoint_every=3)
+    assert train(tmp_path / "run", config)["status"] == "finished"
+    generator = load_generator(tmp_path / "run", device="cpu")
+    assert generator.spec.spatial_dims == 3
+    volume = read_image_file(str(config.data.path)).data
+    hole = np.zeros(volume.shape, np.uint8)
+    hole[8:13, 9:14, 8:12] = 1
+    filled = inpaint_region(generator, volume, hole)
+    assert filled.shape == volume.shape and filled.dtype == volume.dtype
+    np.testing.assert_array_equal(filled[hole == 0], volume[hole == 0])
+    assert not np.array_equal(filled[hole == 1], volume[hole == 1])
+    big = np.zeros_like(hole)
+    big[2:20, 2:20, 2:20] = 1
+    with pytest.raises(InputError, match="fills holes up to 12 voxels"):
+        inpaint_region(generator, volume, big)
+    with pytest.raises(InputError, match="volume"):
+        inpaint_region(generator, volume[5], hole[5])

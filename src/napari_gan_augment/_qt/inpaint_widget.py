@@ -9,7 +9,7 @@ import numpy as np
 from magicgui.widgets import create_widget
 from napari.utils.notifications import show_error
 
-from ..api import InputError, inpaint_region, load_generator
+from ..api import GanAugmentError, InputError, RunDirectory, inpaint_region, load_generator
 from .model_tool import ModelToolWidget
 from .paint_widget import displayed_slice
 
@@ -41,6 +41,14 @@ class InpaintWidget(ModelToolWidget):
         if image is None or hole is None:
             show_error("choose the Image layer and the Labels layer that marks the hole")
             return
+        if image.ndim == hole.ndim == 3 and self._run_is_3d():
+            self._start(  # a 3D run fills the hole in the whole volume
+                inpaint_with_metadata,
+                np.asarray(image.data).copy(),
+                np.asarray(hole.data).copy(),
+                on_result=lambda result: self._add_result(image, *result),
+            )
+            return
         point = tuple(self._viewer.dims.point)
         try:  # each layer sliced through its own transform: scales may differ
             _, image_slice = displayed_slice(image, point)
@@ -55,14 +63,21 @@ class InpaintWidget(ModelToolWidget):
             on_result=lambda result: self._add_result(image, *result),
         )
 
+    def _run_is_3d(self) -> bool:
+        try:
+            return RunDirectory(self._run_dir.value).load_config().spatial_dims == 3
+        except (GanAugmentError, OSError):
+            return False  # a bare checkpoint file: loading it will say what it is
+
     def _add_result(
         self, source: napari.layers.Image, filled: np.ndarray, metadata: dict[str, Any]
     ) -> None:
+        dims = filled.ndim
         self._viewer.add_image(
             filled,
             name=f"{source.name} inpainted",
-            scale=tuple(source.scale)[-2:],
-            translate=tuple(source.translate)[-2:],
+            scale=tuple(source.scale)[-dims:],
+            translate=tuple(source.translate)[-dims:],
             contrast_limits=source.contrast_limits,
             colormap=source.colormap,
             metadata=metadata,

@@ -15,13 +15,13 @@ from typing import Any
 import numpy as np
 import torch
 from monai.networks.blocks import Convolution
-from skimage.draw import line
+from skimage.draw import line_nd
 from torch import nn
 from torch.nn import functional as F
 
 from .base import GanModel, ModelSpec, preview_indices
 from .diffaugment import DIFFAUGMENT_DEFAULTS
-from .family import FamilyInfo, Kind
+from .family import SIZES, FamilyInfo, Kind
 from .losses import bce_discriminator_update, bce_generator_loss
 from .networks import build_critic, build_unet_generator
 
@@ -40,26 +40,28 @@ DILATIONS = (1, 2, 4, 8, 1)
 
 
 def random_holes(
-    count: int, size: int, rng: torch.Generator, max_fraction: float = 0.25
+    count: int, size: int, rng: torch.Generator, max_fraction: float = 0.25, spatial_dims: int = 2
 ) -> torch.Tensor:
-    """``(count, 1, size, size)`` hole masks (1 = missing): a box or a free-form stroke each."""
-    holes = np.zeros((count, 1, size, size), np.float32)
+    """``(count, 1, size, …)`` hole masks (1 = missing): a box or a free-form stroke each
+    (a thick polyline through the image or volume)."""
+    holes = np.zeros((count, 1) + (size,) * spatial_dims, np.float32)
     for index in range(count):
-        values = torch.rand(8, generator=rng).numpy()
-        side = max(2, int(size * np.sqrt(max_fraction) * (0.4 + 0.6 * values[0])))
-        row, col = int(values[1] * (size - side)), int(values[2] * (size - side))
-        if values[3] < 0.5:
-            holes[index, 0, row : row + side, col : col + side] = 1
+        values = torch.rand(2 + 3 * spatial_dims, generator=rng).numpy()
+        # the same share of the image (area in 2D, volume in 3D) at most
+        side = max(2, int(size * max_fraction ** (1 / spatial_dims) * (0.4 + 0.6 * values[0])))
+        corner = [int(v * (size - side)) for v in values[2 : 2 + spatial_dims]]
+        if values[1] < 0.5:
+            holes[index, 0][tuple(slice(c, c + side) for c in corner)] = 1
             continue
         width = max(1, side // 4)
-        points = [(row, col)] + [
-            (int(v * (size - 1)), int(w * (size - 1)))
-            for v, w in zip(values[4:6], values[6:8], strict=True)
-        ]
-        for (r0, c0), (r1, c1) in zip(points[:-1], points[1:], strict=True):
-            rr, cc = line(r0, c0, r1, c1)
-            for dr in range(-width, width + 1):
-                holes[index, 0, np.clip(rr + dr, 0, size - 1), cc] = 1
+        ends = values[2 + spatial_dims :].reshape(2, spatial_dims) * (size - 1)
+        points = [np.array(corner), *ends.astype(int)]
+        for start, stop in zip(points[:-1], points[1:], strict=True):
+            path = np.asarray(line_nd(start, stop, endpoint=True))
+            for shift in range(-width, width + 1):  # thickened across the first axis
+                moved = path.copy()
+                moved[0] = np.clip(moved[0] + shift, 0, size - 1)
+                holes[index, 0][tuple(moved)] = 1
     return torch.from_numpy(holes)
 
 
@@ -69,14 +71,16 @@ class Refiner(nn.Module):
     Written here because MONAI has no dilated refinement network; built from MONAI blocks.
     """
 
-    def __init__(self, in_channels: int, out_channels: int, width: int) -> None:
+    def __init__(
+        self, in_channels: int, out_channels: int, width: int, spatial_dims: int = 2
+    ) -> None:
         super().__init__()
         layers: list[nn.Module] = []
         channels = in_channels
         for dilation in DILATIONS:
             layers.append(
                 Convolution(
-                    2,
+                    spatial_dims,
                     channels,
                     width,
                     kernel_size=3,
@@ -86,11 +90,13 @@ class Refiner(nn.Module):
                 )
             )
             channels = width
-        layers.append(Convolution(2, width, out_channels, kernel_size=3, conv_only=True))
+        layers.append(Convolution(spatial_dims, width, out_channels, kernel_size=3, conv_only=True))
         self.body = nn.Sequential(*layers)
 
     def forward(self, merged: torch.Tensor, coarse: torch.Tensor) -> torch.Tensor:
-        return torch.tanh(torch.atanh(coarse.clamp(-0.999, 0.999)) + self.body(merged))
+        # in float32: under bf16 autocast 0.999 rounds to 1.0, whose atanh is infinite
+        base = torch.atanh(coarse.float().clamp(-0.999, 0.999))
+        return torch.tanh(base + self.body(merged).float())
 
 
 class InpaintGenerator(nn.Module):
@@ -100,7 +106,9 @@ class InpaintGenerator(nn.Module):
         super().__init__()
         channels = spec.image_channels
         self.coarse = build_unet_generator(spec, channels + 1, channels, dropout=0.0)
-        self.refine = Refiner(channels + 1, channels, int(spec.options["base_filters"]))
+        self.refine = Refiner(
+            channels + 1, channels, int(spec.options["base_filters"]), spec.spatial_dims
+        )
 
     def forward(self, image: torch.Tensor, hole: torch.Tensor) -> torch.Tensor:
         known = image * (1 - hole)
@@ -128,6 +136,10 @@ class Inpaint(GanModel):
         self.l1_weight = float(spec.options["l1_weight"])
         self.max_hole = float(spec.options["max_hole_fraction"])
 
+    def _holes(self, count: int, rng: torch.Generator) -> torch.Tensor:
+        spec = self.spec
+        return random_holes(count, spec.image_size, rng, self.max_hole, spec.spatial_dims)
+
     def fill(self, images: torch.Tensor, holes: torch.Tensor) -> torch.Tensor:
         """Inpainted images (whole image refined; callers composite under the hole)."""
         with torch.no_grad():
@@ -136,7 +148,7 @@ class Inpaint(GanModel):
     def preview_inputs(self, data: torch.Tensor, rng: torch.Generator) -> torch.Tensor:
         pick = preview_indices(torch.arange(data.shape[0]))
         images = data[pick, : self.spec.image_channels]
-        holes = random_holes(len(pick), self.spec.image_size, rng, self.max_hole)
+        holes = self._holes(len(pick), rng)
         return torch.cat([images, holes.to(images.device)], 1).clone()
 
     def render_pairs(self, inputs: torch.Tensor) -> torch.Tensor:
@@ -145,13 +157,12 @@ class Inpaint(GanModel):
         images, holes = inputs[:, :channels], inputs[:, channels:]
         filled = self.fill(images, holes)
         composite = torch.where(holes.to(self.device) > 0, filled, images.to(self.device))
-        hole_channels = (holes * 2 - 1).repeat(1, self.spec.num_classes - 1, 1, 1)
+        hole_channels = (holes * 2 - 1).repeat_interleave(self.spec.num_classes - 1, dim=1)
         return torch.cat([composite, hole_channels.to(self.device)], 1)
 
     def train_step(self, real: torch.Tensor, rng: torch.Generator) -> dict[str, float]:
         images = real[:, : self.spec.image_channels]
-        holes = random_holes(images.shape[0], self.spec.image_size, rng, self.max_hole)
-        holes = holes.to(images.device)
+        holes = self._holes(images.shape[0], rng).to(images.device)
         fake = self.generator(images, holes)
         disc_loss = bce_discriminator_update(
             self.discriminator, self.optimizers["discriminator"], images, fake, self.augment
@@ -179,4 +190,6 @@ FAMILY = FamilyInfo(
     reference="GAN inpainting with a combined loss (LITERATURE §5)",
     defaults=DEFAULTS,
     optimiser=OPTIMISER_DEFAULTS,
+    spatial_dims=(2, 3),
+    sizes=(16, *SIZES),  # 16³ patches: 3D on a CPU
 )

@@ -1,4 +1,5 @@
-"""Filling a painted region of a 2D image with an ``inpaint`` model."""
+"""Filling a painted region of a 2D image, or of a volume with a 3D run, with an ``inpaint``
+model."""
 
 from __future__ import annotations
 
@@ -37,14 +38,17 @@ def inpaint_region(generator: LoadedGenerator, image: np.ndarray, hole: np.ndarr
     """A new image: ``image`` with the pixels under ``hole`` (non-zero) filled in.
 
     The hole and its surroundings are cropped, resized to the model's size, filled, and
-    composited back: pixels outside the hole are the input's, bit for bit.
+    composited back: pixels outside the hole are the input's, bit for bit. A 3D run fills a
+    hole in a volume ``(Z, Y, X)`` from the patch around it (never resized: its voxels are
+    the source's).
     """
     model = generator.model
     if not isinstance(model, Inpaint):
         raise InputError(
             f"the {generator.spec.family!r} model does not inpaint; use an inpaint run"
         )
-    image = check_grayscale(image, "image", allowed_ndim=(2,))
+    dims = generator.spec.spatial_dims
+    image = check_grayscale(image, "volume" if dims == 3 else "image", allowed_ndim=(dims,))
     hole = np.asarray(hole) > 0
     check_same_shape(image, hole, "image", "hole mask")
     if not hole.any():
@@ -54,6 +58,8 @@ def inpaint_region(generator: LoadedGenerator, image: np.ndarray, hole: np.ndarr
             f"the hole covers {hole.mean():.0%} of the image; inpainting needs surrounding "
             "tissue to infer from: paint a smaller region"
         )
+    if dims == 3:
+        return _inpaint_volume(generator, model, image, hole)
     size = generator.spec.image_size
     row0, col0, row1, col1 = context_box(hole, size)
     crop, crop_hole = image[row0:row1, col0:col1], hole[row0:row1, col0:col1]
@@ -73,4 +79,35 @@ def inpaint_region(generator: LoadedGenerator, image: np.ndarray, hole: np.ndarr
     )
     result = image.copy()
     result[row0:row1, col0:col1] = composite_under_mask(crop, drawn, crop_hole)
+    return result
+
+
+def _inpaint_volume(
+    generator: LoadedGenerator, model: Inpaint, volume: np.ndarray, hole: np.ndarray
+) -> np.ndarray:
+    """The hole filled from the run's patch centred on it; voxels outside it unchanged."""
+    side = generator.spec.image_size
+    if min(volume.shape) < side:
+        raise InputError(
+            f"the volume ({'×'.join(map(str, volume.shape))}) is smaller than the run's "
+            f"{side}³ patch; use a run trained at a smaller image_size"
+        )
+    lows, highs = np.min(np.nonzero(hole), axis=1), np.max(np.nonzero(hole), axis=1)
+    reach = side - 2 * max(1, side // 8)  # some known tissue on every side of the hole
+    if np.any(highs - lows + 1 > reach):
+        raise InputError(
+            f"the hole spans {'×'.join(str(int(e)) for e in highs - lows + 1)} voxels; this "
+            f"{side}³ run fills holes up to {reach} voxels per axis with tissue around them: "
+            "paint a smaller region, or train at a larger patch"
+        )
+    starts = np.clip((lows + highs) // 2 - side // 2, 0, np.asarray(volume.shape) - side)
+    box = tuple(slice(int(a), int(a) + side) for a in starts)
+    crop, crop_hole = volume[box], hole[box]
+    filled = model.fill(
+        torch.from_numpy(generator.normaliser.forward(crop).astype(np.float32))[None, None],
+        torch.from_numpy(crop_hole.astype(np.float32))[None, None],
+    )
+    drawn = generator.normaliser.inverse(filled.cpu()[0, 0].numpy())
+    result = volume.copy()
+    result[box] = composite_under_mask(crop, drawn, crop_hole)
     return result
