@@ -172,12 +172,15 @@ def _image_and_generator(args: argparse.Namespace) -> tuple[Any, Any]:
 
 
 def _write_edit(path: str | Path, data: Any, source: Any, generator: Any, route: str, seed=None):
-    """A new NIfTI file with the source image's spacing and origin, marked synthetic, with a
-    provenance sidecar saying which run made it from what."""
+    """A new NIfTI file with the source image's geometry (its whole affine: it opens over the
+    source in any viewer), marked synthetic, with a provenance sidecar saying which run made
+    it from what."""
     from .synthesis.writing import generator_provenance, write_synthetic_nifti
 
     record = generator_provenance(generator, seed, route)
-    written = write_synthetic_nifti(path, data, source.spacing, source.origin, record)
+    written = write_synthetic_nifti(
+        path, data, source.spacing, source.origin, record, affine=source.affine
+    )
     print(f"wrote {written}")
     return written
 
@@ -460,9 +463,13 @@ def build_parser() -> argparse.ArgumentParser:
     translate.add_argument("--device", choices=DEVICE_CHOICES, default="auto")
     translate.set_defaults(func=_cmd_translate)
 
-    inpaint = commands.add_parser("inpaint", help="fill a region of a 2D image (inpaint run)")
+    inpaint = commands.add_parser(
+        "inpaint", help="fill a region of a 2D image, or of a volume with a 3D run (inpaint run)"
+    )
     inpaint.add_argument("--run-dir", required=True, help="an inpaint run directory")
-    inpaint.add_argument("--image", required=True, help="2D NIfTI/TIFF/PNG image")
+    inpaint.add_argument(
+        "--image", required=True, help="2D NIfTI/TIFF/PNG image (a NIfTI volume for a 3D run)"
+    )
     inpaint.add_argument("--hole", required=True, help="mask file of the region (non-zero)")
     inpaint.add_argument("--out", required=True, help="new .nii.gz file")
     inpaint.add_argument("--device", choices=DEVICE_CHOICES, default="auto")

@@ -172,6 +172,16 @@ def test_a_3d_inpaint_run_fills_a_hole_in_a_volume_and_keeps_every_other_voxel(t
     assert filled.shape == volume.shape and filled.dtype == volume.dtype
     np.testing.assert_array_equal(filled[hole == 0], volume[hole == 0])
     assert not np.array_equal(filled[hole == 1], volume[hole == 1])
+    from napari_gan_augment.cli import main
+    from napari_gan_augment.data.io import read_nifti, write_nifti
+
+    write_nifti(tmp_path / "hole.nii.gz", hole, affine=read_nifti(config.data.path).affine)
+    args = ["inpaint", "--run-dir", str(tmp_path / "run"), "--image", str(config.data.path)]
+    args += ["--hole", str(tmp_path / "hole.nii.gz"), "--out", str(tmp_path / "out.nii.gz")]
+    assert main([*args, "--device", "cpu"]) == 0
+    written = read_nifti(tmp_path / "out.nii.gz")
+    np.testing.assert_array_equal(written.data, filled)
+    np.testing.assert_allclose(written.affine, read_nifti(config.data.path).affine, atol=1e-5)
     big = np.zeros_like(hole)
     big[2:20, 2:20, 2:20] = 1
     with pytest.raises(InputError, match="fills holes up to 12 voxels"):

@@ -156,9 +156,11 @@ def write_synthetic_nifti(
     spacing: tuple[float, ...],
     origin: tuple[float, ...] | None,
     provenance: dict[str, Any],
+    affine: np.ndarray | None = None,
 ) -> Path:
     """One generated or edited file, marked synthetic in its header, with its provenance in
-    ``<name>.provenance.json`` beside it; refuses to replace either."""
+    ``<name>.provenance.json`` beside it; refuses to replace either. ``affine`` (a source
+    NIfTI's, rotations included) wins over spacing and origin."""
     written = Path(path)
     if not written.name.lower().endswith(NIFTI_SUFFIXES):
         written = written.with_name(written.name + ".nii.gz")
@@ -167,7 +169,7 @@ def write_synthetic_nifti(
         raise InputError(f"{sidecar} already exists; choose a new file name")
     seed = "" if provenance.get("seed") is None else f" seed {provenance['seed']}"
     description = f"synthetic {provenance['family']}{seed} (napari-gan-augment)"
-    written = write_nifti(written, data, spacing, origin, description=description)
+    written = write_nifti(written, data, spacing, origin, description=description, affine=affine)
     write_provenance(sidecar, provenance | {"file": written.name})
     return written
 
