@@ -507,4 +507,4 @@ class EvaluateWidget(Container):
                     visible=False,
                     **where,
                 )
-        show_layer(self._viewer, shown)
+        show_layer(self._viewer, shown, middle=True)

@@ -35,9 +35,11 @@ def beside_data(
     return tuple(translate)
 
 
-def show_layer(viewer: napari.Viewer, layer: napari.layers.Layer) -> None:
-    """Sliders to ``layer``'s first slice (world position of its first pixel), camera fitted."""
-    first = np.asarray(layer.data_to_world(np.zeros(layer.ndim)))
+def show_layer(viewer: napari.Viewer, layer: napari.layers.Layer, middle: bool = False) -> None:
+    """Sliders to ``layer``'s first slice (world position of its first pixel; its middle
+    slice with ``middle``: a volume's first slice is mostly background), camera fitted."""
+    index = (np.asarray(layer.data.shape) - 1) / 2 if middle else np.zeros(layer.ndim)
+    first = np.asarray(layer.data_to_world(index))
     offset = viewer.dims.ndim - layer.ndim
     for axis, value in enumerate(first[:-2]):
         viewer.dims.set_point(offset + axis, float(value))
