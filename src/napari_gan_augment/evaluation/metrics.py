@@ -107,6 +107,8 @@ def segmentation_metrics(
     }
     result: dict[str, float] = {}
     for index, label in enumerate(range(1, classes)):
+        # counted here, not with MONAI's get_confusion_matrix: it returns float32 counts, which
+        # stop being exact above 2**24 voxels, and a whole CT volume has several times that
         p, t = prediction == label, truth == label
         tp, fp = int(np.sum(p & t)), int(np.sum(p & ~t))
         fn, tn = int(np.sum(~p & t)), int(np.sum(~p & ~t))

@@ -1,4 +1,11 @@
-"""Losses MONAI does not provide (MONAI has no Wasserstein critic loss or gradient penalty)."""
+"""Losses MONAI does not provide (MONAI has no Wasserstein critic loss or gradient penalty).
+
+The BCE losses are not MONAI's ``PatchAdversarialLoss(criterion="bce")``: that applies a
+sigmoid and then ``BCELoss``, whose log is clamped for confident logits (a logit of 40
+scores 100, not 40; the logits form here stays exact) and which refuses to run under CUDA
+autocast; its ``"hinge"`` passes logits through tanh first, a
+bounded loss unlike the published hinge FastGAN uses.
+"""
 
 from __future__ import annotations
 
