@@ -299,6 +299,9 @@ def _cmd_quality(args: argparse.Namespace) -> int:
             f"{k} {v:.4g}" for k, v in values.items() if not k.endswith(("_sd", "_se"))
         )
         print(f"{name}: {shown}")
+    if "holes" in report:
+        holes = report["holes"]
+        print(f"inside holes: PSNR {holes['psnr_db']:.2f} dB, SSIM {holes['ssim']:.3f}")
     if "memorisation" in report:
         print(f"near-copies: {report['memorisation']['pixel']['near_copy_share']:.1%} of samples")
     print(f"report: {out / 'quality.md'}")

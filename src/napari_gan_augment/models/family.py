@@ -45,6 +45,11 @@ class Kind(StrEnum):
         return self is Kind.PAIRS
 
     @property
+    def takes_masks(self) -> bool:
+        """Whether its generator draws the image for a given mask (a volume for a volume)."""
+        return self is Kind.MASK_TO_IMAGE
+
+    @property
     def adds_object_class(self) -> bool:
         """Whether it turns object-free images into images with the object class."""
         return self in (Kind.CLASS_TRANSFORM, Kind.IMAGE_TRANSLATION)

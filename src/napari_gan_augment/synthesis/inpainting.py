@@ -82,6 +82,12 @@ def inpaint_region(generator: LoadedGenerator, image: np.ndarray, hole: np.ndarr
     return result
 
 
+def known_margin(side: int, spatial_dims: int) -> int:
+    """Voxels of known tissue a 3D run needs between a hole and its patch's faces (a 2D run
+    crops its own context around the hole: none)."""
+    return max(1, side // 8) if spatial_dims == 3 else 0
+
+
 def _inpaint_volume(
     generator: LoadedGenerator, model: Inpaint, volume: np.ndarray, hole: np.ndarray
 ) -> np.ndarray:
@@ -93,7 +99,7 @@ def _inpaint_volume(
             f"{side}³ patch; use a run trained at a smaller image_size"
         )
     lows, highs = np.min(np.nonzero(hole), axis=1), np.max(np.nonzero(hole), axis=1)
-    reach = side - 2 * max(1, side // 8)  # some known tissue on every side of the hole
+    reach = side - 2 * known_margin(side, 3)  # some known tissue on every side of the hole
     if np.any(highs - lows + 1 > reach):
         raise InputError(
             f"the hole spans {'×'.join(str(int(e)) for e in highs - lows + 1)} voxels; this "

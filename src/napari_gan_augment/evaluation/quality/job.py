@@ -15,6 +15,7 @@
 - **Inpainting** runs: PSNR and SSIM inside random holes of real images.
 - **Volumes** (a 3D mask → image run, or a 2D one with ``slice_axis``): see
   :mod:`.volume_job` — slice consistency, fidelity, 2.5D features per orientation.
+- **3D patches** (other 3D runs: pairs from noise, inpainting): see :mod:`.patch_job`.
 - **Train on synthetic, test on real** (pair routes): a U-Net trained on the synthetic pairs
   only against the same U-Net trained on the run's real training pairs, both scored on real
   pairs of ``data`` that the run never trained on (by the fingerprints it recorded).
@@ -57,10 +58,12 @@ from .measures import (
     frechet_distance,
     inception_features,
     kernel_distance,
+    kid_text,
     nearest_distances,
     pairwise_ssim,
     train_extractor,
 )
+from .patch_job import evaluate_patch_quality
 from .samplers import RealSet, sampler_for
 from .volume_job import draws_volumes, evaluate_volume_quality
 
@@ -276,6 +279,8 @@ def evaluate_quality(config: QualityConfig, out_dir: str | Path) -> dict[str, An
     generator = load_generator(config.synthetic_run, device=config.device)
     if draws_volumes(generator, config):
         return evaluate_volume_quality(config, generator, out_dir, device)
+    if generator.spec.spatial_dims == 3:
+        return evaluate_patch_quality(config, generator, out_dir, device)
     samples = _draw_samples(config, generator)
     out_dir.mkdir(parents=True, exist_ok=True)
     label = (
@@ -383,7 +388,7 @@ def quality_markdown(report: dict[str, Any], config: dict[str, Any]) -> str:
         if "KID-AE" in values:
             lines.append(f"| {name} | FD-AE | {values['FD-AE']:.4g} |")
             lines.append(
-                f"| {name} | KID-AE ± SE | {values['KID-AE']:.4g} ± {values['KID-AE_se']:.2g} "
+                f"| {name} | KID-AE ± SE | {kid_text(values)} "
                 f"(sd over subsets {values['KID-AE_sd']:.2g}) |"
             )
         for key, value in values.items():

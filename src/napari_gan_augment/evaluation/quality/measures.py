@@ -3,6 +3,7 @@ extractor, diversity and inpainting scores. Pure functions of arrays."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,8 @@ def kernel_distance(
     real: np.ndarray, fake: np.ndarray, subsets: int = 100, subset_size: int = 1000, seed: int = 0
 ) -> tuple[float, float, float]:
     """KID: unbiased MMD² with the cubic polynomial kernel (Bińkowski et al. 2018), averaged
-    over random subsets. Returns (mean, sd over subsets, standard error of the mean).
+    over random subsets. Returns (mean, sd over subsets, standard error of the mean); the
+    spread is NaN when the sets are no larger than a subset.
 
     Ours because MONAI's ``MMDMetric`` has no polynomial kernel or subset estimate."""
     rng = np.random.default_rng(seed)
@@ -44,7 +46,16 @@ def kernel_distance(
         values.append(mmd)
     array = np.asarray(values)
     sd = float(array.std(ddof=1)) if subsets > 1 else 0.0
+    if size == len(real) == len(fake):
+        sd = math.nan  # every subset is the whole of both sets: no spread to report
     return float(array.mean()), sd, sd / np.sqrt(subsets)
+
+
+def kid_text(values: dict[str, float]) -> str:
+    """``KID ± SE`` for a report; the spread left out where it is undefined."""
+    se = values["KID-AE_se"]
+    spread = f" ± {se:.2g}" if math.isfinite(se) else " (one subset: no spread)"
+    return f"{values['KID-AE']:.4g}{spread}"
 
 
 def nearest_distances(
@@ -104,28 +115,33 @@ def inception_features(weights: str | Path, images: np.ndarray, device: torch.de
 
 
 def pairwise_ssim(images: np.ndarray, pairs: int, seed: int) -> tuple[float, str]:
-    """Mean (MS-)SSIM between ``pairs`` random pairs of ``(N, 1, S, S)`` images in [-1, 1]."""
+    """Mean (MS-)SSIM between ``pairs`` random pairs of ``(N, 1, S, S)`` images (or
+    ``(N, 1, S, S, S)`` patches: 3D SSIM) in [-1, 1]."""
     rng = np.random.default_rng(seed)
     first = rng.integers(0, len(images), pairs)
     second = (first + rng.integers(1, len(images), pairs)) % len(images)
     size = images.shape[-1]
     metric: Any
-    if size >= 192:
+    dims = images.ndim - 2
+    if size >= 192 and dims == 2:
         metric, name = MultiScaleSSIMMetric(spatial_dims=2, data_range=2.0), "MS-SSIM"
     else:
-        metric, name = SSIMMetric(spatial_dims=2, data_range=2.0), "SSIM"
+        metric, name = SSIMMetric(spatial_dims=dims, data_range=2.0), f"SSIM{' 3D' * (dims == 3)}"
     values = metric(torch.from_numpy(images[first]), torch.from_numpy(images[second]))
     return float(values.mean()), name
 
 
 def hole_scores(truth: np.ndarray, filled: np.ndarray, hole: np.ndarray) -> tuple[float, float]:
-    """PSNR (dB, data range 2) and mean SSIM map value inside ``hole`` of one 2D image."""
+    """PSNR (dB, data range 2) and mean SSIM map value inside ``hole`` of one 2D image or
+    3D patch."""
     error = float(np.mean((truth[hole] - filled[hole]) ** 2))
     psnr = float(10 * np.log10(4.0 / error)) if error > 0 else float("inf")
     from monai.metrics.regression import compute_ssim_and_cs
 
     t = torch.from_numpy(truth[None, None].astype(np.float32))
     f = torch.from_numpy(filled[None, None].astype(np.float32))
-    ssim_map = compute_ssim_and_cs(f, t, 2, [7, 7], [1.5, 1.5], data_range=2.0)[0][0, 0].numpy()
-    inside = hole[3:-3, 3:-3]  # the valid-convolution map is 3 px smaller on each side
+    dims = truth.ndim
+    maps = compute_ssim_and_cs(f, t, dims, [7] * dims, [1.5] * dims, data_range=2.0)[0]
+    ssim_map = maps[0, 0].numpy()
+    inside = hole[(slice(3, -3),) * dims]  # the valid-convolution map is 3 px smaller a side
     return psnr, float(ssim_map[inside].mean()) if inside.any() else float("nan")

@@ -31,6 +31,7 @@ from ...synthesis import (
     translate_images,
 )
 from ...synthesis.generate import LoadedGenerator, masks_from_noise
+from ...synthesis.inpainting import known_margin
 from .measures import hole_scores
 
 if TYPE_CHECKING:
@@ -168,7 +169,7 @@ class Translation(ObjectClass):
 
 
 class Inpainting(Sampler):
-    """Random holes of real images filled; PSNR and SSIM inside the holes."""
+    """Random holes of real images (or 3D patches) filled; PSNR and SSIM inside the holes."""
 
     kind = Kind.INPAINTING
 
@@ -177,7 +178,10 @@ class Inpainting(Sampler):
         torch_rng = torch.Generator().manual_seed(config.seed)
         raw = real.raw
         picks = rng.choice(len(raw), config.count)
-        cut = random_holes(config.count, raw.shape[-1], torch_rng)[:, 0].numpy() > 0
+        dims = raw.ndim - 1
+        margin = known_margin(raw.shape[-1], dims)  # holes as inpaint_region can fill them
+        drawn = random_holes(config.count, raw.shape[-1] - 2 * margin, torch_rng, spatial_dims=dims)
+        cut = np.pad(drawn[:, 0].numpy() > 0, [(0, 0)] + [(margin, margin)] * dims)
         filled = np.stack(
             [inpaint_region(generator, raw[p], h) for p, h in zip(picks, cut, strict=True)]
         )

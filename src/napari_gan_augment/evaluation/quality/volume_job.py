@@ -32,7 +32,13 @@ from ...synthesis import LoadedGenerator, synthesize_volume
 from ...synthesis.volumes import check_volume_request
 from ...training import RunDirectory
 from .figures import consistency_figure, orthogonal_figure
-from .measures import extract_features, frechet_distance, kernel_distance, train_extractor
+from .measures import (
+    extract_features,
+    frechet_distance,
+    kernel_distance,
+    kid_text,
+    train_extractor,
+)
 from .volumes import slice_consistency, volume_fidelity
 
 if TYPE_CHECKING:
@@ -42,8 +48,10 @@ ORIENTATIONS = ("axis 0", "axis 1", "axis 2")
 
 
 def draws_volumes(generator: LoadedGenerator, config: QualityConfig) -> bool:
-    """Whether the quality check measures volumes: a 3D run, or a 2D one given a slice axis."""
-    return generator.spec.spatial_dims == 3 or config.slice_axis is not None
+    """Whether the quality check measures whole volumes: a 3D run that draws images for
+    masks, or a 2D run given a slice axis (other 3D runs make patches: see patch_job)."""
+    takes_masks = generator.model.kind.takes_masks
+    return config.slice_axis is not None or (generator.spec.spatial_dims == 3 and takes_masks)
 
 
 def _trained_on(image: np.ndarray, mask: np.ndarray, seen: set[str]) -> bool:
@@ -173,8 +181,7 @@ def volume_markdown(report: dict[str, Any], config: QualityConfig) -> str:
     lines += ["| slices along | real slices | FD-AE | KID-AE ± SE |", "|---|---|---|---|"]
     for orientation, values in report["orientations"].items():
         lines.append(
-            f"| {orientation} | {values['slices']} | {values['FD-AE']:.4g} | "
-            f"{values['KID-AE']:.4g} ± {values['KID-AE_se']:.2g} |"
+            f"| {orientation} | {values['slices']} | {values['FD-AE']:.4g} | {kid_text(values)} |"
         )
     lines += ["", "![Slice consistency](plots/slice_consistency.png)", ""]
     for index in range(len(report["volumes"])):
