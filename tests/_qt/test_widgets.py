@@ -731,9 +731,9 @@ def test_evaluate_widget_runs_a_3d_experiment_and_shows_a_volume_prediction(
     widget = EvaluateWidget(viewer)
     viewer.window.add_dock_widget(widget)
     widget._dims.value = 3
-    # 3D: a folder of volumes, segmentation without 2D augmentation, 3D generators only
+    # 3D: a folder of volumes, segmentation, 3D generators only; augmentation in 3D too
     assert widget._data.source.value == "folder" and not widget._patches.native.isHidden()
-    assert not widget._task.enabled and widget._augment.value == "without"
+    assert not widget._task.enabled and widget._augment.enabled
     assert "train fastgan per split" not in widget._generator.choices
     assert list(widget._size.choices) == [16, 32, 64]
     widget._data.folder.value = folder
@@ -744,6 +744,9 @@ def test_evaluate_widget_runs_a_3d_experiment_and_shows_a_volume_prediction(
     widget._seeds.value, widget._folds.value, widget._epochs.value = 1, 2, 1
     widget._batch.value, widget._device.value = 2, "cpu"
     widget._run_dir.value = tmp_path / "exp3d"
+    widget._augment.value = "both"
+    assert widget.build_config(tmp_path / "exp3d").augment == (False, True)
+    widget._augment.value = "without"
     config = widget.build_config(tmp_path / "exp3d")
     assert config.spatial_dims == 3 and config.generator["spatial_dims"] == 3
     widget._start_button.clicked.emit()

@@ -70,3 +70,34 @@ def test_experiment_config_reads_augmentation_settings() -> None:
     assert config.augmentation.flip and config.augmentation.translate_px == 10
     with pytest.raises(InputError, match="unknown experiment setting .augmentation.rotate.; known"):
         ExperimentConfig.from_dict({"arms": ["real"], "augmentation": {"rotate": 5}})
+
+
+def test_3d_augmentation_moves_patches_and_labels_together_by_about_the_set_distance() -> None:
+    from napari_gan_augment.evaluation.augmentation import AugmentationSettings
+
+    size = 32
+    ramp = np.broadcast_to(np.arange(size, dtype=np.float32)[:, None, None], (size,) * 3)
+    images = np.repeat(ramp[None, None], 6, axis=0).copy()
+    labels = np.zeros((6, size, size, size), np.int64)
+    labels[:, 10:22, 8:24, 9:23] = 1
+    elastic = AugmentationSettings(intensity_shift=0, intensity_scale=0, translate_px=0)
+    moved, moved_labels = augment_batch(standard_augmentation(size, 0, elastic, 3), images, labels)
+    assert moved.shape == images.shape and set(np.unique(moved_labels)) <= {0, 1}
+    # the ramp's value is the first coordinate: its change is how far voxels moved that way
+    inner = (slice(None), 0, *(slice(6, -6),) * 3)
+    shift = np.percentile(np.abs(moved - images)[inner].reshape(6, -1), 95, axis=1)
+    target = elastic.elastic_px * size / 256
+    assert shift.max() < 1.5 * target and shift.max() > 0.3 * target
+    assert not np.array_equal(moved_labels, labels)
+    again = augment_batch(standard_augmentation(size, 0, elastic, 3), images, labels)
+    np.testing.assert_array_equal(again[1], moved_labels)
+
+
+def test_flips_are_refused_for_volumes() -> None:
+    import pytest
+
+    from napari_gan_augment.errors import InputError
+    from napari_gan_augment.evaluation.augmentation import AugmentationSettings
+
+    with pytest.raises(InputError, match="left–right"):
+        standard_augmentation(32, 0, AugmentationSettings(flip=True), 3)

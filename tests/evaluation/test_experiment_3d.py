@@ -140,7 +140,10 @@ def test_a_3d_run_that_saw_a_test_volume_is_refused(volume_folder, tmp_path):
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"augment": (True,)}, "standard augmentation is 2D"),
+        (
+            {"augment": (True,), "augmentation": {"flip": True}},
+            "which axis of a volume is left–right",
+        ),
         ({"task": "classification"}, "segmentation experiment"),
         ({"image_size": 20}, "multiple of 8"),
         ({"patches": 1}, "at least batch_size"),
@@ -157,6 +160,18 @@ def test_a_3d_run_that_saw_a_test_volume_is_refused(volume_folder, tmp_path):
 def test_what_a_3d_experiment_cannot_do_is_refused_before_data_loads(changes, message, tmp_path):
     with pytest.raises(InputError, match=message):
         _config(tmp_path, **({"arms": ("real",)} | changes))
+
+
+def test_a_3d_experiment_runs_each_arm_with_and_without_standard_augmentation(
+    volume_folder, tmp_path
+):
+    config = _config(volume_folder, arms=("real",), augment=(False, True), folds=1)
+    summary = run_experiment(config, tmp_path / "run")
+    assert set(summary["arms"]) == {"real", "real+aug"}
+    with open(tmp_path / "run" / "results.csv") as handle:
+        rows = list(csv.DictReader(handle))
+    assert {row["arm"] for row in rows} == {"real", "real+aug"}
+    assert all(0 <= float(row["mean_dice"]) <= 1 for row in rows)
 
 
 def test_too_few_volumes_and_a_2d_run_are_refused(volume_folder, tmp_path, trained_run):

@@ -242,10 +242,8 @@ class EvaluateWidget(Container):
         ]
         if volumes:
             self._task.value = "segmentation"
-            self._augment.value = "without"
             self._data.source.value = "folder"
-        for widget in (self._task, self._augment):
-            widget.enabled = not volumes
+        self._task.enabled = not volumes
 
     def _on_generator_changed(self, choice: str) -> None:
         given = GENERATOR_CHOICES[choice] is None

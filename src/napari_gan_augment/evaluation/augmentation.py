@@ -7,10 +7,15 @@ each sample (``prob=1``; MONAI's default of 0.1 would leave most samples untouch
 have probability 0.5. Labels move with nearest interpolation and zero padding. Every
 parameter can be changed with :class:`AugmentationSettings` (``augmentation:`` in an
 experiment config).
+
+On 3D patches the same transforms run in 3D (``Rand3DElasticd`` for the deformation, its
+strength calibrated to the same displacement in voxels); flips stay 2D, because which axis of
+a volume is left–right depends on its orientation.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +23,7 @@ import numpy as np
 from monai.transforms import (
     Compose,
     Rand2DElasticd,
+    Rand3DElasticd,
     RandAffined,
     RandFlipd,
     RandScaleIntensityd,
@@ -25,6 +31,7 @@ from monai.transforms import (
 )
 
 from ..config import SETTINGS, parse_settings
+from ..errors import InputError
 
 
 @dataclass(frozen=True)
@@ -45,10 +52,16 @@ class AugmentationSettings:
 
 
 def standard_augmentation(
-    image_size: int, seed: int, settings: AugmentationSettings | None = None
+    image_size: int, seed: int, settings: AugmentationSettings | None = None, spatial_dims: int = 2
 ) -> Compose:
-    """The augmentation pipeline for ``{"image": (1, S, S), "label": (1, S, S)}`` samples."""
+    """The augmentation pipeline for ``{"image": (1, S, S), "label": (1, S, S)}`` samples
+    (``(1, S, S, S)`` with ``spatial_dims=3``)."""
     s = settings or AugmentationSettings()
+    if s.flip and spatial_dims == 3:
+        raise InputError(
+            "flip is for 2D images: which axis of a volume is left–right depends on its "
+            "orientation; set augmentation flip: false for a 3D experiment"
+        )
     scale = image_size / 256
     keys, modes = ("image", "label"), ("bilinear", "nearest")
     steps: list[Any] = []
@@ -64,13 +77,15 @@ def standard_augmentation(
         steps.append(
             RandAffined(
                 keys=keys,
-                translate_range=(shift, shift),
+                translate_range=(shift,) * spatial_dims,
                 prob=1.0,
                 mode=modes,
                 padding_mode="zeros",
             )
         )
-    if s.elastic_px:
+    if s.elastic_px and spatial_dims == 3:
+        steps.append(_elastic_3d(image_size, s.elastic_px * scale, modes))
+    elif s.elastic_px:
         steps.append(
             Rand2DElasticd(
                 keys=keys,
@@ -86,10 +101,29 @@ def standard_augmentation(
     return transform
 
 
+def _elastic_3d(image_size: int, displacement: float, modes: tuple[str, str]) -> Rand3DElasticd:
+    """A 3D deformation whose largest draw moves voxels by about ``displacement`` (2 sd).
+
+    MONAI draws uniform(-1, 1) offsets per voxel, smooths them with a Gaussian of ``sigma``
+    and multiplies by ``magnitude``; smoothing shrinks their sd to
+    ``sqrt(1/3) (4 pi sigma^2)^(-3/4)``, so the magnitude is scaled up by that much."""
+    sigma = image_size / 8
+    smoothed_sd = math.sqrt(1 / 3) * (4 * math.pi * sigma**2) ** -0.75
+    return Rand3DElasticd(
+        keys=("image", "label"),
+        sigma_range=(sigma, sigma),
+        magnitude_range=(0.0, displacement / (2 * smoothed_sd)),
+        prob=1.0,
+        mode=modes,
+        padding_mode="zeros",
+    )
+
+
 def augment_batch(
     transform: Compose, images: np.ndarray, labels: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Apply ``transform`` to each sample of ``(N, 1, S, S)`` images and ``(N, S, S)`` labels."""
+    """Apply ``transform`` to each sample of ``(N, 1, S, S)`` images and ``(N, S, S)`` labels
+    (or ``(N, 1, S, S, S)`` and ``(N, S, S, S)``)."""
     out_images, out_labels = [], []
     for image, label in zip(images, labels, strict=True):
         sample = transform({"image": image, "label": label[None].astype(np.float32)})

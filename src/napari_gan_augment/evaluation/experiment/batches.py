@@ -43,7 +43,9 @@ def arm_batches(
     targets) and its synthetic ones, and its number of minibatches per epoch."""
     rng = np.random.default_rng(seed_of(seed, 1))
     transform = (
-        standard_augmentation(config.image_size, seed, config.augmentation) if augment else None
+        standard_augmentation(config.image_size, seed, config.augmentation, config.spatial_dims)
+        if augment
+        else None
     )
     images, targets = real
     if extra is not None and arm.fixed_synthetic:
@@ -71,13 +73,14 @@ def arm_batches(
                 batch_images = np.concatenate([batch_images, new_images])
                 batch_targets = np.concatenate([batch_targets, new_masks])
             if transform is not None:
+                label_maps = batch_targets.ndim > 1  # segmentation (classification: one label)
                 masks = (
                     batch_targets
-                    if batch_targets.ndim == 3
+                    if label_maps
                     else np.zeros((len(batch_images),) + batch_images.shape[2:], np.int32)
                 )
                 batch_images, moved = augment_batch(transform, batch_images, masks)
-                if batch_targets.ndim == 3:
+                if label_maps:
                     batch_targets = moved
             yield batch_images.astype(np.float32), as_targets(batch_targets, config)
 

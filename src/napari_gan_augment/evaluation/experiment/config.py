@@ -224,9 +224,10 @@ class ExperimentConfig:
         """What a 3D experiment cannot do (yet), refused before any data loads."""
         if self.task != "segmentation":
             raise InputError("a 3D experiment is a segmentation experiment (task: segmentation)")
-        if any(self.augment):
+        if any(self.augment) and self.augmentation.flip:
             raise InputError(
-                "standard augmentation is 2D for now: a 3D experiment takes augment: [false]"
+                "flip is for 2D images: which axis of a volume is left–right depends on its "
+                "orientation; set augmentation flip: false for a 3D experiment"
             )
         if self.synthetic_gate is not None:
             raise InputError("the quality gate judges 2D pairs; leave out synthetic_gate in 3D")
