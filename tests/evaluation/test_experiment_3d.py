@@ -18,7 +18,7 @@ from napari_gan_augment.errors import InputError
 from napari_gan_augment.evaluation.experiment import ExperimentConfig, run_experiment
 from napari_gan_augment.evaluation.metrics import segmentation_metrics
 from napari_gan_augment.evaluation.networks import predict_volume, segmentation_network
-from napari_gan_augment.synthesis.mask_sources import DeformedMasks
+from napari_gan_augment.synthesis.mask_sources import DeformedMasks, MaskDeformation
 from napari_gan_augment.training import train
 
 from ..conftest import tiny_config
@@ -205,3 +205,7 @@ def test_deformed_3d_mask_patches_keep_their_shape_and_classes():
     assert all(set(np.unique(m).tolist()) == {0, 1, 2} for m in drawn)
     assert not all(np.array_equal(m, mask[0]) for m in drawn)  # moved, not copied
     assert np.array_equal(drawn, source.masks(0, 6, seed=3))
+    bent = DeformedMasks(mask, MaskDeformation(rotate_degrees=0, scale=0, translate=0))
+    bends = bent.masks(0, 4, seed=1)  # elastic alone: bent, not moved as a whole
+    assert not all(np.array_equal(m, mask[0]) for m in bends)
+    assert all(abs(int((m == 1).sum()) - int((mask[0] == 1).sum())) < 0.3 * 384 for m in bends)

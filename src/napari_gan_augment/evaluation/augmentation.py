@@ -15,7 +15,6 @@ a volume is left–right depends on its orientation.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +30,7 @@ from monai.transforms import (
 )
 
 from ..config import SETTINGS, parse_settings
+from ..data.elastic import elastic_3d_strength
 from ..errors import InputError
 
 
@@ -102,17 +102,12 @@ def standard_augmentation(
 
 
 def _elastic_3d(image_size: int, displacement: float, modes: tuple[str, str]) -> Rand3DElasticd:
-    """A 3D deformation whose largest draw moves voxels by about ``displacement`` (2 sd).
-
-    MONAI draws uniform(-1, 1) offsets per voxel, smooths them with a Gaussian of ``sigma``
-    and multiplies by ``magnitude``; smoothing shrinks their sd to
-    ``sqrt(1/3) (4 pi sigma^2)^(-3/4)``, so the magnitude is scaled up by that much."""
-    sigma = image_size / 8
-    smoothed_sd = math.sqrt(1 / 3) * (4 * math.pi * sigma**2) ** -0.75
+    """A 3D deformation whose largest draw moves voxels by about ``displacement``."""
+    sigma_range, magnitude_range = elastic_3d_strength(image_size, displacement)
     return Rand3DElasticd(
         keys=("image", "label"),
-        sigma_range=(sigma, sigma),
-        magnitude_range=(0.0, displacement / (2 * smoothed_sd)),
+        sigma_range=sigma_range,
+        magnitude_range=magnitude_range,
         prob=1.0,
         mode=modes,
         padding_mode="zeros",

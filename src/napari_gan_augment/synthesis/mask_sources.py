@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from monai.transforms import Compose, Rand2DElastic, RandAffine
+from monai.transforms import Compose, Rand2DElastic, Rand3DElastic, RandAffine
 
 from ..config import SETTINGS, parse_settings
+from ..data.elastic import elastic_3d_strength
 from ..errors import InputError
 from .generate import LoadedGenerator, masks_from_noise
 
@@ -42,8 +43,9 @@ class MaskDeformation:
         scale: uniform zoom in 1 ± this.
         translate: uniform shift in ± this fraction of the image side.
         elastic: elastic displacement of up to this fraction of the image side, on a
-            4 × 4 grid of control points (smooth, organ-scale bending); 2D masks only, a
-            3D patch is moved by the affine part alone (rotation about every axis).
+            4 × 4 grid of control points (smooth, organ-scale bending); a 3D patch bends on
+            the scale of an eighth of its side (MONAI ``Rand3DElastic``) and turns about
+            every axis.
         flip: also mirror left–right with probability 0.5 (off: not every anatomy is
             symmetric).
     """
@@ -75,7 +77,18 @@ class MaskDeformation:
                     padding_mode="zeros",
                 )
             )
-        if self.elastic and spatial_dims == 2:
+        if self.elastic and spatial_dims == 3:
+            sigma_range, magnitude_range = elastic_3d_strength(size, self.elastic * size)
+            steps.append(
+                Rand3DElastic(
+                    sigma_range=sigma_range,
+                    magnitude_range=magnitude_range,
+                    prob=1.0,
+                    mode="nearest",
+                    padding_mode="zeros",
+                )
+            )
+        elif self.elastic:
             steps.append(
                 Rand2DElastic(
                     spacing=(size / 4,) * 2,
