@@ -46,7 +46,8 @@ def random_holes(
     (a thick polyline through the image or volume)."""
     holes = np.zeros((count, 1) + (size,) * spatial_dims, np.float32)
     for index in range(count):
-        values = torch.rand(2 + 3 * spatial_dims, generator=rng).numpy()
+        # drawn where the generator lives (a CUDA run's preview generator is on the GPU)
+        values = torch.rand(2 + 3 * spatial_dims, generator=rng, device=rng.device).cpu().numpy()
         # the same share of the image (area in 2D, volume in 3D) at most
         side = max(2, int(size * max_fraction ** (1 / spatial_dims) * (0.4 + 0.6 * values[0])))
         corner = [int(v * (size - side)) for v in values[2 : 2 + spatial_dims]]
