@@ -33,6 +33,11 @@ from ..config import SETTINGS, parse_settings
 from ..data.elastic import elastic_3d_strength
 from ..errors import InputError
 
+NO_FLIPS_IN_3D = (
+    "flip is for 2D images: which axis of a volume is left–right depends on its orientation; "
+    "set augmentation flip: false for a 3D experiment"
+)
+
 
 @dataclass(frozen=True)
 class AugmentationSettings:
@@ -58,10 +63,7 @@ def standard_augmentation(
     (``(1, S, S, S)`` with ``spatial_dims=3``)."""
     s = settings or AugmentationSettings()
     if s.flip and spatial_dims == 3:
-        raise InputError(
-            "flip is for 2D images: which axis of a volume is left–right depends on its "
-            "orientation; set augmentation flip: false for a 3D experiment"
-        )
+        raise InputError(NO_FLIPS_IN_3D)
     scale = image_size / 256
     keys, modes = ("image", "label"), ("bilinear", "nearest")
     steps: list[Any] = []

@@ -47,7 +47,7 @@ from ...config import SETTINGS, DataConfig, TrainConfig, parse_settings, read_se
 from ...errors import InputError
 from ...precision import check_precision
 from ...synthesis import MaskDeformation
-from ..augmentation import AugmentationSettings
+from ..augmentation import NO_FLIPS_IN_3D, AugmentationSettings
 from ..gate import GateSettings
 from ..networks import LOSSES, SEGMENTERS
 
@@ -225,10 +225,7 @@ class ExperimentConfig:
         if self.task != "segmentation":
             raise InputError("a 3D experiment is a segmentation experiment (task: segmentation)")
         if any(self.augment) and self.augmentation.flip:
-            raise InputError(
-                "flip is for 2D images: which axis of a volume is left–right depends on its "
-                "orientation; set augmentation flip: false for a 3D experiment"
-            )
+            raise InputError(NO_FLIPS_IN_3D)
         if self.synthetic_gate is not None:
             raise InputError("the quality gate judges 2D pairs; leave out synthetic_gate in 3D")
         if self.image_size < 16 or self.image_size % 8:

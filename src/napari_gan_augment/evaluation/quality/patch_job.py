@@ -1,5 +1,5 @@
 """Quality of a 3D run that makes patches rather than whole volumes: pairs from noise
-(pair-wgan, fastgan in 3D) or holes filled (inpaint), against real patches of ``data``.
+(pair-wgan) or holes filled (inpaint), against real patches of ``data``.
 
 The real patches are drawn as training draws them (MONAI ``RandCropByPosNegLabeld``, half
 centred on the structures); the run's sampler (that of its kind, the same one the 2D check
