@@ -101,8 +101,19 @@ def kill_training(
             "last_step": last, "resumed_to": summary["step"]}  # fmt: skip
 
 
-def kill_experiment(root: Path, config: ExperimentConfig, delay: float) -> dict[str, Any]:
-    """Start ``gan-augment evaluate``, SIGKILL it after ``delay`` s, then check that every
+def _arms_in_results(results: Path) -> bool:
+    try:
+        return len(results.read_text().splitlines()) > 1  # a header and a row
+    except FileNotFoundError:
+        return False
+
+
+def kill_experiment(
+    root: Path, config: ExperimentConfig, delay: float, after_first_arm: bool = False
+) -> dict[str, Any]:
+    """Start ``gan-augment evaluate``, SIGKILL it after ``delay`` s (counted from the first
+    arm's rows when ``after_first_arm``: a shared machine's speed must not decide whether a
+    kill lands mid-experiment), then check that every
     file it left reads whole: results.csv has only complete arms, a summary only if all
     arms ran, every JSON/NPZ/checkpoint loads; the lock is free and the folder is refused
     for a new experiment with a clear error instead of being mixed into."""
@@ -110,6 +121,8 @@ def kill_experiment(root: Path, config: ExperimentConfig, delay: float) -> dict[
     config_path, run_dir = root / "experiment.yaml", root / "exp"
     config_path.write_text(json.dumps(asdict(config)))
     process = _start(["evaluate", "--config", str(config_path), "--run-dir", str(run_dir)])
+    if after_first_arm:
+        assert _wait_until(lambda: _arms_in_results(run_dir / "results.csv"), 600, poll=0.05)
     time.sleep(delay)
     process.send_signal(signal.SIGKILL)
     process.wait()

@@ -32,6 +32,9 @@ def test_an_experiment_killed_at_random_moments_leaves_only_whole_files(
         arms=("real", "real+synthetic"), seeds=20, image_size=32, epochs=2, base_filters=4,
         device="cpu",
     )  # fmt: skip
-    trials = [kill_experiment(tmp_path / str(n), config, rng.uniform(1, 9)) for n in range(2)]
+    trials = [
+        kill_experiment(tmp_path / str(n), config, rng.uniform(0, 3), after_first_arm=n > 0)
+        for n in range(2)
+    ]
     print(trials)
-    assert any(trial["arms_done"] > 0 for trial in trials)
+    assert trials[1]["arms_done"] > 0 and not trials[1]["finished"]
