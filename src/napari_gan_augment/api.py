@@ -20,6 +20,10 @@ Example::
     # evidence: does synthetic data help, and how good and how private is it?
     api.run_experiment(api.ExperimentConfig.load("exp.yaml"), "runs/exp")
     api.evaluate_quality(api.QualityConfig(synthetic_run="runs/brain"), "runs/brain-quality")
+
+    # share it: a MONAI bundle (MONAI's own tools verify and run it; generate reads it back)
+    api.export_bundle("runs/brain", "bundles/brain", evidence=["runs/brain-quality"])
+    images, masks = api.synthesize("bundles/brain", count=8)
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from typing import Any
 
 import numpy as np
 
+from .bundle import export_bundle
 from .config import DataConfig, SynthesisConfig, TrainConfig
 from .data.completion import marked_incomplete
 from .data.interpolation import interpolate_painted_slices
@@ -133,6 +138,7 @@ __all__ = [
     "read_events",
     "refuse_busy",
     "require_checkpoint",
+    "export_bundle",
     "user_message",
     # the workflow
     "Comparison",

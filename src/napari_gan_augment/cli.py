@@ -113,11 +113,37 @@ def _generation_events(
     yield {"event": "end", "pairs": written}
 
 
+def _foreign_bundle(args: argparse.Namespace) -> bool:
+    """A bundle we did not export: refused, or with --trust-bundle run by MONAI's CLI."""
+    from .bundle.reading import (
+        bundle_metadata,
+        foreign_message,
+        is_bundle,
+        is_ours,
+        run_foreign_bundle,
+    )
+
+    if not is_bundle(args.run_dir) or is_ours(bundle_metadata(args.run_dir)):
+        return False
+    if not args.trust_bundle:
+        raise GanAugmentError(foreign_message(args.run_dir))
+    if Path(args.out).exists():
+        raise GanAugmentError(f"{args.out} already exists; choose a new output folder")
+    overrides = {"num_samples": args.count} if args.count else {}
+    if args.masks:
+        overrides["dataset_dir"] = args.masks
+    run_foreign_bundle(args.run_dir, args.out, **overrides)
+    print(f"ran the bundle's inference.json with MONAI into {args.out}")
+    return True
+
+
 def _cmd_generate(args: argparse.Namespace) -> int:
     from .api import images_from_mask_folder
     from .jobs import JobSession
     from .synthesis.generate import require_checkpoint
 
+    if _foreign_bundle(args):
+        return 0
     if args.masks:
         require_checkpoint(args.run_dir)
         session = JobSession(args.out, "synthesis", stop_by="signal")
@@ -160,6 +186,18 @@ def _cmd_generate(args: argparse.Namespace) -> int:
             f"with, Dice < {args.gate}; {record['dropped_near_copy']} near-copies of "
             "training images)"
         )
+    return 0
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from .bundle import export_bundle
+
+    written = export_bundle(args.run_dir, args.out, args.checkpoint, args.zip, args.evidence)
+    print(f"wrote the MONAI bundle {written}")
+    print(
+        "  check it: python -m monai.bundle verify_net_in_out network_def --meta_file "
+        "configs/metadata.json --config_file configs/inference.json (in the bundle)"
+    )
     return 0
 
 
@@ -420,6 +458,12 @@ def build_parser() -> argparse.ArgumentParser:
         "near-copy of a training image; draws up to twice --count",
     )
     generate.add_argument("--seed", type=int, default=0)
+    generate.add_argument(
+        "--trust-bundle",
+        action="store_true",
+        help="--run-dir is a MONAI bundle from elsewhere: run its configs with MONAI (they "
+        "execute Python; read them first)",
+    )
     generate.add_argument("--out", required=True, help="new output folder")
     generate.add_argument("--format", choices=FORMATS, default="nii.gz")
     generate.add_argument("--checkpoint", default="last.pt", help="file in checkpoints/")
@@ -510,6 +554,22 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=0)
     demo.add_argument("--device", choices=DEVICE_CHOICES, default="auto")
     demo.set_defaults(func=_cmd_demo)
+
+    export = commands.add_parser(
+        "export", help="a run as a MONAI bundle (MONAI's verify, ckpt_export and run work on it)"
+    )
+    export.add_argument("--run-dir", required=True, help="training run directory")
+    export.add_argument("--out", required=True, help="new bundle folder (with --zip: NAME.zip)")
+    export.add_argument("--zip", action="store_true", help="write one zip instead of a folder")
+    export.add_argument("--checkpoint", default="last.pt", help="file in checkpoints/")
+    export.add_argument(
+        "--evidence",
+        nargs="*",
+        default=[],
+        metavar="FOLDER",
+        help="experiment or quality-check folders that measured this run (eval_metrics)",
+    )
+    export.set_defaults(func=_cmd_export)
 
     families = commands.add_parser("families", help="list the GAN families")
     families.set_defaults(func=_cmd_families)

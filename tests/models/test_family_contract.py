@@ -47,9 +47,10 @@ def test_no_code_outside_the_family_modules_switches_on_a_family_name():
     assert _lines_matching(re.compile(rf"(==|!=|\bin\b)\s*\(?\s*[\"']({names})[\"']")) == []
 
 
-def test_every_kind_has_one_sampler_and_no_code_tests_which_kind_a_run_is():
+def test_every_kind_has_one_sampler_and_bundle_recipe_and_no_code_tests_which_kind_a_run_is():
+    from napari_gan_augment.bundle.recipes import RECIPES
     from napari_gan_augment.evaluation.quality.samplers import SAMPLERS
 
-    assert set(SAMPLERS) == set(Kind)
+    assert set(SAMPLERS) == set(Kind) == set(RECIPES)
     assert all(sampler.kind is kind for kind, sampler in SAMPLERS.items())
     assert _lines_matching(re.compile(r"\bkind\s+(is|==|is not|!=)\s+Kind\.")) == []

@@ -110,6 +110,12 @@ class GanModel(ABC):
             ),
         }
 
+    @property
+    def bundle_network(self) -> nn.Module:
+        """The trained module a MONAI bundle ships: one tensor in (its ``image``), one out
+        (its ``pred``); the inputs and outputs are described by the kind's bundle recipe."""
+        return self.networks["generator"]
+
     def reference_images(self, data: torch.Tensor) -> torch.Tensor:
         """Real images that generated ones are scored against (default: all)."""
         return data[:, : self.spec.image_channels]
@@ -172,10 +178,16 @@ class NoiseGanModel(GanModel):
     kind: ClassVar[Kind] = Kind.PAIRS
     generator: nn.Module
 
+    @staticmethod
+    def latents(spec: ModelSpec, count: int, rng: torch.Generator) -> torch.Tensor:
+        """The training latent distribution: ``count`` standard-normal vectors from ``rng``
+        (on its device); what training, ``generate`` and exported bundles all draw."""
+        dim = int(spec.options["latent_dim"])
+        return torch.randn(count, dim, generator=rng, device=rng.device)
+
     def sample_noise(self, count: int, rng: torch.Generator) -> torch.Tensor:
-        """Generator inputs for ``count`` samples, drawn from ``rng`` (on its device)."""
-        dim = int(self.spec.options["latent_dim"])
-        return torch.randn(count, dim, generator=rng, device=rng.device).to(self.device)
+        """Generator inputs for ``count`` samples, drawn from ``rng``, on the model's device."""
+        return self.latents(self.spec, count, rng).to(self.device)
 
     def generate(self, noise: torch.Tensor) -> torch.Tensor:
         """Pairs in [-1, 1], ``(N, pair_channels, S, S)``, without gradients."""

@@ -96,6 +96,11 @@ class CycleGAN(GanModel):
             "b": ImagePool(int(opts["pool_size"])),
         }
 
+    @property
+    def bundle_network(self) -> nn.Module:
+        """A bundle ships the A → B generator: the one that adds the object class."""
+        return self.generator["a2b"]
+
     def check_data(self, data: torch.Tensor) -> None:
         check_both_classes(data, self.spec.image_channels, "cyclegan translates between classes")
 

@@ -105,13 +105,16 @@ class InpaintGenerator(nn.Module):
 
     def __init__(self, spec: ModelSpec) -> None:
         super().__init__()
-        channels = spec.image_channels
+        channels = self.channels = spec.image_channels
         self.coarse = build_unet_generator(spec, channels + 1, channels, dropout=0.0)
         self.refine = Refiner(
             channels + 1, channels, int(spec.options["base_filters"]), spec.spatial_dims
         )
 
-    def forward(self, image: torch.Tensor, hole: torch.Tensor) -> torch.Tensor:
+    def forward(self, inputs: torch.Tensor) -> torch.Tensor:
+        """The image channels, then the hole (1 inside): one tensor, so a MONAI bundle's
+        single ``image`` input feeds the trained module as it is."""
+        image, hole = inputs[:, : self.channels], inputs[:, self.channels :]
         known = image * (1 - hole)
         coarse = self.coarse(torch.cat([known, hole], 1))
         merged = known + coarse * hole
@@ -144,7 +147,7 @@ class Inpaint(GanModel):
     def fill(self, images: torch.Tensor, holes: torch.Tensor) -> torch.Tensor:
         """Inpainted images (whole image refined; callers composite under the hole)."""
         with torch.no_grad():
-            return self.generator(images.to(self.device), holes.to(self.device))
+            return self.generator(torch.cat([images, holes], 1).to(self.device))
 
     def preview_inputs(self, data: torch.Tensor, rng: torch.Generator) -> torch.Tensor:
         pick = preview_indices(torch.arange(data.shape[0]))
@@ -164,7 +167,7 @@ class Inpaint(GanModel):
     def train_step(self, real: torch.Tensor, rng: torch.Generator) -> dict[str, float]:
         images = real[:, : self.spec.image_channels]
         holes = self._holes(images.shape[0], rng).to(images.device)
-        fake = self.generator(images, holes)
+        fake = self.generator(torch.cat([images, holes], 1))
         disc_loss = bce_discriminator_update(
             self.discriminator, self.optimizers["discriminator"], images, fake, self.augment
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,8 +61,12 @@ def resolve_checkpoint(source: str | Path, checkpoint: str = "last.pt") -> Path:
 
 
 def require_checkpoint(source: str | Path, checkpoint: str = "last.pt") -> Path:
-    """The checkpoint file of a run (see :func:`resolve_checkpoint`), or a clear error now —
-    before a job starts — if there is none."""
+    """The checkpoint file of a run (see :func:`resolve_checkpoint`; a bundle: itself), or a
+    clear error now — before a job starts — if there is none."""
+    from ..bundle.reading import is_bundle
+
+    if is_bundle(source):
+        return Path(source)
     path = resolve_checkpoint(source, checkpoint)
     if not path.is_file():
         raise CheckpointError(
@@ -76,7 +80,12 @@ def load_generator(
     source: str | Path, checkpoint: str = "last.pt", device: str = "auto", precision: str = "auto"
 ) -> LoadedGenerator:
     """Rebuild a trained model from a run directory or checkpoint file, to run on ``device``
-    in ``precision`` (``auto``, ``fp32`` or ``bf16``; see ``precision.py``)."""
+    in ``precision`` (``auto``, ``fp32`` or ``bf16``; see ``precision.py``). A MONAI bundle
+    this package exported (folder or zip) loads too (``checkpoint`` does not apply)."""
+    from ..bundle.reading import is_bundle, read_bundle
+
+    if is_bundle(source):
+        return read_bundle(source, device, precision)  # type: ignore[no-any-return]
     path = resolve_checkpoint(source, checkpoint)
     payload = load_checkpoint(path)
     spec = ModelSpec.from_json(payload["spec"])
@@ -103,7 +112,9 @@ def load_generator(
     return LoadedGenerator(model, normaliser, spacing, int(payload["step"]), path, metadata)  # type: ignore[arg-type]
 
 
-def pair_noise(model: NoiseGanModel, seed: int, start: int, count: int) -> torch.Tensor:
+def pair_noise(
+    draw: Callable[[int, torch.Generator], torch.Tensor], seed: int, start: int, count: int
+) -> torch.Tensor:
     """Noise for pairs ``start … start+count-1``: pair ``i`` depends only on ``(seed, i)``.
 
     Each pair gets its own generator seeded from ``SeedSequence([seed, i])``, so the same
@@ -112,7 +123,7 @@ def pair_noise(model: NoiseGanModel, seed: int, start: int, count: int) -> torch
     parts = []
     for index in range(start, start + count):
         pair_seed = int(np.random.SeedSequence([seed, index]).generate_state(1)[0])
-        parts.append(model.sample_noise(1, torch.Generator().manual_seed(pair_seed)))
+        parts.append(draw(1, torch.Generator().manual_seed(pair_seed)))
     return torch.cat(parts)
 
 
@@ -129,7 +140,7 @@ def masks_from_noise(
 ) -> np.ndarray:
     """Masks ``start … start+count-1`` of a noise model (mask ``i`` depends on ``(seed, i)``)."""
     model = noise_model(generator)
-    pairs = model.generate(pair_noise(model, seed, start, count)).cpu()
+    pairs = model.generate(pair_noise(model.sample_noise, seed, start, count)).cpu()
     return decode_masks(pairs[:, generator.spec.image_channels :], mask_threshold)
 
 
@@ -158,7 +169,7 @@ def iter_synthesis(
     channels = generator.spec.image_channels
     for start in range(0, count, batch_size):
         size = min(batch_size, count - start)
-        pairs = model.generate(pair_noise(model, seed, start, size)).cpu()
+        pairs = model.generate(pair_noise(model.sample_noise, seed, start, size)).cpu()
         images = generator.normaliser.inverse(pairs[:, :channels].numpy())
         yield SyntheticBatch(start, images[:, 0], decode_masks(pairs[:, channels:], mask_threshold))
 
