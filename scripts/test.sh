@@ -14,7 +14,7 @@ if ! dpkg -s $QT_X_PACKAGES >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $QT_X_PACKAGES >/dev/null
 fi
 EXTRAS=testing bash scripts/setup.sh
-.venv/bin/ruff check src tests benchmarks scripts
-.venv/bin/ruff format --check src tests benchmarks scripts
+.venv/bin/ruff check src tests benchmarks scripts examples
+.venv/bin/ruff format --check src tests benchmarks scripts examples
 .venv/bin/mypy
 xvfb-run -a .venv/bin/python -m pytest "$@"

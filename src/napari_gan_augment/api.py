@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 
 from .bundle import export_bundle
+from .bundle.reading import is_bundle, spatial_dims_of, synthesis_home
 from .config import DataConfig, SynthesisConfig, TrainConfig
 from .data.completion import marked_incomplete
 from .data.interpolation import interpolate_painted_slices
@@ -139,6 +140,9 @@ __all__ = [
     "refuse_busy",
     "require_checkpoint",
     "export_bundle",
+    "is_bundle",
+    "spatial_dims_of",
+    "synthesis_home",
     "user_message",
     # the workflow
     "Comparison",

@@ -42,9 +42,12 @@ from ..api import (
     RunDirectory,
     SynthesisConfig,
     interpolate_painted_slices,
+    is_bundle,
     read_image_file,
+    spatial_dims_of,
     start_synthesis_job,
     start_volume_synthesis_job,
+    synthesis_home,
 )
 from .job_model import JobModel, threads_box
 from .placement import beside_data, show_layer
@@ -62,7 +65,7 @@ class SynthesizeWidget(Container):
         super().__init__(labels=True)
         self._viewer = napari_viewer
         self.job = JobModel()
-        self._run_dir = FileEdit(label="run dir", mode="d")
+        self._run_dir = FileEdit(label="run dir", mode="d")  # or a bundle folder (ours)
         self._checkpoint = ComboBox(label="checkpoint", choices=["last.pt"], value="last.pt")
         self._mask_run = FileEdit(label="mask run", mode="d", value="")
         self._mask_run.tooltip = (
@@ -147,6 +150,10 @@ class SynthesizeWidget(Container):
         explain(self)
 
     def _on_run_dir_changed(self, path: Path) -> None:
+        if is_bundle(path):  # one network, no checkpoints to choose from
+            self._checkpoint.choices = ["model.pt"]
+            self._checkpoint.value = "model.pt"
+            return
         found = sorted(p.name for p in (Path(path) / "checkpoints").glob("*.pt"))
         self._checkpoint.choices = found or ["last.pt"]
         self._checkpoint.value = "last.pt" if "last.pt" in found else (found or ["last.pt"])[-1]
@@ -217,7 +224,7 @@ class SynthesizeWidget(Container):
         gate = GateSettings(min_fidelity=self._gate_dice.value) if self._gate.value else None
         run_dir = Path(self._run_dir.value)
         stamp = time.strftime("%Y%m%d-%H%M%S")
-        out_dir = run_dir / "synthesized" / f"seed{self._seed.value}-{stamp}"
+        out_dir = synthesis_home(run_dir) / f"seed{self._seed.value}-{stamp}"
         try:
             settings = SynthesisConfig(
                 count=self._count.value,
@@ -249,9 +256,9 @@ class SynthesizeWidget(Container):
     def _start_volume(self, layer: napari.layers.Labels) -> None:
         """The image for a painted mask (2D or 3D), as a job."""
         run_dir = Path(self._run_dir.value)
-        out_dir = run_dir / "synthesized" / f"{layer.name}-{time.strftime('%Y%m%d-%H%M%S')}"
+        out_dir = synthesis_home(run_dir) / f"{layer.name}-{time.strftime('%Y%m%d-%H%M%S')}"
         try:
-            spatial = RunDirectory(run_dir).load_config().spatial_dims
+            spatial = spatial_dims_of(run_dir)
             job = start_volume_synthesis_job(
                 run_dir,
                 np.asarray(layer.data),

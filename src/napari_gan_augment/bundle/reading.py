@@ -85,6 +85,27 @@ def foreign_message(path: str | Path) -> str:
     )
 
 
+def synthesis_home(source: str | Path) -> Path:
+    """Where draws from ``source`` go: a run's ``synthesized/`` folder, or for a bundle
+    (never written into) a ``<name>-synthesized/`` folder beside it."""
+    source = Path(source)
+    if is_bundle(source):
+        return source.parent / f"{source.name.removesuffix('.zip')}-synthesized"
+    return source / "synthesized"
+
+
+def spatial_dims_of(source: str | Path) -> int:
+    """2 or 3: what a run (its config) or one of our bundles (its spec) draws."""
+    if is_bundle(source):
+        metadata = bundle_metadata(source)
+        if not is_ours(metadata):
+            raise InputError(foreign_message(source))
+        return int(metadata[OURS]["spec"]["spatial_dims"])
+    from ..training import RunDirectory
+
+    return RunDirectory(source).load_config().spatial_dims
+
+
 def read_bundle(path: str | Path, device: str = "auto", precision: str = "auto") -> Any:
     """A :class:`~napari_gan_augment.synthesis.generate.LoadedGenerator` from one of our
     bundles (folder or zip); a foreign bundle is refused with what to do instead."""

@@ -147,7 +147,7 @@ def generator_provenance(
         "precision": meta["precision"],
         "seed": seed,
         "route": route,
-    }
+    } | ({"bundle": meta["bundle"]} if "bundle" in meta else {})  # read back from a bundle
 
 
 def write_synthetic_nifti(
