@@ -4,10 +4,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +62,28 @@ def run_training(
     return summary
 
 
+@contextlib.contextmanager
+def _rank_run_dir(args: argparse.Namespace, config: TrainConfig | None) -> Iterator[str]:
+    """The run directory this process writes: itself, or under torchrun for ranks > 0 a
+    scratch folder removed at the end (only rank 0 writes the run)."""
+    from .devices import resolve_device
+    from .parallel import join, launched_by_torchrun
+
+    if not launched_by_torchrun():
+        yield args.run_dir
+        return
+    if args.resume or config is None:
+        raise GanAugmentError(
+            "resuming under torchrun is not supported yet: resume in one process "
+            "(gan-augment train --resume), or start a new run"
+        )
+    if join(resolve_device(config.device)) == 0:
+        yield args.run_dir
+        return
+    with tempfile.TemporaryDirectory(prefix="gan-augment-rank") as scratch:
+        yield str(Path(scratch) / "run")
+
+
 def _cmd_train(args: argparse.Namespace) -> int:
     config = None
     if args.config:
@@ -72,12 +96,15 @@ def _cmd_train(args: argparse.Namespace) -> int:
         raise GanAugmentError("train needs --config FILE (or --resume on an existing run)")
     if args.resume_from and not args.resume:
         raise GanAugmentError("--resume-from goes with --resume")
-    try:
-        with stop_once_on_signals():  # SIGTERM/Ctrl-C stop after saving ``last.pt``
-            summary = run_training(
-                args.run_dir, config, args.resume, args.steps, args.resume_from or "last"
-            )
-    except KeyboardInterrupt:
+    with _rank_run_dir(args, config) as run_dir:
+        try:
+            with stop_once_on_signals():  # SIGTERM/Ctrl-C stop after saving ``last.pt``
+                summary = run_training(
+                    run_dir, config, args.resume, args.steps, args.resume_from or "last"
+                )
+        except KeyboardInterrupt:
+            summary = None
+    if summary is None:
         print(f"stopped; resume with: gan-augment train --run-dir {args.run_dir} --resume")
         return 130
     print(f"{summary['status']} at step {summary['step']}: checkpoint {summary['checkpoint']}")

@@ -21,7 +21,7 @@ from magicgui.widgets import FileEdit, PushButton
 from magicgui.widgets.bases import ValueWidget
 from qtpy.QtWidgets import QApplication
 
-from ..errors import InputError
+from ..api import InputError
 
 if TYPE_CHECKING:
     import napari

@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 import torch
 from torch import nn
 
+from ..parallel import draw_sharded, shard
 from .diffaugment import DiffAugment
 from .family import Kind
 
@@ -124,6 +125,10 @@ class GanModel(ABC):
         """Refuse training data this family cannot learn from (default: anything goes)."""
         return None
 
+    def local_share(self, batch: torch.Tensor) -> torch.Tensor:
+        """This process's share of a global batch from ``draw_batch`` (all of it on one)."""
+        return shard(batch)
+
     def draw_batch(self, data: torch.Tensor, batch_size: int, rng: torch.Generator) -> torch.Tensor:
         """A training batch: ``batch_size`` pairs drawn uniformly with ``rng`` (on the CPU,
         so the draw is the same on every device and resumes exactly)."""
@@ -186,8 +191,9 @@ class NoiseGanModel(GanModel):
         return torch.randn(count, dim, generator=rng, device=rng.device)
 
     def sample_noise(self, count: int, rng: torch.Generator) -> torch.Tensor:
-        """Generator inputs for ``count`` samples, drawn from ``rng``, on the model's device."""
-        return self.latents(self.spec, count, rng).to(self.device)
+        """Generator inputs for ``count`` samples, drawn from ``rng``, on the model's device
+        (on several processes: this rank's share of the global batch's draw)."""
+        return draw_sharded(lambda n: self.latents(self.spec, n, rng), count).to(self.device)
 
     def generate(self, noise: torch.Tensor) -> torch.Tensor:
         """Pairs in [-1, 1], ``(N, pair_channels, S, S)``, without gradients."""

@@ -21,7 +21,13 @@ from .diffaugment import DIFFAUGMENT_DEFAULTS
 from .family import FamilyInfo, Kind
 from .networks import build_unet_generator
 from .patchgan import MultiScalePatchGAN
-from .ugan import check_both_classes, class0_preview_images, class1_images, draw_both_classes
+from .ugan import (
+    check_both_classes,
+    class0_preview_images,
+    class1_images,
+    draw_both_classes,
+    share_of_both_classes,
+)
 
 # CycleGAN: λ_cycle 10, identity 0.5·λ, pool 50, Adam 2e-4 β (0.5, 0.999). U-Net generators
 # (CycleGAN's paper offers both U-Net and ResNet; MONAI has the U-Net). 22 px PatchGAN: the
@@ -103,6 +109,9 @@ class CycleGAN(GanModel):
 
     def check_data(self, data: torch.Tensor) -> None:
         check_both_classes(data, self.spec.image_channels, "cyclegan translates between classes")
+
+    def local_share(self, batch: torch.Tensor) -> torch.Tensor:
+        return share_of_both_classes(batch)
 
     def draw_batch(self, data: torch.Tensor, batch_size: int, rng: torch.Generator) -> torch.Tensor:
         return draw_both_classes(data, batch_size, rng, self.spec.image_channels)

@@ -19,6 +19,7 @@ from skimage.draw import line_nd
 from torch import nn
 from torch.nn import functional as F
 
+from ..parallel import draw_sharded
 from .base import GanModel, ModelSpec, preview_indices
 from .diffaugment import DIFFAUGMENT_DEFAULTS
 from .family import SIZES, FamilyInfo, Kind
@@ -142,7 +143,10 @@ class Inpaint(GanModel):
 
     def _holes(self, count: int, rng: torch.Generator) -> torch.Tensor:
         spec = self.spec
-        return random_holes(count, spec.image_size, rng, self.max_hole, spec.spatial_dims)
+        return draw_sharded(
+            lambda n: random_holes(n, spec.image_size, rng, self.max_hole, spec.spatial_dims),
+            count,
+        )
 
     def fill(self, images: torch.Tensor, holes: torch.Tensor) -> torch.Tensor:
         """Inpainted images (whole image refined; callers composite under the hole)."""

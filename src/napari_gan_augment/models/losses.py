@@ -15,6 +15,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from ..parallel import draw_sharded
 from .diffaugment import DiffAugment
 
 
@@ -36,7 +37,12 @@ def gradient_penalty(
         A scalar tensor that keeps its graph, so it can be added to the critic loss.
     """
     shape = (real.shape[0],) + (1,) * (real.ndim - 1)
-    alpha = torch.rand(shape, device=real.device, dtype=real.dtype, generator=generator)
+    alpha = draw_sharded(  # several processes: each its share of one global draw
+        lambda n: torch.rand(
+            (n, *shape[1:]), device=real.device, dtype=real.dtype, generator=generator
+        ),
+        shape[0],
+    )
     mixed = (alpha * real.detach() + (1 - alpha) * fake.detach()).requires_grad_(True)
     scores = critic(mixed)
     (grads,) = torch.autograd.grad(scores.sum(), mixed, create_graph=True)

@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 import torch
 
 from ..errors import InputError
+from ..parallel import draw_sharded, shard
 from .base import GanModel, ModelSpec, preview_indices
 from .diffaugment import DIFFAUGMENT_DEFAULTS
 from .family import FamilyInfo, Kind
@@ -57,6 +58,11 @@ def check_both_classes(data: torch.Tensor, image_channels: int, why: str) -> Non
             f"{int(empty.sum())}) and images with one (here {int((~empty).sum())}); for "
             "volumes, keep a share of empty slices (empty_fraction)"
         )
+
+
+def share_of_both_classes(batch: torch.Tensor) -> torch.Tensor:
+    """This process's share of each half (class 0, then class 1) of a global batch."""
+    return torch.cat([shard(half) for half in batch.chunk(2)])
 
 
 def draw_both_classes(
@@ -114,6 +120,9 @@ class UGAN(GanModel):
     def check_data(self, data: torch.Tensor) -> None:
         check_both_classes(data, self.spec.image_channels, "ugan learns to add objects")
 
+    def local_share(self, batch: torch.Tensor) -> torch.Tensor:
+        return share_of_both_classes(batch)
+
     def draw_batch(self, data: torch.Tensor, batch_size: int, rng: torch.Generator) -> torch.Tensor:
         """``batch_size`` class-0 pairs (generator inputs), then ``batch_size`` class-1 pairs."""
         return draw_both_classes(data, batch_size, rng, self.spec.image_channels)
@@ -124,7 +133,8 @@ class UGAN(GanModel):
     def generator_inputs(self, images: torch.Tensor, rng: torch.Generator) -> torch.Tensor:
         """Class-0 images with a stripe-noise channel appended."""
         count, _, height, width = images.shape
-        noise = stripe_noise(count, height, width, rng).to(images.device)
+        noise = draw_sharded(lambda n: stripe_noise(n, height, width, rng), count)
+        noise = noise.to(images.device)
         return torch.cat([images, noise], 1)
 
     def transform(self, inputs: torch.Tensor) -> torch.Tensor:

@@ -20,6 +20,7 @@ import numpy as np
 import torch
 from skimage import io as skio
 
+from .. import parallel
 from ..atomic import write_json
 from ..config import TrainConfig
 from ..data.encoding import decode_masks, encode_mask_stack, encode_masks
@@ -303,14 +304,20 @@ def _loop(run: RunDirectory, state: _TrainingState, data: torch.Tensor) -> Itera
         pairs=int(data.shape[0]),
         resumed=start_step > 0,
     )
+    world = _data_parallel(model, config.batch_size)
     model.train()
     try:
         while state.step < config.steps:
-            if run.stop_requested():
+            stop = run.stop_requested()
+            if world.size > 1 and parallel.any_rank(stop):  # rank 0's STOP stops them all
+                stop = True
+            if stop:
                 status = "stopped"
                 break
             batch = model.draw_batch(data, config.batch_size, state.rng_batch)
-            losses = model.train_step(batch, state.rng_noise)
+            losses = model.train_step(model.local_share(batch), state.rng_noise)
+            if world.size > 1:
+                losses = parallel.mean_over_ranks(losses)
             state.step += 1
             if not all(math.isfinite(v) for v in losses.values()):
                 raise GanAugmentError(_diverged_message(run, state.step, losses))
@@ -360,6 +367,16 @@ def _loop(run: RunDirectory, state: _TrainingState, data: torch.Tensor) -> Itera
         write_json(run.summary_path, summary)
         run.log_event("end", **summary)
     yield {"event": "end", **summary}
+
+
+def _data_parallel(model: GanModel, batch_size: int) -> parallel.World:
+    """Under torchrun: shard batches and draws, average gradients, global batch norm."""
+    world = parallel.activate()
+    if world.size > 1:
+        parallel.check_batch(batch_size)
+        parallel.use_global_batch_norm(model.networks.values())
+        parallel.average_gradients(model.optimizers.values())
+    return world
 
 
 def _diverged_message(run: RunDirectory, step: int, losses: dict[str, float]) -> str:
