@@ -28,6 +28,7 @@ from napari_gan_augment.training import train
 from tests.conftest import tiny_config
 from tests.test_volumes_3d import _config_3d
 
+# MONAI's schema, kept beside the checkout (in CI too): verify_metadata would download it
 SCHEMA = Path(__file__).resolve().parents[3] / "shared" / "monai" / "meta_schema_20240725.json"
 BOTH_CLASSES = DataConfig(source="sample", axis=0, step=4, empty_fraction=0.5)
 #: family, spatial dims, what dataset_dir holds (None: it draws latents)
@@ -94,6 +95,7 @@ def test_monai_verifies_exports_loads_and_runs_the_bundle(exported, tmp_path):
         assert (bundle / required).is_file(), required
     metadata = json.loads(Path(meta).read_text())
     assert metadata["version"] in metadata["changelog"]  # the model zoo's CI checks this
+    assert SCHEMA.is_file(), f"MONAI's metadata schema is expected at {SCHEMA}"
     verify_metadata(meta_file=meta, filepath=str(SCHEMA))
     verify_net_in_out(net_id="network_def", meta_file=meta, config_file=config, device="cpu",
                       bundle_root=str(bundle))  # fmt: skip
