@@ -38,10 +38,6 @@ class World:
     rank: int = 0
     size: int = 1
 
-    @property
-    def is_main(self) -> bool:
-        return self.rank == 0
-
 
 _world = World()
 
