@@ -108,8 +108,8 @@ def test_auto_keeps_fp32_on_cuda_and_explicit_choices_are_kept(probe_cache):
 
 
 def test_an_unknown_precision_is_refused_naming_the_choices():
-    with pytest.raises(InputError, match="unknown precision 'fp16'; choose one of auto, fp32"):
-        TrainConfig.from_dict({"precision": "fp16"})
+    with pytest.raises(InputError, match="unknown precision 'fp8'; choose one of auto, amp"):
+        TrainConfig.from_dict({"precision": "fp8"})
 
 
 def _train(run_dir, **changes):

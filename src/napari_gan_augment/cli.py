@@ -24,7 +24,8 @@ from .synthesis.writing import FORMATS
 
 PRECISION_HELP = (
     "auto (default): bf16 autocast where a cached probe measures it faster on this CPU, "
-    "else fp32; fp32; bf16"
+    "else fp32; amp: bf16 autocast where the device has bf16 units, else fp16 with loss "
+    "scaling; fp32; bf16; fp16"
 )
 
 
@@ -439,7 +440,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="with --resume: last (default), best or step_NNNNNN (e.g. after a divergence)",
     )
     train.add_argument("--device", choices=DEVICE_CHOICES, help="override the config's device")
-    train.add_argument("--precision", choices=PRECISION_CHOICES, help=PRECISION_HELP)
+    numerics = train.add_mutually_exclusive_group()
+    numerics.add_argument("--precision", choices=PRECISION_CHOICES, help=PRECISION_HELP)
+    numerics.add_argument(
+        "--amp",
+        action="store_const",
+        const="amp",
+        dest="precision",
+        help="mixed precision: the same as --precision amp",
+    )
     train.set_defaults(func=_cmd_train)
 
     generate = commands.add_parser(

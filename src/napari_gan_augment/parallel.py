@@ -5,10 +5,10 @@ data parallel, with the same global batch whatever N, and the same losses as one
   contiguous share of it (``shard``); random draws inside a step (latents, the gradient
   penalty's interpolation weights) are drawn for the global batch and sharded the same way,
   so N processes see exactly what one process sees;
-- gradients are averaged over the ranks right before each optimiser step (a step pre-hook
-  on every optimiser: the same all-reduce DistributedDataParallel does, but family-agnostic:
-  a family's ``train_step`` runs several backward passes and optimisers in its own order,
-  which DDP's one-forward-one-backward bookkeeping does not fit);
+- gradients are averaged over the ranks right before each optimiser step (``updates.py``,
+  which every update goes through: the same all-reduce DistributedDataParallel does, but
+  family-agnostic: a family's ``train_step`` runs several backward passes and optimisers in
+  its own order, which DDP's one-forward-one-backward bookkeeping does not fit);
 - batch norm uses the global batch's statistics (``GlobalBatchNorm``): torch's
   ``SyncBatchNorm`` refuses CPU tensors, so gloo runs on CPU need this;
 - only rank 0 writes the run directory; the others write to a scratch folder they delete.
@@ -88,18 +88,13 @@ def draw_sharded(draw: Callable[[int], torch.Tensor], count: int) -> torch.Tenso
     return shard(draw(count * _world.size))
 
 
-def average_gradients(optimizers: Iterable[torch.optim.Optimizer]) -> None:
-    """Before each step of each optimiser, replace its gradients by their mean over ranks."""
-
-    def hook(optimizer: torch.optim.Optimizer, *_: object) -> None:
-        for group in optimizer.param_groups:
-            for parameter in group["params"]:
-                if parameter.grad is not None:
-                    dist.all_reduce(parameter.grad)
-                    parameter.grad.div_(_world.size)
-
-    for optimizer in optimizers:
-        optimizer.register_step_pre_hook(hook)
+def average_gradients(optimizer: torch.optim.Optimizer) -> None:
+    """Replace the gradients of ``optimizer``'s parameters by their mean over the ranks."""
+    for group in optimizer.param_groups:
+        for parameter in group["params"]:
+            if parameter.grad is not None:
+                dist.all_reduce(parameter.grad)
+                parameter.grad.div_(_world.size)
 
 
 def mean_over_ranks(values: dict[str, float]) -> dict[str, float]:

@@ -1,4 +1,6 @@
-"""Numeric precision of the networks: ``fp32``, or bfloat16 autocast where it is faster.
+"""Numeric precision of the networks: ``fp32``, or bfloat16 autocast where it is faster;
+``fp16`` autocast (with loss scaling, ``updates.py``) for GPUs without bf16 units; ``amp``:
+bf16 where the device has it, else fp16.
 
 CPUs differ: with AMX/AVX-512-bf16 a bf16 convolution step is several times faster than fp32;
 without them bf16 is emulated and many times slower. ``auto`` therefore measures, once per
@@ -28,7 +30,9 @@ from torch import nn
 from .atomic import write_json
 from .errors import InputError
 
-PRECISION_CHOICES = ("auto", "fp32", "bf16")
+PRECISION_CHOICES = ("auto", "amp", "fp32", "bf16", "fp16")
+
+_DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
 
 #: bf16 must be at least this much faster than fp32 for ``auto`` to choose it: a near tie is
 #: not worth the lower precision.
@@ -53,7 +57,7 @@ class Precision:
     """The precision a job runs in and why.
 
     Attributes:
-        name: ``"fp32"`` or ``"bf16"``.
+        name: ``"fp32"``, ``"bf16"`` or ``"fp16"``.
         device_type: ``"cpu"`` or ``"cuda"``.
         reason: one line for logs and reports (e.g. the probe's timings).
     """
@@ -63,7 +67,8 @@ class Precision:
     reason: str = ""
 
     def autocast(self) -> torch.autocast:
-        return torch.autocast(self.device_type, torch.bfloat16, enabled=self.name == "bf16")
+        dtype = _DTYPES.get(self.name, torch.bfloat16)
+        return torch.autocast(self.device_type, dtype, enabled=self.name in _DTYPES)
 
     def apply(self, network: nn.Module) -> nn.Module:
         """Make every forward of ``network`` run in this precision and return float32.
@@ -87,19 +92,24 @@ class Precision:
 
 def _to_float32(value: Any) -> Any:
     if isinstance(value, torch.Tensor):
-        return value.float() if value.dtype == torch.bfloat16 else value
+        return value.float() if value.dtype in (torch.bfloat16, torch.float16) else value
     if isinstance(value, (tuple, list)):
         return type(value)(_to_float32(v) for v in value)
     return value
 
 
 def resolve_precision(name: str, device: torch.device, measure: bool = True) -> Precision:
-    """The precision to run in for a user's choice (``auto``, ``fp32``, ``bf16``) on ``device``.
+    """The precision to run in for a user's choice (``auto``, ``amp``, ``fp32``, ``bf16``,
+    ``fp16``) on ``device``.
 
     ``measure=False`` (drawing pairs): ``auto`` is fp32, so a seed's pairs are the same
     whatever the CPU and its thread count (the probe's verdict depends on both: measured
     1.36x for bf16 on one thread of an AMX Xeon, 0.99x on two); bf16 only when asked."""
     check_precision(name)
+    if name == "amp":  # bf16 needs no loss scaling; fp16 where there are no bf16 units
+        if device.type == "cuda" and not torch.cuda.is_bf16_supported(including_emulation=False):
+            return Precision("fp16", "cuda", "amp: this GPU has no bf16 units")
+        return Precision("bf16", device.type, "amp")
     if name != "auto":
         return Precision(name, device.type, "requested")
     if not measure:

@@ -21,6 +21,7 @@ from monai.networks.nets import BasicUNet, DenseNet121, FlexibleUNet, UNet
 from monai.transforms import KeepLargestConnectedComponent
 
 from ..errors import InputError
+from ..updates import Updates
 
 SEGMENTERS = ("unet", "basicunet", "flexibleunet")
 LOSSES = ("dicece", "dice", "jaccard")
@@ -79,11 +80,14 @@ def fit(
     patience: int,
     learning_rate: float,
     device: torch.device,
+    update: Updates | None = None,
 ) -> Generator[dict[str, float], None, FitResult]:
     """Adam with early stopping on the validation loss; ends holding the best weights.
 
     Yields ``{"epoch", "train_loss", "val_loss"}`` after each epoch (so callers can show
-    progress and stop between epochs) and returns the :class:`FitResult`."""
+    progress and stop between epochs) and returns the :class:`FitResult`. ``update`` runs
+    each optimiser update (fp16 loss scaling for a network in fp16)."""
+    update = update or Updates()
     optimiser = torch.optim.Adam(network.parameters(), lr=learning_rate)
     val_x = torch.from_numpy(validation[0]).to(device)
     val_y = torch.from_numpy(validation[1]).to(device)
@@ -94,12 +98,10 @@ def fit(
         total = 0.0
         for _ in range(steps_per_epoch):
             inputs, targets = next(batches)
-            optimiser.zero_grad(set_to_none=True)
             loss = loss_fn(
                 network(torch.from_numpy(inputs).to(device)), torch.from_numpy(targets).to(device)
             )
-            loss.backward()
-            optimiser.step()
+            update(optimiser, loss)
             total += float(loss.detach())
         network.eval()
         with torch.no_grad():

@@ -12,6 +12,7 @@ import torch
 from torch import nn
 
 from ..parallel import draw_sharded, shard
+from ..updates import Updates
 from .diffaugment import DiffAugment
 from .family import Kind
 
@@ -98,6 +99,8 @@ class GanModel(ABC):
         #: applied to everything the discriminator sees, real and generated (off by default
         #: for families where it did not help; see models/diffaugment.py)
         self.augment = DiffAugment.from_options(spec.options, spec.image_channels, device)
+        #: every optimiser update goes through it (the trainer sets its precision and ranks)
+        self.update = Updates()
 
     def use_adam(self, generator: nn.Module, critic: nn.Module, critic_name: str) -> None:
         """Register the two networks and an Adam optimiser for each, from the spec."""
@@ -161,6 +164,7 @@ class GanModel(ABC):
             "networks": {k: v.state_dict() for k, v in self.networks.items()},
             "optimizers": {k: v.state_dict() for k, v in self.optimizers.items()},
             "augment": self.augment.state_dict(),
+            "scalers": self.update.state_dict(self.optimizers),
         }
 
     def load_state_dict(self, state: Mapping[str, Any], with_optimizers: bool = True) -> None:
@@ -171,6 +175,7 @@ class GanModel(ABC):
                 opt.load_state_dict(state["optimizers"][name])
             if "augment" in state:  # older checkpoints trained without it
                 self.augment.load_state_dict(state["augment"])
+            self.update.load_state_dict(state.get("scalers", {}), self.optimizers)
 
 
 class NoiseGanModel(GanModel):

@@ -151,17 +151,13 @@ class CycleGAN(GanModel):
             + self.cycle_weight * self.identity_weight * identity
         )
         gen_opt, disc_opt = self.optimizers["generator"], self.optimizers["discriminator"]
-        gen_opt.zero_grad(set_to_none=True)
-        gen_loss.backward()
-        gen_opt.step()
+        self.update(gen_opt, gen_loss)
 
         disc_loss = 0.5 * (
             self._discriminator_loss(d["a"], a, self.pools["a"].query(fake_a, rng))
             + self._discriminator_loss(d["b"], b, self.pools["b"].query(fake_b, rng))
         )
-        disc_opt.zero_grad(set_to_none=True)
-        disc_loss.backward()
-        disc_opt.step()
+        self.update(disc_opt, disc_loss)
         return {
             "loss_generator": float(gen_loss.detach()),
             "loss_critic": float(disc_loss.detach()),

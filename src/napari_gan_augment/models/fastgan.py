@@ -179,13 +179,9 @@ class FastGAN(NoiseGanModel):
             + self.reconstruction_weight * reconstruction
         )
         disc_opt, gen_opt = self.optimizers["discriminator"], self.optimizers["generator"]
-        disc_opt.zero_grad(set_to_none=True)
-        disc_loss.backward()
-        disc_opt.step()
+        self.update(disc_opt, disc_loss)
         gen_loss = -self.discriminator(self.augment(fake))[0].mean()
-        gen_opt.zero_grad(set_to_none=True)
-        gen_loss.backward()
-        gen_opt.step()
+        self.update(gen_opt, gen_loss)
         return {
             "loss_generator": float(gen_loss.detach()),
             "loss_critic": float(disc_loss.detach()),

@@ -173,15 +173,18 @@ class Inpaint(GanModel):
         holes = self._holes(images.shape[0], rng).to(images.device)
         fake = self.generator(torch.cat([images, holes], 1))
         disc_loss = bce_discriminator_update(
-            self.discriminator, self.optimizers["discriminator"], images, fake, self.augment
+            self.discriminator,
+            self.optimizers["discriminator"],
+            images,
+            fake,
+            self.augment,
+            self.update,
         )
         adversarial = bce_generator_loss(self.discriminator, fake, self.augment)
         l2, l1 = F.mse_loss(fake, images), F.l1_loss(fake, images)
         gen_loss = adversarial + self.l2_weight * l2 + self.l1_weight * l1
         gen_opt = self.optimizers["generator"]
-        gen_opt.zero_grad(set_to_none=True)
-        gen_loss.backward()
-        gen_opt.step()
+        self.update(gen_opt, gen_loss)
         return {
             "loss_generator": float(gen_loss.detach()),
             "loss_critic": float(disc_loss),

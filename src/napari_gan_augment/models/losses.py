@@ -16,6 +16,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from ..parallel import draw_sharded
+from ..updates import Updates
 from .diffaugment import DiffAugment
 
 
@@ -24,6 +25,7 @@ def gradient_penalty(
     real: torch.Tensor,
     fake: torch.Tensor,
     generator: torch.Generator | None = None,
+    scale: float = 1.0,
 ) -> torch.Tensor:
     """WGAN-GP penalty ``E[(‖∇ₓ D(x̂)‖₂ − 1)²]`` on random interpolates (Gulrajani et al. 2017).
 
@@ -32,6 +34,8 @@ def gradient_penalty(
         real: real batch ``(N, C, ...)``.
         fake: generated batch of the same shape (detached here).
         generator: random generator for the interpolation weights (reproducibility).
+        scale: the critic's fp16 loss scale: the scores are differentiated scaled by it (so
+            small gradients do not flush to zero in fp16) and the gradients unscaled after.
 
     Returns:
         A scalar tensor that keeps its graph, so it can be added to the critic loss.
@@ -45,7 +49,8 @@ def gradient_penalty(
     )
     mixed = (alpha * real.detach() + (1 - alpha) * fake.detach()).requires_grad_(True)
     scores = critic(mixed)
-    (grads,) = torch.autograd.grad(scores.sum(), mixed, create_graph=True)
+    (grads,) = torch.autograd.grad(scores.sum() * scale, mixed, create_graph=True)
+    grads = grads / scale
     return ((grads.flatten(1).norm(2, dim=1) - 1.0) ** 2).mean()
 
 
@@ -68,6 +73,7 @@ def wgan_gp_update(
     gp_weight: float,
     rng: torch.Generator,
     augment: DiffAugment,
+    update: Updates,
 ) -> dict[str, float]:
     """``critic_steps`` WGAN-GP critic updates on ``real``, then one generator update.
 
@@ -80,6 +86,7 @@ def wgan_gp_update(
         rng: for the interpolation weights of the penalty.
         augment: applied to every batch the critic sees (the penalty's interpolates are
             between augmented batches).
+        update: runs each optimiser update (loss scaling, averaging over ranks).
     """
     critic_opt, gen_opt = optimizers
     for _ in range(critic_steps):
@@ -89,15 +96,11 @@ def wgan_gp_update(
         real_scores, fake_scores = critic(seen), critic(fake)
         augment.observe(real_scores, fake_scores)
         wasserstein = wasserstein_critic_loss(real_scores, fake_scores)
-        penalty = gradient_penalty(critic, seen, fake, generator=rng)
+        penalty = gradient_penalty(critic, seen, fake, rng, update.scale(critic_opt))
         critic_loss = wasserstein + gp_weight * penalty
-        critic_opt.zero_grad(set_to_none=True)
-        critic_loss.backward()
-        critic_opt.step()
+        update(critic_opt, critic_loss)
     gen_loss = wasserstein_generator_loss(critic(augment(generate())))
-    gen_opt.zero_grad(set_to_none=True)
-    gen_loss.backward()
-    gen_opt.step()
+    update(gen_opt, gen_loss)
     return {
         "loss_generator": float(gen_loss.detach()),
         "loss_critic": float(critic_loss.detach()),
@@ -112,6 +115,7 @@ def bce_discriminator_update(
     real: torch.Tensor,
     fake: torch.Tensor,
     augment: DiffAugment,
+    update: Updates,
 ) -> torch.Tensor:
     """One DCGAN discriminator update (BCE on logits: real → 1, fake → 0) on augmented
     inputs; returns its loss."""
@@ -121,9 +125,7 @@ def bce_discriminator_update(
     loss = F.binary_cross_entropy_with_logits(
         real_logits, torch.ones_like(real_logits)
     ) + F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))
-    optimizer.zero_grad(set_to_none=True)
-    loss.backward()
-    optimizer.step()
+    update(optimizer, loss)
     return loss.detach()
 
 

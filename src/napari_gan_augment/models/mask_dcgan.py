@@ -56,13 +56,16 @@ class MaskDCGAN(NoiseGanModel):
         masks = real[:, self.spec.image_channels :]
         fake = self.generator(self.sample_noise(masks.shape[0], rng))
         disc_loss = bce_discriminator_update(
-            self.discriminator, self.optimizers["discriminator"], masks, fake, self.augment
+            self.discriminator,
+            self.optimizers["discriminator"],
+            masks,
+            fake,
+            self.augment,
+            self.update,
         )
         gen_loss = bce_generator_loss(self.discriminator, fake, self.augment)
         gen_opt = self.optimizers["generator"]
-        gen_opt.zero_grad(set_to_none=True)
-        gen_loss.backward()
-        gen_opt.step()
+        self.update(gen_opt, gen_loss)
         return {"loss_generator": float(gen_loss.detach()), "loss_critic": float(disc_loss)}
 
 

@@ -61,6 +61,7 @@ class PairWGAN(NoiseGanModel):
             self.gp_weight,
             rng,
             self.augment,
+            self.update,
         )
 
 

@@ -71,9 +71,7 @@ class Pix2Pix(MaskToImageModel):
             self.adversarial(real_logits, target_is_real=True, for_discriminator=True)
             + self.adversarial(fake_logits, target_is_real=False, for_discriminator=True)
         )
-        disc_opt.zero_grad(set_to_none=True)
-        disc_loss.backward()
-        disc_opt.step()
+        self.update(disc_opt, disc_loss)
 
         adversarial = self.adversarial(
             self.discriminator(self.augment(torch.cat([fake, masks], 1))),
@@ -82,9 +80,7 @@ class Pix2Pix(MaskToImageModel):
         )
         l1 = torch.nn.functional.l1_loss(fake, image)
         gen_loss = adversarial + self.l1_weight * l1
-        gen_opt.zero_grad(set_to_none=True)
-        gen_loss.backward()
-        gen_opt.step()
+        self.update(gen_opt, gen_loss)
         return {
             "loss_generator": float(gen_loss.detach()),
             "loss_critic": float(disc_loss.detach()),

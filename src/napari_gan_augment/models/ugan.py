@@ -163,6 +163,7 @@ class UGAN(GanModel):
             self.gp_weight,
             rng,
             self.augment,
+            self.update,
         )
 
 

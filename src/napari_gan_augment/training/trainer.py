@@ -34,6 +34,7 @@ from ..memory import estimate_training, refuse_if_too_large
 from ..models.base import GanModel, ModelSpec
 from ..models.registry import get_family
 from ..precision import Precision, resolve_precision
+from ..updates import Updates
 from .checkpoint import (
     load_checkpoint,
     prune_checkpoints,
@@ -44,6 +45,10 @@ from .grids import pair_grid
 from .run_dir import RunDirectory
 from .run_lock import RunLock
 from .scoring import sliced_wasserstein
+
+#: fp16 steps in a row skipped for overflowing gradients before the run counts as diverged
+#: (each halves the loss scale: 2¹⁶ falls below 2⁻⁸ after 24)
+MAX_OVERFLOWS = 24
 
 
 @dataclass
@@ -155,6 +160,7 @@ def _prepare(
     model = family.build(spec, device)
     for network in model.networks.values():
         precision.apply(network)
+    model.update = Updates(precision)
     rng_batch = torch.Generator().manual_seed(config.seed)
     rng_noise = torch.Generator(device).manual_seed(config.seed + 1)
     normaliser = pairs.fit_normaliser()
@@ -292,7 +298,7 @@ def _loop(run: RunDirectory, state: _TrainingState, data: torch.Tensor) -> Itera
     start_step, started = state.step, time.perf_counter()
     reference = model.reference_images(data).cpu()
     best = _best_so_far(run)
-    status, message = "running", ""
+    status, message, overflows = "running", "", 0
     yield run.log_event(
         "start",
         step=state.step,
@@ -315,11 +321,16 @@ def _loop(run: RunDirectory, state: _TrainingState, data: torch.Tensor) -> Itera
                 status = "stopped"
                 break
             batch = model.draw_batch(data, config.batch_size, state.rng_batch)
+            skipped = model.update.skipped
             losses = model.train_step(model.local_share(batch), state.rng_noise)
             if world.size > 1:
                 losses = parallel.mean_over_ranks(losses)
             state.step += 1
-            if not all(math.isfinite(v) for v in losses.values()):
+            # fp16: an overflowing step is skipped and its scale halved, not a divergence,
+            # unless overflows go on (the scale then falls towards zero)
+            overflows = overflows + 1 if model.update.skipped > skipped else 0
+            finite = all(math.isfinite(v) for v in losses.values())
+            if overflows > MAX_OVERFLOWS or not (finite or overflows):
                 raise GanAugmentError(_diverged_message(run, state.step, losses))
             if state.step % config.log_every == 0 or state.step == config.steps:
                 rate = (state.step - start_step) / (time.perf_counter() - started)
@@ -375,7 +386,7 @@ def _data_parallel(model: GanModel, batch_size: int) -> parallel.World:
     if world.size > 1:
         parallel.check_batch(batch_size)
         parallel.use_global_batch_norm(model.networks.values())
-        parallel.average_gradients(model.optimizers.values())
+        model.update.data_parallel = True
     return world
 
 

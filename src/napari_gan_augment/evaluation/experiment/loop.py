@@ -20,6 +20,7 @@ from ...devices import resolve_device
 from ...errors import InputError
 from ...precision import resolve_precision
 from ...training.checkpoint import save_checkpoint
+from ...updates import Updates
 from ..metrics import segmentation_metrics
 from ..networks import (
     FitResult,
@@ -195,6 +196,7 @@ def iter_experiment(config: ExperimentConfig, run_dir: str | Path) -> Iterator[d
             config.patience,
             config.learning_rate,
             device,
+            Updates(precision),
         )
         result = yield from _epoch_events(fitting, common, writer)
         test = folds[fold]
