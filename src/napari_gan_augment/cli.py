@@ -7,6 +7,7 @@ import argparse
 import contextlib
 import json
 import os
+import shutil
 import sys
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -66,23 +67,37 @@ def run_training(
 @contextlib.contextmanager
 def _rank_run_dir(args: argparse.Namespace, config: TrainConfig | None) -> Iterator[str]:
     """The run directory this process writes: itself, or under torchrun for ranks > 0 a
-    scratch folder removed at the end (only rank 0 writes the run)."""
+    scratch folder removed at the end (only rank 0 writes the run). Resuming, a scratch
+    folder starts as a copy of the run's config and the checkpoint resumed from, so every
+    rank resumes from the same state."""
+    import torch.distributed as dist
+
     from .devices import resolve_device
     from .parallel import join, launched_by_torchrun
+    from .training import RunDirectory
 
     if not launched_by_torchrun():
         yield args.run_dir
         return
-    if args.resume or config is None:
-        raise GanAugmentError(
-            "resuming under torchrun is not supported yet: resume in one process "
-            "(gan-augment train --resume), or start a new run"
-        )
+    run = RunDirectory(args.run_dir)
+    if config is None:
+        config = run.load_config()  # resuming: the device the run trains on
     if join(resolve_device(config.device)) == 0:
+        if args.resume:
+            dist.barrier()  # the other ranks have copied what they resume from
         yield args.run_dir
         return
     with tempfile.TemporaryDirectory(prefix="gan-augment-rank") as scratch:
-        yield str(Path(scratch) / "run")
+        copy = RunDirectory(Path(scratch) / "run")
+        if args.resume:
+            for folder in (copy.checkpoints, copy.samples):
+                folder.mkdir(parents=True)
+            shutil.copy2(run.config_path, copy.config_path)
+            checkpoint = run.resume_checkpoint(args.resume_from or "last")
+            if checkpoint is not None:
+                shutil.copy2(checkpoint, copy.checkpoints / checkpoint.name)
+            dist.barrier()
+        yield str(copy.root)
 
 
 def _cmd_train(args: argparse.Namespace) -> int:

@@ -21,10 +21,13 @@ def _losses(run_dir: Path) -> list[dict[str, float]]:
             for e in events if e["event"] == "step"]  # fmt: skip
 
 
-def _torchrun(config_path: Path, run_dir: Path, processes: int) -> subprocess.CompletedProcess:
+def _torchrun(
+    config_path: Path | None, run_dir: Path, processes: int, *more: str
+) -> subprocess.CompletedProcess:
+    source = ["--config", str(config_path)] if config_path else []
     command = [sys.executable, "-m", "torch.distributed.run", "--standalone",
                f"--nproc_per_node={processes}", "-m", "napari_gan_augment.cli", "train",
-               "--config", str(config_path), "--run-dir", str(run_dir)]  # fmt: skip
+               *source, "--run-dir", str(run_dir), *more]  # fmt: skip
     env = os.environ | {"OMP_NUM_THREADS": "1"}
     return subprocess.run(command, capture_output=True, text=True, timeout=600, env=env)
 
@@ -58,6 +61,26 @@ def test_two_processes_give_the_losses_and_weights_of_one(family: str, tmp_path:
     assert summary["status"] == "finished"
     # rank 1 wrote nothing beside rank 0's run
     assert sorted(p.name for p in tmp_path.iterdir()) == ["config.yaml", "one", "two"]
+
+
+def test_an_fp16_run_resumed_on_two_processes_continues_as_one_process_does(tmp_path: Path):
+    """Resuming under torchrun: every rank starts from the run's checkpoint (its loss scales
+    included); fp16 overflow skips are decided on averaged gradients, so ranks agree."""
+    config = tiny_config(steps=4, precision="fp16", checkpoint_every=2)
+    config.save(tmp_path / "config.yaml")
+    assert train(tmp_path / "one", config)["status"] == "finished"
+    assert train(tmp_path / "one", resume=True, steps=6)["step"] == 6
+    done = _torchrun(tmp_path / "config.yaml", tmp_path / "two", 2)
+    assert done.returncode == 0, done.stderr[-3000:]
+    done = _torchrun(None, tmp_path / "two", 2, "--resume", "--steps", "6")
+    assert done.returncode == 0, done.stderr[-3000:]
+    one, two = _losses(tmp_path / "one"), _losses(tmp_path / "two")
+    assert len(one) == len(two) == 6
+    for a, b in zip(one, two, strict=True):
+        for name in a:
+            assert b[name] == pytest.approx(a[name], rel=1e-2, abs=1e-2), name  # fp16: ~3 digits
+    summary = json.loads((tmp_path / "two/summary.json").read_text())
+    assert summary["status"] == "finished" and summary["step"] == 6
 
 
 def test_a_batch_that_does_not_split_is_refused(tmp_path: Path):
