@@ -108,6 +108,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
             config = config.replace(device=args.device)
         if args.precision:
             config = config.replace(precision=args.precision)
+        if args.compile:
+            config = config.replace(compile=True)
     elif not args.resume:
         raise GanAugmentError("train needs --config FILE (or --resume on an existing run)")
     if args.resume_from and not args.resume:
@@ -463,6 +465,12 @@ def build_parser() -> argparse.ArgumentParser:
         const="amp",
         dest="precision",
         help="mixed precision: the same as --precision amp",
+    )
+    train.add_argument(
+        "--compile",
+        action="store_true",
+        default=None,
+        help="torch.compile the networks (slower first steps; see docs/benchmarks.md)",
     )
     train.set_defaults(func=_cmd_train)
 

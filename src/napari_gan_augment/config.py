@@ -165,7 +165,10 @@ class TrainConfig:
         seed: seeds weights, batches and noise; the same seed repeats the run on CPU.
         device: ``"auto"``, ``"cpu"`` or ``"cuda"``.
         precision: ``"auto"`` (bf16 autocast where a probe measures it faster; see
-            ``precision.py``), ``"fp32"`` or ``"bf16"``. A run stores the one that ran.
+            ``precision.py``), ``"amp"``, ``"fp32"``, ``"bf16"`` or ``"fp16"``. A run stores
+            the one that ran.
+        compile: ``torch.compile`` the networks for training (the first steps then take
+            longer while it compiles; see docs/benchmarks.md for where it pays off).
         sample_every: write a sample grid (PNG) every this many steps.
         checkpoint_every: keep a numbered checkpoint every this many steps (``last.pt`` is
             refreshed at every sample grid and at the end).
@@ -190,6 +193,7 @@ class TrainConfig:
     seed: int = 0
     device: str = "auto"
     precision: str = "auto"
+    compile: bool = False
     sample_every: int = 50
     checkpoint_every: int = 250
     log_every: int = 5

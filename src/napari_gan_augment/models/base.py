@@ -90,6 +90,9 @@ class GanModel(ABC):
 
     kind: ClassVar[Kind]
     instead: ClassVar[str] = "cannot draw pairs from noise"
+    #: networks a training step differentiates twice (a gradient penalty): torch.compile
+    #: has no double backward, so ``--compile`` leaves them as they are
+    differentiated_twice: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, spec: ModelSpec, device: torch.device) -> None:
         self.spec = spec
@@ -149,6 +152,13 @@ class GanModel(ABC):
     @abstractmethod
     def render_pairs(self, inputs: torch.Tensor) -> torch.Tensor:
         """Pairs in [-1, 1], ``(N, pair_channels, S, S)``, for preview inputs (no gradients)."""
+
+    def compile(self) -> None:
+        """``torch.compile`` every network that allows it, in place (state-dict keys and
+        checkpoints are unchanged)."""
+        for name, network in self.networks.items():
+            if name not in self.differentiated_twice:
+                network.compile()
 
     def train(self) -> None:
         for net in self.networks.values():

@@ -161,6 +161,8 @@ def _prepare(
     for network in model.networks.values():
         precision.apply(network)
     model.update = Updates(precision)
+    if config.compile:
+        model.compile()
     rng_batch = torch.Generator().manual_seed(config.seed)
     rng_noise = torch.Generator(device).manual_seed(config.seed + 1)
     normaliser = pairs.fit_normaliser()
