@@ -100,6 +100,15 @@ def _rank_run_dir(args: argparse.Namespace, config: TrainConfig | None) -> Itera
         yield str(copy.root)
 
 
+def _joined_as_helper(device: str) -> bool:
+    """Under torchrun, join the process group to share an experiment's networks out (each
+    rank trains its own); whether this process is a rank other than 0."""
+    from .devices import resolve_device
+    from .parallel import join, launched_by_torchrun
+
+    return launched_by_torchrun() and join(resolve_device(device), data_parallel=False) > 0
+
+
 def _cmd_train(args: argparse.Namespace) -> int:
     config = None
     if args.config:
@@ -316,6 +325,11 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     from .jobs import JobSession
 
     config = ExperimentConfig.load(args.config)
+    events = (iter_curve if config.real_counts else iter_experiment)(config, args.run_dir)
+    if _joined_as_helper(config.device):  # torchrun rank > 0: its share of the work, quietly
+        for _ in events:
+            pass
+        return 0
     session = JobSession(args.run_dir, "experiment")
     bars: list[Any] = []
 
@@ -331,7 +345,6 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
                 print(f"training the generator of fold {event['fold']} on its training pool")
             yield event
 
-    events = (iter_curve if config.real_counts else iter_experiment)(config, args.run_dir)
     status = session.run(with_progress(events))
     for bar in bars:
         bar.close()

@@ -40,6 +40,9 @@ class World:
 
 
 _world = World()
+#: whether training runs data parallel over the process group (``train``); an experiment's
+#: ranks instead train separate networks each (``split_work``)
+_data_parallel = False
 
 
 def world() -> World:
@@ -50,9 +53,14 @@ def launched_by_torchrun() -> bool:
     return int(os.environ.get("WORLD_SIZE", "1")) > 1
 
 
-def join(device: torch.device) -> int:
+def join(device: torch.device, data_parallel: bool = True) -> int:
     """Join the process group torchrun set up; NCCL on CUDA (this process's GPU: its local
-    rank, so ``cuda`` means it), else gloo. Returns this process's rank."""
+    rank, so ``cuda`` means it), else gloo. Returns this process's rank.
+
+    ``data_parallel``: trainings share one network (``train``); else each rank trains its
+    own (an experiment's arms, see ``split_work``)."""
+    global _data_parallel
+    _data_parallel = data_parallel
     if device.type == "cuda":
         torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
     if not dist.is_initialized():
@@ -63,8 +71,27 @@ def join(device: torch.device) -> int:
 def activate() -> World:
     """Shard from now on (after a run's preview inputs and memory probe, which stay whole)."""
     global _world
-    _world = World(dist.get_rank(), dist.get_world_size()) if dist.is_initialized() else World()
+    _world = process_group() if _data_parallel else World()
     return _world
+
+
+def process_group() -> World:
+    """This process's place among the processes torchrun started (rank 0 of 1 without)."""
+    return World(dist.get_rank(), dist.get_world_size()) if dist.is_initialized() else World()
+
+
+def gather_to_all(value: object) -> list[object]:
+    """Every rank's ``value`` (any picklable object), in rank order, on every rank."""
+    if not dist.is_initialized():
+        return [value]
+    values: list[object] = [None] * dist.get_world_size()
+    dist.all_gather_object(values, value)
+    return values
+
+
+def barrier() -> None:
+    if dist.is_initialized():
+        dist.barrier()
 
 
 def check_batch(batch_size: int) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from ... import parallel
 from ...data.sources import pairset_from_config, volumes_from_config
 from ...devices import resolve_device
 from ...errors import InputError
@@ -124,13 +125,20 @@ def attach_generators(
     data: ExperimentData, config: ExperimentConfig, folds: list[np.ndarray], run_dir: Path
 ) -> Iterator[dict[str, Any]]:
     """A pair route per (run, fold): given runs after the leakage check, or a generator
-    trained here on each fold's training pool (progress events are passed on)."""
+    trained here on each fold's training pool (progress events are passed on; under
+    torchrun the folds' generators are shared out over the ranks)."""
+    group = parallel.process_group()
     for run in dict.fromkeys(a.run for a in config.parsed_arms if a.synthetic):
+        trained_here = run == "" and config.generator is not None
+        if trained_here:
+            for fold, test in enumerate(folds):
+                if fold % group.size == group.rank:
+                    path = run_dir / "generators" / f"fold{fold}"
+                    yield from _train_split_generator(data, config, test, path, fold)
+            parallel.barrier()  # every fold's generator is saved
         for fold, test in enumerate(folds):
-            if run == "" and config.generator is not None:
-                path = run_dir / "generators" / f"fold{fold}"
-                yield from _train_split_generator(data, config, test, path, fold)
-                source = str(path)
+            if trained_here:
+                source = str(run_dir / "generators" / f"fold{fold}")
                 generator = load_generator(source, device=config.device, precision=config.precision)
             else:
                 source = _run_path(config, run)

@@ -15,10 +15,11 @@ from typing import Any
 import numpy as np
 import torch
 
+from ... import parallel
 from ...atomic import save_npz, write_json, write_text
 from ...devices import resolve_device
 from ...errors import InputError
-from ...precision import resolve_precision
+from ...precision import Precision, resolve_precision
 from ...training.checkpoint import save_checkpoint
 from ...updates import Updates
 from ..metrics import segmentation_metrics
@@ -30,7 +31,7 @@ from ..networks import (
     segmentation_network,
 )
 from .batches import arm_batches, as_targets
-from .config import ExperimentConfig, path_name, seed_of
+from .config import Arm, ExperimentConfig, path_name, seed_of
 from .data import (
     attach_generators,
     held_out_folds,
@@ -51,17 +52,15 @@ class _Writer:
         self.run_dir = run_dir
         self.rows: list[dict[str, Any]] = []
 
-    def add(self, rows: list[dict[str, Any]]) -> None:
-        self.rows.extend(rows)
+    def save(self, curve: list[dict[str, Any]]) -> None:
+        """Write the rows so far, and append one network's training curve."""
         text = io.StringIO()
         writer = csv.DictWriter(text, fieldnames=list(self.rows[0]))
         writer.writeheader()
         writer.writerows(self.rows)
         write_text(self.run_dir / "results.csv", text.getvalue())
-
-    def curve(self, point: dict[str, Any]) -> None:
         with open(self.run_dir / "curves.jsonl", "a") as handle:
-            handle.write(json.dumps(point) + "\n")
+            handle.writelines(json.dumps(point) + "\n" for point in curve)
 
 
 def _score_segmentation(
@@ -99,16 +98,136 @@ def _score_classification(
 def _epoch_events(
     fitting: Generator[dict[str, float], None, FitResult],
     common: dict[str, Any],
-    writer: _Writer,
+    curve: list[dict[str, Any]],
 ) -> Generator[dict[str, Any], None, FitResult]:
-    """Pass the fit's epochs on as events (and to curves.jsonl); return its result."""
+    """Pass the fit's epochs on as events (and into ``curve``); return its result."""
     while True:
         try:
             point = next(fitting)
         except StopIteration as end:
             return end.value  # type: ignore[no-any-return]
-        writer.curve({**common, **point})
+        curve.append({**common, **point})
         yield {"event": "epoch", **common, **point}
+
+
+@dataclasses.dataclass
+class _Setting:
+    """What every arm × seed × fold of one experiment shares."""
+
+    data: ExperimentData
+    config: ExperimentConfig
+    folds: list[np.ndarray]
+    device: torch.device
+    precision: Precision
+    run_dir: Path
+    #: object-class images per (seed, fold, run), made once for the arms that share them
+    transformed: dict[tuple[int, int, str], tuple[np.ndarray, np.ndarray]] = dataclasses.field(
+        default_factory=dict
+    )
+
+
+@dataclasses.dataclass
+class _Outcome:
+    """One trained and scored network: what the run directory's shared files record."""
+
+    name: str
+    seed: int
+    fold: int
+    steps: int
+    hit_cap: bool
+    rows: list[dict[str, Any]]
+    curve: list[dict[str, Any]]
+    labelled: list[np.ndarray] | None  # 2D segmentation: predictions for predictions.npz
+
+
+def _train_and_score(
+    setting: _Setting, seed: int, fold: int, arm: Arm, augment: bool
+) -> Generator[dict[str, Any], None, _Outcome]:
+    """Train one arm's network for a seed and fold, save it, score it on the fold's test
+    images; yields its epochs."""
+    data, config, folds, device = setting.data, setting.config, setting.folds, setting.device
+    name = arm.name(augment)
+    pool = training_pool(data.count, folds[fold], config)
+    train, validation = split_validation(
+        pool, config.validation_fraction, np.random.default_rng(seed_of(seed, fold))
+    )
+    run = arm.run
+    extra = data.synthetic.get((run, fold))
+    if config.task == "classification":
+        assert isinstance(data, SliceData)  # the config refuses classification in 3D
+        labels = np.asarray(data.masks.reshape(data.count, -1).any(axis=1), np.int64)
+        real = (data.images[train], labels[train])
+        validation_set = (data.images[validation], labels[validation])
+        if arm.base == "real+synthetic":
+            if (seed, fold, run) not in setting.transformed:
+                free = train[labels[train] == 0]
+                picks = np.resize(free, config.synthetic_count)
+                setting.transformed[(seed, fold, run)] = (
+                    object_class_images(data, data.images[picks], run, fold),
+                    np.ones(len(picks), np.int64),
+                )
+            extra = setting.transformed[(seed, fold, run)]
+    else:
+        real = data.samples(train, config, seed_of(seed, fold, 5))
+        images, masks = data.samples(validation, config, seed_of(seed, fold, 6))
+        validation_set = (images, as_targets(masks, config))
+    batches, steps = arm_batches(data, config, arm, real, seed, fold, augment, extra)
+    torch.manual_seed(seed_of(seed, fold, 3))
+    if config.task == "classification":
+        network = classification_network().to(device)
+        loss_fn: Any = torch.nn.CrossEntropyLoss()
+    else:
+        network = segmentation_network(
+            config.network, data.classes, config.base_filters, config.spatial_dims
+        ).to(device)
+        loss_fn = segmentation_loss(config.loss)
+    setting.precision.apply(network)
+    common: dict[str, Any] = {"arm": name, "seed": seed, "fold": fold}
+    fitting = fit(
+        network,
+        loss_fn,
+        batches,
+        steps,
+        validation_set,
+        config.epochs,
+        config.patience,
+        config.learning_rate,
+        device,
+        Updates(setting.precision),
+    )
+    curve: list[dict[str, Any]] = []
+    result = yield from _epoch_events(fitting, common, curve)
+    test = folds[fold]
+    save_checkpoint(
+        {
+            "network": network.state_dict(),
+            "experiment": json.dumps(asdict(config)),
+            "classes": data.classes,
+        },
+        setting.run_dir / "models" / path_name(name) / f"seed{seed}_fold{fold}.pt",
+    )
+    # ran every epoch while early stopping still waited for an improvement
+    hit_cap = (
+        len(result.curve) == config.epochs
+        and config.epochs - 1 - result.best_epoch < config.patience
+    )
+    common |= {"best_epoch": result.best_epoch, "epochs_run": len(result.curve)}
+    common["hit_epoch_cap"] = int(hit_cap)
+    labelled = None
+    if config.task == "classification":
+        assert isinstance(data, SliceData)
+        with torch.no_grad():
+            logits = network(torch.from_numpy(data.images[test]).to(device))
+        predicted = logits.argmax(1).cpu().numpy()
+        rows = _score_classification(data, test, predicted, labels, common)
+    else:
+        labelled = data.predict(network, test, config, device)
+        rows = _score_segmentation(data, test, labelled, common)
+        if isinstance(data, VolumeData):
+            folder = setting.run_dir / "predictions" / path_name(name)
+            data.write_predictions(folder, seed, test, labelled)
+            labelled = None
+    return _Outcome(name, seed, fold, steps, hit_cap, rows, curve, labelled)
 
 
 def iter_experiment(config: ExperimentConfig, run_dir: str | Path) -> Iterator[dict[str, Any]]:
@@ -118,8 +237,14 @@ def iter_experiment(config: ExperimentConfig, run_dir: str | Path) -> Iterator[d
     ``{"event": "arm", arm, seed, fold, done, total}``, ``{"event": "end", run_dir}``.
     Closing the iterator stops the job after the current epoch; results.csv keeps the
     finished arms.
+
+    Under torchrun (``gan-augment evaluate``) the ranks share the work: the generators of
+    the folds, then the networks, in turns; each network is seeded by its seed and fold
+    alone, so the results are those of one process. Each rank writes the models and files
+    of its own networks; rank 0 writes the files they share.
     """
     run_dir = Path(run_dir)
+    group = parallel.process_group()
     if (run_dir / "results.csv").exists() or (run_dir / "experiment.json").exists():
         raise InputError(f"{run_dir} already holds an experiment; choose a new run directory")
     data = load_data(config)
@@ -130,9 +255,12 @@ def iter_experiment(config: ExperimentConfig, run_dir: str | Path) -> Iterator[d
     precision = resolve_precision(config.precision, device)
     # experiment.json names the precision that runs, so the experiment repeats as it ran
     config = dataclasses.replace(config, precision=precision.name)
+    parallel.barrier()  # every rank checked the folder before rank 0 writes into it
     run_dir.mkdir(parents=True, exist_ok=True)
-    write_json(run_dir / "experiment.json", asdict(config))
+    if group.rank == 0:
+        write_json(run_dir / "experiment.json", asdict(config))
     yield from attach_generators(data, config, folds, run_dir)
+    setting = _Setting(data, config, folds, device, precision, run_dir)
     writer = _Writer(run_dir)
     predictions: dict[str, np.ndarray] = {}
     test_order = np.concatenate(folds)
@@ -144,106 +272,40 @@ def iter_experiment(config: ExperimentConfig, run_dir: str | Path) -> Iterator[d
         for arm in config.parsed_arms
         for augment in config.augment
     ]
-    transformed: dict[tuple[int, int, str], tuple[np.ndarray, np.ndarray]] = {}
     budgets: dict[str, int] = {}
     capped: dict[str, dict[str, int]] = {}
-    for number, (seed, fold, arm, augment) in enumerate(runs):
-        name = arm.name(augment)
-        pool = training_pool(data.count, folds[fold], config)
-        train, validation = split_validation(
-            pool, config.validation_fraction, np.random.default_rng(seed_of(seed, fold))
-        )
-        run = arm.run
-        extra = data.synthetic.get((run, fold))
-        if config.task == "classification":
-            assert isinstance(data, SliceData)  # the config refuses classification in 3D
-            labels = np.asarray(data.masks.reshape(data.count, -1).any(axis=1), np.int64)
-            real = (data.images[train], labels[train])
-            validation_set = (data.images[validation], labels[validation])
-            if arm.base == "real+synthetic":
-                if (seed, fold, run) not in transformed:
-                    free = train[labels[train] == 0]
-                    picks = np.resize(free, config.synthetic_count)
-                    transformed[(seed, fold, run)] = (
-                        object_class_images(data, data.images[picks], run, fold),
-                        np.ones(len(picks), np.int64),
-                    )
-                extra = transformed[(seed, fold, run)]
-        else:
-            real = data.samples(train, config, seed_of(seed, fold, 5))
-            images, masks = data.samples(validation, config, seed_of(seed, fold, 6))
-            validation_set = (images, as_targets(masks, config))
-        batches, steps = arm_batches(data, config, arm, real, seed, fold, augment, extra)
-        budgets[name] = steps
-        torch.manual_seed(seed_of(seed, fold, 3))
-        if config.task == "classification":
-            network = classification_network().to(device)
-            loss_fn: Any = torch.nn.CrossEntropyLoss()
-        else:
-            network = segmentation_network(
-                config.network, data.classes, config.base_filters, config.spatial_dims
-            ).to(device)
-            loss_fn = segmentation_loss(config.loss)
-        precision.apply(network)
-        common = {"arm": name, "seed": seed, "fold": fold}
-        fitting = fit(
-            network,
-            loss_fn,
-            batches,
-            steps,
-            validation_set,
-            config.epochs,
-            config.patience,
-            config.learning_rate,
-            device,
-            Updates(precision),
-        )
-        result = yield from _epoch_events(fitting, common, writer)
-        test = folds[fold]
-        save_checkpoint(
-            {
-                "network": network.state_dict(),
-                "experiment": json.dumps(asdict(config)),
-                "classes": data.classes,
-            },
-            run_dir / "models" / path_name(name) / f"seed{seed}_fold{fold}.pt",
-        )
-        # ran every epoch while early stopping still waited for an improvement
-        hit_cap = (
-            len(result.curve) == config.epochs
-            and config.epochs - 1 - result.best_epoch < config.patience
-        )
-        common |= {"best_epoch": result.best_epoch, "epochs_run": len(result.curve)}
-        common["hit_epoch_cap"] = int(hit_cap)
-        tally = capped.setdefault(name, {"hit": 0, "runs": 0})
-        tally["hit"] += int(hit_cap)
-        tally["runs"] += 1
-        if config.task == "classification":
-            assert isinstance(data, SliceData)
-            with torch.no_grad():
-                logits = network(torch.from_numpy(data.images[test]).to(device))
-            predicted = logits.argmax(1).cpu().numpy()
-            writer.add(_score_classification(data, test, predicted, labels, common))
-        else:
-            labelled = data.predict(network, test, config, device)
-            writer.add(_score_segmentation(data, test, labelled, common))
-            if isinstance(data, VolumeData):
-                folder = run_dir / "predictions" / path_name(name)
-                data.write_predictions(folder, seed, test, labelled)
-            elif isinstance(data, SliceData):
-                key = f"{name}/seed{seed}"
+    for turn in range(0, len(runs), group.size):  # one network per rank per turn
+        mine = runs[turn + group.rank] if turn + group.rank < len(runs) else None
+        outcome = (yield from _train_and_score(setting, *mine)) if mine else None
+        for number, done in enumerate(parallel.gather_to_all(outcome), start=turn + 1):
+            if not isinstance(done, _Outcome):
+                continue
+            budgets[done.name] = done.steps
+            tally = capped.setdefault(done.name, {"hit": 0, "runs": 0})
+            tally["hit"] += int(done.hit_cap)
+            tally["runs"] += 1
+            writer.rows.extend(done.rows)
+            if done.labelled is not None:
+                assert isinstance(data, SliceData)
+                key = f"{done.name}/seed{done.seed}"
                 predictions.setdefault(
                     key, np.zeros((len(test_order),) + data.masks.shape[1:], np.int32)
                 )
-                predictions[key][[position[i] for i in test]] = np.stack(labelled)
-        yield {
-            "event": "arm",
-            "arm": name,
-            "seed": seed,
-            "fold": fold,
-            "done": number + 1,
-            "total": len(runs),
-        }
+                test = folds[done.fold]
+                predictions[key][[position[int(i)] for i in test]] = np.stack(done.labelled)
+            if group.rank == 0:
+                writer.save(done.curve)
+            yield {
+                "event": "arm",
+                "arm": done.name,
+                "seed": done.seed,
+                "fold": done.fold,
+                "done": number,
+                "total": len(runs),
+            }
+    if group.rank > 0:  # rank 0 writes what the networks share
+        yield {"event": "end", "run_dir": str(run_dir)}
+        return
     if isinstance(data, VolumeData):
         shown = [arm.name(False) for arm in config.parsed_arms]
         data.prediction_figure(run_dir, int(folds[0][0]), shown)
