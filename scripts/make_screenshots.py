@@ -198,6 +198,7 @@ WIDGETS = [
     "Compare layers",
     "Evaluate",
     "Quality check",
+    "Export bundle",
 ]
 
 
