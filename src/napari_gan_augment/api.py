@@ -89,6 +89,7 @@ from .jobs import (
     wait_for,
 )
 from .models.registry import available_families, get_family
+from .precision import PRECISION_CHOICES
 from .synthesis import (
     LoadedGenerator,
     MaskDeformation,
@@ -124,6 +125,7 @@ __all__ = [
     "FALSE_NEGATIVE",
     "FALSE_POSITIVE",
     "LOSSES",
+    "PRECISION_CHOICES",
     "PRIMARY",
     "SEGMENTERS",
     "GanAugmentError",

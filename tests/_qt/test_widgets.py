@@ -143,6 +143,17 @@ def test_bad_layers_show_an_error_and_start_nothing(make_napari_viewer, tmp_path
     assert not (tmp_path / "run").exists()
 
 
+def test_precision_and_compile_reach_the_run_config(make_napari_viewer):
+    widget = TrainWidget(make_napari_viewer())
+    widget._data.source.value = "sample"
+    assert (widget.build_config().precision, widget.build_config().compile) == ("auto", False)
+    widget._precision.value = "amp"
+    widget._compile.value = True
+    config = widget.build_config()
+    assert (config.precision, config.compile) == ("amp", True)
+    assert "fp16" in widget._precision.tooltip and "torch.compile" in widget._compile.tooltip
+
+
 def _cli(*arguments) -> None:
     from napari_gan_augment.cli import main
 

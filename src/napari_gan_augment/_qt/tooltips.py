@@ -31,6 +31,10 @@ TOOLTIPS = {
     "lr generator": "the generator's learning rate (the family's tested default is filled in)",
     "lr critic": "the critic's (discriminator's) learning rate",
     "device": "where the networks run: auto picks the GPU when there is one",
+    "precision": "auto: bf16 where a probe measures it faster on this CPU, else fp32; amp: "
+    "bf16 where the device has bf16 units, else fp16 with loss scaling",
+    "compile": "torch.compile the networks: slower first steps while it compiles; pays off on "
+    "some GPUs, not on small CPUs (docs/benchmarks.md)",
     "CPU threads": "CPU threads the job may use; one core is left to the viewer by default",
     "run dir": "the folder the job writes into; choosing a folder with a running job attaches",
     "run": "a trained run folder (it holds checkpoints/)",

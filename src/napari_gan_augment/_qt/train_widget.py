@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import napari.layers
 import numpy as np
 from magicgui.widgets import (
+    CheckBox,
     ComboBox,
     Container,
     FileEdit,
@@ -23,6 +24,7 @@ from napari.utils.notifications import show_error, show_info
 
 from ..api import (
     DEVICE_CHOICES,
+    PRECISION_CHOICES,
     GanAugmentError,
     Job,
     RunDirectory,
@@ -68,6 +70,8 @@ class TrainWidget(Container):
         )
         self._lr_critic = FloatSpinBox(label="lr critic", min=1e-6, max=1, step=1e-5, value=1e-4)
         self._device = ComboBox(label="device", choices=list(DEVICE_CHOICES), value="auto")
+        self._precision = ComboBox(label="precision", choices=list(PRECISION_CHOICES), value="auto")
+        self._compile = CheckBox(label="compile", value=False)
         self._threads = threads_box()
         self._run_dir = FileEdit(
             label="run dir",
@@ -92,6 +96,8 @@ class TrainWidget(Container):
                 self._lr_generator,
                 self._lr_critic,
                 self._device,
+                self._precision,
+                self._compile,
                 self._threads,
                 self._run_dir,
                 Container(
@@ -159,6 +165,8 @@ class TrainWidget(Container):
             lr_generator=self._lr_generator.value,
             lr_critic=self._lr_critic.value,
             device=self._device.value,
+            precision=self._precision.value,
+            compile=self._compile.value,
             sample_every=max(1, min(100, self._steps.value // 10)),
             log_every=max(1, min(5, self._steps.value // 100)),
         )
