@@ -85,3 +85,28 @@ def test_threads_must_be_positive():
     command = [sys.executable, "-m", "napari_gan_augment.cli", "--threads", "0", "families"]
     done = subprocess.run(command, capture_output=True, text=True)
     assert done.returncode == 2 and "--threads must be at least 1" in done.stderr
+
+
+def test_a_signal_sent_with_a_stop_file_does_not_kill_a_job_that_already_stopped(tmp_path):
+    """``request_stop`` touches STOP, then signals: a job that saw STOP first and ended
+    must not be killed by the signal arriving after it restored its handlers."""
+    script = f"""
+import os, signal, time
+from pathlib import Path
+from napari_gan_augment.jobs import JobSession
+
+root = Path({str(tmp_path / "job")!r}); root.mkdir()
+
+def events():
+    (root / "STOP").touch()
+    yield {{"event": "measuring"}}
+    yield {{"event": "never reached"}}
+
+print(JobSession(root, "quality", stop_by="signal").run(events()))
+os.kill(os.getpid(), signal.SIGTERM)  # the signal request_stop sends after STOP
+time.sleep(0.5)
+print("alive")
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["stopped", "alive"]

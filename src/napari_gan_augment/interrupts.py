@@ -10,7 +10,7 @@ own SIGINT handler would raise again on each Ctrl-C, hence this.
 from __future__ import annotations
 
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
 
@@ -18,10 +18,13 @@ STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
 @contextmanager
-def stop_once_on_signals() -> Iterator[None]:
+def stop_once_on_signals() -> Iterator[Callable[[], None]]:
     """Within this block the first SIGTERM/SIGINT raises ``KeyboardInterrupt`` and later ones
     are ignored, also after the block. Without a stop the previous handlers come back at its
-    end. Main thread only (as for :func:`signal.signal`)."""
+    end. Main thread only (as for :func:`signal.signal`).
+
+    Yields ``stopping``: call it when a stop arrived another way (a STOP file) — a signal
+    sent with it may still be on its way, and must not kill the process after the block."""
     previous = {number: signal.getsignal(number) for number in STOP_SIGNALS}
     stopping = False
 
@@ -32,10 +35,16 @@ def stop_once_on_signals() -> Iterator[None]:
             signal.signal(number, signal.SIG_IGN)
         raise KeyboardInterrupt
 
+    def stopping_otherwise() -> None:
+        nonlocal stopping
+        stopping = True
+        for number in STOP_SIGNALS:
+            signal.signal(number, signal.SIG_IGN)
+
     for number in STOP_SIGNALS:
         signal.signal(number, interrupt)
     try:
-        yield
+        yield stopping_otherwise
     finally:
         if not stopping:
             for number, handler in previous.items():

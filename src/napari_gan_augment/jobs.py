@@ -374,7 +374,9 @@ class JobSession:
         with open(self.events_path, "a") as handle:
             handle.write(json.dumps(event) + "\n")
 
-    def _log_until_stopped(self, events: Iterator[dict[str, Any]], end: dict[str, Any]) -> None:
+    def _log_until_stopped(
+        self, events: Iterator[dict[str, Any]], end: dict[str, Any], stopping: Callable[[], None]
+    ) -> None:
         try:
             for event in events:
                 if event.get("event") == "end":  # written last, with the status, below
@@ -382,6 +384,7 @@ class JobSession:
                     continue
                 self.log(event)
                 if (self.root / "STOP").exists():
+                    stopping()  # the SIGTERM that may come with STOP is the same request
                     getattr(events, "close", lambda: None)()  # an experiment keeps its arms
                     end.update(status="stopped", message="stopped on request")
                     return
@@ -393,9 +396,9 @@ class JobSession:
         self._lock.acquire()
         end: dict[str, Any] = {"event": "end", "status": "finished", "message": ""}
         try:
-            with stop_once_on_signals():
+            with stop_once_on_signals() as stopping:
                 self.log({"event": "start", "pid": os.getpid()})
-                self._log_until_stopped(events, end)
+                self._log_until_stopped(events, end, stopping)
         except KeyboardInterrupt:  # a stop that arrived between two events' handling
             end.update(status="stopped", message="stopped on request")
         except BaseException as exc:
