@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 import torch
 
+from napari_gan_augment.errors import InputError
 from napari_gan_augment.models.base import ModelSpec
 from napari_gan_augment.models.registry import get_family
 from napari_gan_augment.training import RunDirectory, train
@@ -21,6 +22,13 @@ def test_compile_leaves_the_networks_of_a_gradient_penalty_plain(family, plain):
     model.compile()  # lazy: nothing is compiled before a network's first call
     compiled = {n for n, net in model.networks.items() if net._compiled_call_impl is not None}
     assert compiled == set(model.networks) - plain and compiled
+
+
+def test_compile_without_a_cpp_compiler_is_refused_before_training(tmp_path, monkeypatch):
+    monkeypatch.setattr("shutil.which", lambda name: None)
+    with pytest.raises(InputError, match="needs a C\\+\\+ compiler"):
+        train(tmp_path / "run", tiny_config(compile=True))
+    assert not (tmp_path / "run" / "checkpoints" / "last.pt").exists()
 
 
 def test_a_compiled_run_trains_like_a_plain_one_with_the_same_checkpoint_keys(tmp_path):

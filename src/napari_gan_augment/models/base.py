@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
@@ -11,6 +12,7 @@ from typing import Any, ClassVar
 import torch
 from torch import nn
 
+from ..errors import InputError
 from ..parallel import draw_sharded, shard
 from ..updates import Updates
 from .diffaugment import DiffAugment
@@ -156,6 +158,12 @@ class GanModel(ABC):
     def compile(self) -> None:
         """``torch.compile`` every network that allows it, in place (state-dict keys and
         checkpoints are unchanged)."""
+        compilers = ("c++", "g++", "clang++")
+        if self.device.type == "cpu" and not any(shutil.which(c) for c in compilers):
+            raise InputError(  # else the first step fails deep inside torch's inductor
+                "compile on a CPU needs a C++ compiler (g++ or clang++) and none is on PATH: "
+                "install one, or train without compile"
+            )
         for name, network in self.networks.items():
             if name not in self.differentiated_twice:
                 network.compile()
