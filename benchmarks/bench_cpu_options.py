@@ -30,8 +30,8 @@ from _report import write_section
 from monai.losses import DiceCELoss
 
 from napari_gan_augment.config import TrainConfig
-from napari_gan_augment.evaluation.networks import segmentation_network
 from napari_gan_augment.precision import Precision, cpu_probe, resolve_precision
+from napari_gan_augment.segmentation.networks import segmentation_network
 from napari_gan_augment.training.run_dir import RunDirectory
 from napari_gan_augment.training.trainer import _checked_pairs, _prepare
 

@@ -66,7 +66,6 @@ from .evaluation.comparison import (
 from .evaluation.curve import iter_curve
 from .evaluation.experiment import PRIMARY
 from .evaluation.gate import GateSettings, PairGate, gate_pairs, gated_batches
-from .evaluation.networks import LOSSES, SEGMENTERS
 from .evaluation.report import (
     BOX_METRICS,
     curve_points,
@@ -90,6 +89,7 @@ from .jobs import (
 )
 from .models.registry import available_families, get_family
 from .precision import PRECISION_CHOICES
+from .segmentation.networks import LOSSES, SEGMENTERS
 from .synthesis import (
     LoadedGenerator,
     MaskDeformation,

@@ -21,6 +21,7 @@ from pydantic import ConfigDict, TypeAdapter, ValidationError
 from .atomic import write_text
 from .errors import InputError
 from .precision import check_precision
+from .segmentation.guidance import GUIDANCE
 
 DATA_SOURCES = ("sample", "folder", "volume", "pairs")
 
@@ -169,6 +170,9 @@ class TrainConfig:
             the one that ran.
         compile: ``torch.compile`` the networks for training (the first steps then take
             longer while it compiles; see docs/benchmarks.md for where it pays off).
+        guidance: ``"segmentation"``: a segmenter trains beside a mask → image generator
+            (pix2pix) and steers it by its validation loss (GenSeg; the ``guidance_*``
+            options of the family); ``"none"``: adversarial training alone.
         sample_every: write a sample grid (PNG) every this many steps.
         checkpoint_every: keep a numbered checkpoint every this many steps (``last.pt`` is
             refreshed at every sample grid and at the end).
@@ -194,6 +198,7 @@ class TrainConfig:
     device: str = "auto"
     precision: str = "auto"
     compile: bool = False
+    guidance: str = "none"
     sample_every: int = 50
     checkpoint_every: int = 250
     log_every: int = 5
@@ -220,6 +225,8 @@ class TrainConfig:
             if getattr(self, name) < 1:
                 raise InputError(f"{name} must be >= 1, got {getattr(self, name)}")
         check_precision(self.precision)
+        if self.guidance not in GUIDANCE:
+            raise InputError(f"guidance must be one of {GUIDANCE}, got {self.guidance!r}")
         if self.keep_checkpoints < 0:
             raise InputError(f"keep_checkpoints must be >= 0, got {self.keep_checkpoints}")
         if self.betas is not None:

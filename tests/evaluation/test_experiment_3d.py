@@ -17,7 +17,8 @@ from napari_gan_augment.data.io import read_nifti
 from napari_gan_augment.errors import InputError
 from napari_gan_augment.evaluation.experiment import ExperimentConfig, run_experiment
 from napari_gan_augment.evaluation.metrics import segmentation_metrics
-from napari_gan_augment.evaluation.networks import predict_volume, segmentation_network
+from napari_gan_augment.evaluation.networks import predict_volume
+from napari_gan_augment.segmentation.networks import segmentation_network
 from napari_gan_augment.synthesis.mask_sources import DeformedMasks, MaskDeformation
 from napari_gan_augment.training import train
 

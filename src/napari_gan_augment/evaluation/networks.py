@@ -1,11 +1,10 @@
-"""The downstream networks of the experiments, their losses, and the fit loop they share.
+"""The downstream networks of the experiments and the fit loop they share.
 
-Segmentation: MONAI ``UNet`` (default, Neff et al.'s 3-level U-Net at CPU scale),
-``BasicUNet`` or ``FlexibleUNet`` with a ResNet-34 encoder (the dental-fillings study),
-always from scratch: no weights can be downloaded here. Classification: MONAI
-``DenseNet121`` from scratch. The fit loop is ours because it must follow one seeded batch
-stream per arm (fixed sets, on-the-fly mixing) and report per-epoch curves; MONAI's
-``SupervisedTrainer`` would need an Ignite engine and data loaders for the same.
+Segmentation networks and losses live in ``segmentation/networks.py`` (guided generator
+training uses them too); classification: MONAI ``DenseNet121`` from scratch. The fit loop
+is ours because it must follow one seeded batch stream per arm (fixed sets, on-the-fly
+mixing) and report per-epoch curves; MONAI's ``SupervisedTrainer`` would need an Ignite
+engine and data loaders for the same.
 """
 
 from __future__ import annotations
@@ -16,52 +15,16 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 from monai.inferers import SlidingWindowInferer
-from monai.losses import DiceCELoss, DiceLoss
-from monai.networks.nets import BasicUNet, DenseNet121, FlexibleUNet, UNet
+from monai.networks.nets import DenseNet121
 from monai.transforms import KeepLargestConnectedComponent
 
-from ..errors import InputError
 from ..updates import Updates
-
-SEGMENTERS = ("unet", "basicunet", "flexibleunet")
-LOSSES = ("dicece", "dice", "jaccard")
 
 Batches = Iterator[tuple[np.ndarray, np.ndarray]]
 
 
-def segmentation_network(
-    name: str, classes: int, base_filters: int, spatial_dims: int = 2
-) -> torch.nn.Module:
-    """A 2D or 3D segmentation network with one input channel and ``classes`` outputs."""
-    nf, dims = base_filters, spatial_dims
-    if name == "unet":
-        # no batch norm: tiny batches of mixed real/synthetic pairs; instance norm per sample
-        return UNet(
-            dims,
-            1,
-            classes,
-            (nf, 2 * nf, 4 * nf, 8 * nf),
-            (2, 2, 2),
-            num_res_units=1,
-            norm="INSTANCE",
-        )
-    if name == "basicunet":
-        return BasicUNet(dims, 1, classes, features=(nf, nf, 2 * nf, 4 * nf, 8 * nf, nf))
-    if name == "flexibleunet":
-        return FlexibleUNet(1, classes, "resnet34", pretrained=False, spatial_dims=dims)
-    raise InputError(f"network must be one of {SEGMENTERS}, got {name!r}")
-
-
 def classification_network(classes: int = 2) -> torch.nn.Module:
     return DenseNet121(spatial_dims=2, in_channels=1, out_channels=classes)
-
-
-def segmentation_loss(name: str) -> torch.nn.Module:
-    if name == "dicece":
-        return DiceCELoss(to_onehot_y=True, softmax=True)
-    if name in ("dice", "jaccard"):
-        return DiceLoss(to_onehot_y=True, softmax=True, jaccard=name == "jaccard")
-    raise InputError(f"loss must be one of {LOSSES}, got {name!r}")
 
 
 @dataclass

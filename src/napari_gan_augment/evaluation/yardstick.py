@@ -14,8 +14,9 @@ from typing import Any
 import numpy as np
 import torch
 
+from ..segmentation.networks import segmentation_loss, segmentation_network
 from .metrics import segmentation_metrics
-from .networks import fit, predict_labels, segmentation_loss, segmentation_network
+from .networks import fit, predict_labels
 
 Arrays = tuple[np.ndarray, np.ndarray]  # images (N, 1, S, S) in [-1, 1], labels (N, S, S)
 

@@ -42,6 +42,8 @@ class ModelSpec:
             3D existed are 2D.
         context_slices: neighbouring mask slices on each side a 2D mask → image generator
             also sees (2.5D with context), so consecutive slices it draws agree.
+        guidance: ``segmentation``: the generator also learns from a segmenter trained on
+            its pairs (``segmentation/guidance.py``); ``none``: adversarial training alone.
     """
 
     family: str
@@ -54,6 +56,7 @@ class ModelSpec:
     betas: tuple[float, float] = (0.5, 0.9)
     spatial_dims: int = 2
     context_slices: int = 0
+    guidance: str = "none"
 
     @property
     def spatial_shape(self) -> tuple[int, ...]:

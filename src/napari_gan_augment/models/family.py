@@ -71,6 +71,9 @@ class FamilyInfo:
         sizes: supported square training sizes.
         slice_context: whether its generator takes neighbouring mask slices as extra
             channels (``ModelSpec.context_slices``; 2.5D with context).
+        guidance: whether its generator can be steered by a segmenter trained on its pairs
+            (``TrainConfig.guidance``; a mask → image family whose options include
+            ``GUIDANCE_DEFAULTS``).
     """
 
     name: str
@@ -82,6 +85,7 @@ class FamilyInfo:
     spatial_dims: tuple[int, ...] = (2,)
     sizes: tuple[int, ...] = SIZES
     slice_context: bool = False
+    guidance: bool = False
 
     @property
     def kind(self) -> Kind:

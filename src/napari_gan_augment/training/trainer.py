@@ -29,10 +29,10 @@ from ..data.pairset import PairSet
 from ..data.sources import pairset_from_config, volumes_from_config
 from ..data.volumes import VolumeSet
 from ..devices import resolve_device
-from ..errors import CheckpointError, GanAugmentError, user_message
+from ..errors import CheckpointError, GanAugmentError, InputError, user_message
 from ..memory import estimate_training, refuse_if_too_large
 from ..models.base import GanModel, ModelSpec
-from ..models.registry import get_family
+from ..models.registry import check_family_guidance, get_family
 from ..precision import Precision, resolve_precision
 from ..updates import Updates
 from .checkpoint import (
@@ -115,6 +115,7 @@ def build_spec(config: TrainConfig, pairs: PairSet | VolumeSet) -> ModelSpec:
         betas=tuple(config.betas or family.optimiser["betas"]),  # type: ignore[arg-type]
         spatial_dims=config.spatial_dims,
         context_slices=config.data.context,
+        guidance=config.guidance,
     )
 
 
@@ -128,6 +129,12 @@ def _checked_pairs(config: TrainConfig) -> PairSet | VolumeSet:
         pairs = pairset_from_config(config.data, config.seed)
     pairs.check_training_size(config.image_size)
     get_family(config.family).check(build_spec(config, pairs))
+    check_family_guidance(config.family, config.guidance)
+    if config.guidance != "none" and len(pairs) < 2:
+        raise InputError(
+            f"guidance holds out validation pairs from the training pairs, so it needs at "
+            f"least 2; got {len(pairs)}: add pairs, or train with guidance: none"
+        )
     return pairs
 
 

@@ -46,10 +46,10 @@ import numpy as np
 from ...config import SETTINGS, DataConfig, TrainConfig, parse_settings, read_settings
 from ...errors import InputError
 from ...precision import check_precision
+from ...segmentation.networks import LOSSES, SEGMENTERS
 from ...synthesis import MaskDeformation
 from ..augmentation import NO_FLIPS_IN_3D, AugmentationSettings
 from ..gate import GateSettings
-from ..networks import LOSSES, SEGMENTERS
 
 TASKS = ("segmentation", "classification")
 

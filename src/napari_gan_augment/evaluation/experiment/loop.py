@@ -20,16 +20,11 @@ from ...atomic import save_npz, write_json, write_text
 from ...devices import resolve_device
 from ...errors import InputError
 from ...precision import Precision, resolve_precision
+from ...segmentation.networks import segmentation_loss, segmentation_network
 from ...training.checkpoint import save_checkpoint
 from ...updates import Updates
 from ..metrics import segmentation_metrics
-from ..networks import (
-    FitResult,
-    classification_network,
-    fit,
-    segmentation_loss,
-    segmentation_network,
-)
+from ..networks import FitResult, classification_network, fit
 from .batches import arm_batches, as_targets
 from .config import Arm, ExperimentConfig, path_name, seed_of
 from .data import (

@@ -45,12 +45,13 @@ from ...data.encoding import encode_masks
 from ...data.sources import pairset_from_config
 from ...devices import resolve_device
 from ...errors import InputError
+from ...segmentation.networks import segmentation_loss, segmentation_network
 from ...synthesis import LoadedGenerator, MaskDeformation, load_generator
 from ...synthesis.cleanup import components_per_class
 from ...synthesis.generate import require_checkpoint
 from ...training import RunDirectory
 from ..metrics import segmentation_metrics
-from ..networks import fit, predict_labels, segmentation_loss, segmentation_network
+from ..networks import fit, predict_labels
 from ..yardstick import train_on_synthetic
 from .figures import closest_pairs_figure, distance_histogram
 from .measures import (

@@ -1,0 +1,1 @@
+"""Segmenters below training: what experiments and segmentation-guided generators share."""
