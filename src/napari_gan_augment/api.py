@@ -89,6 +89,7 @@ from .jobs import (
 )
 from .models.registry import available_families, get_family
 from .precision import PRECISION_CHOICES
+from .segmentation.guidance import GUIDANCE
 from .segmentation.networks import LOSSES, SEGMENTERS
 from .synthesis import (
     LoadedGenerator,
@@ -126,6 +127,7 @@ __all__ = [
     "FALSE_POSITIVE",
     "LOSSES",
     "PRECISION_CHOICES",
+    "GUIDANCE",
     "PRIMARY",
     "SEGMENTERS",
     "GanAugmentError",

@@ -21,6 +21,7 @@ from .devices import DEVICE_CHOICES
 from .errors import GanAugmentError, user_message
 from .interrupts import stop_once_on_signals
 from .precision import PRECISION_CHOICES
+from .segmentation.guidance import GUIDANCE
 from .synthesis.writing import FORMATS
 
 PRECISION_HELP = (
@@ -119,6 +120,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
             config = config.replace(precision=args.precision)
         if args.compile:
             config = config.replace(compile=True)
+        if args.guidance:
+            config = config.replace(guidance=args.guidance)
     elif not args.resume:
         raise GanAugmentError("train needs --config FILE (or --resume on an existing run)")
     if args.resume_from and not args.resume:
@@ -484,6 +487,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         default=None,
         help="torch.compile the networks (slower first steps; see docs/benchmarks.md)",
+    )
+    train.add_argument(
+        "--guidance",
+        choices=GUIDANCE,
+        help="segmentation: a segmenter trained beside a pix2pix generator steers it by its "
+        "validation loss (GenSeg; docs/evaluation.md); none: adversarial training alone",
     )
     train.set_defaults(func=_cmd_train)
 

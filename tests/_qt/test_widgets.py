@@ -154,6 +154,20 @@ def test_precision_and_compile_reach_the_run_config(make_napari_viewer):
     assert "fp16" in widget._precision.tooltip and "torch.compile" in widget._compile.tooltip
 
 
+def test_guidance_is_offered_for_pix2pix_only_and_reaches_the_run_config(make_napari_viewer):
+    widget = TrainWidget(make_napari_viewer())
+    widget._data.source.value = "sample"
+    widget._family.value = "pair-wgan"
+    assert widget._guidance.native.isHidden() and widget.build_config().guidance == "none"
+    widget._family.value = "pix2pix"
+    assert not widget._guidance.native.isHidden()
+    widget._guidance.value = "segmentation"
+    assert widget.build_config().guidance == "segmentation"
+    assert "GenSeg" in widget._guidance.tooltip
+    widget._family.value = "fastgan"  # a family that cannot take it drops it
+    assert widget.build_config().guidance == "none"
+
+
 def _cli(*arguments) -> None:
     from napari_gan_augment.cli import main
 

@@ -93,6 +93,7 @@ def test_cli_evaluate(trained_run, tmp_path, capsys):
         "data": {"source": "sample", "axis": 0, "step": 3, "min_foreground": 0.05},
         "synthetic_run": str(trained_run),
         "synthetic_count": 4,
+        "split": "random",  # its random test slices are none of the run's training slices
         "seeds": 2,
         "image_size": 32,
         "epochs": 1,

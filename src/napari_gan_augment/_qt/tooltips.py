@@ -33,6 +33,8 @@ TOOLTIPS = {
     "device": "where the networks run: auto picks the GPU when there is one",
     "precision": "auto: bf16 where a probe measures it faster on this CPU, else fp32; amp: "
     "bf16 where the device has bf16 units, else fp16 with loss scaling",
+    "guidance": "segmentation: a segmenter trains beside the generator on its pairs and steers "
+    "it by its loss on held-out real pairs (GenSeg); slower (about 2× per step)",
     "compile": "torch.compile the networks: slower first steps while it compiles; pays off on "
     "some GPUs, not on small CPUs (docs/benchmarks.md)",
     "CPU threads": "CPU threads the job may use; one core is left to the viewer by default",

@@ -24,6 +24,7 @@ from napari.utils.notifications import show_error, show_info
 
 from ..api import (
     DEVICE_CHOICES,
+    GUIDANCE,
     PRECISION_CHOICES,
     GanAugmentError,
     Job,
@@ -72,6 +73,7 @@ class TrainWidget(Container):
         self._device = ComboBox(label="device", choices=list(DEVICE_CHOICES), value="auto")
         self._precision = ComboBox(label="precision", choices=list(PRECISION_CHOICES), value="auto")
         self._compile = CheckBox(label="compile", value=False)
+        self._guidance = ComboBox(label="guidance", choices=list(GUIDANCE), value="none")
         self._threads = threads_box()
         self._run_dir = FileEdit(
             label="run dir",
@@ -98,6 +100,7 @@ class TrainWidget(Container):
                 self._device,
                 self._precision,
                 self._compile,
+                self._guidance,
                 self._threads,
                 self._run_dir,
                 Container(
@@ -135,6 +138,10 @@ class TrainWidget(Container):
         optimiser = get_family(name).optimiser
         self._lr_generator.value = optimiser["lr_generator"]
         self._lr_critic.value = optimiser["lr_critic"]
+        guided = get_family(name).guidance  # only families that can take it offer it
+        self._guidance.visible = guided
+        if not guided:
+            self._guidance.value = "none"
 
     def _on_dims_changed(self, dims: int) -> None:
         """3D trains on cubic patches of volumes; 2D slices may take neighbouring slices."""
@@ -167,6 +174,7 @@ class TrainWidget(Container):
             device=self._device.value,
             precision=self._precision.value,
             compile=self._compile.value,
+            guidance=self._guidance.value,
             sample_every=max(1, min(100, self._steps.value // 10)),
             log_every=max(1, min(5, self._steps.value // 100)),
         )

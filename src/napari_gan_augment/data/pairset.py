@@ -50,6 +50,8 @@ class PairSet:
         num_classes: number of labels including background (at least 2).
         context: for slices of a volume taken with context, each slice's neighbouring mask
             slices ``(2·context, H, W)`` (see :func:`neighbour_slices`); else empty.
+        positions: for slices of volumes, each pair's volume and position along the slicing
+            axis in mm (what a blocked test split keeps apart); empty: independent images.
     """
 
     images: tuple[np.ndarray, ...]
@@ -58,6 +60,7 @@ class PairSet:
     provenance: tuple[str, ...]
     num_classes: int
     context: tuple[np.ndarray, ...] = ()
+    positions: tuple[tuple[str, float], ...] = ()
 
     @classmethod
     def from_pairs(
@@ -157,6 +160,7 @@ class PairSet:
             in_plane,
             rgb=False,
         )
+        pairs = replace(pairs, positions=tuple((name, float(i * spacing[axis])) for i in indices))
         if not slicing.context:
             return pairs
         stack = np.moveaxis(labels, axis, 0)
@@ -174,6 +178,7 @@ class PairSet:
         images: list[np.ndarray] = []
         masks: list[np.ndarray] = []
         names: list[str] = []
+        positions: list[tuple[str, float]] = []
         spacing: tuple[float, ...] = (1.0, 1.0)
         for path, mask_path in matched_files(root):
             image = read_image_file(path)
@@ -185,6 +190,7 @@ class PairSet:
                 images += sub.images
                 masks += sub.masks
                 names += sub.provenance
+                positions += sub.positions
                 spacing = sub.spacing
             else:
                 if image.rgb:
@@ -192,8 +198,10 @@ class PairSet:
                 images.append(image.data)
                 masks.append(mask.data)
                 names.append(path.name)
+                positions.append((path.name, 0.0))
                 spacing = image.spacing[-2:]
-        return cls.from_pairs(images, masks, names, spacing, rgb=False)
+        pairs = cls.from_pairs(images, masks, names, spacing, rgb=False)
+        return replace(pairs, positions=tuple(positions))
 
     def __len__(self) -> int:
         return len(self.images)
@@ -251,6 +259,9 @@ class PairSet:
         arrays |= {f"mask_{i:05d}": m for i, m in enumerate(self.masks)}
         arrays["spacing"] = np.asarray(self.spacing)
         arrays["provenance"] = np.asarray(self.provenance, dtype=str)
+        if self.positions:
+            arrays["position_volumes"] = np.asarray([v for v, _ in self.positions], dtype=str)
+            arrays["position_mm"] = np.asarray([p for _, p in self.positions], dtype=float)
         return save_npz(path, **arrays)
 
     @classmethod
@@ -264,7 +275,15 @@ class PairSet:
             images = [data[f"image_{i:05d}"] for i in range(len(provenance))]
             masks = [data[f"mask_{i:05d}"] for i in range(len(provenance))]
             spacing = tuple(float(s) for s in data["spacing"])
-        return cls.from_pairs(images, masks, provenance, spacing)
+            positions = (
+                tuple(
+                    (str(v), float(p))
+                    for v, p in zip(data["position_volumes"], data["position_mm"], strict=True)
+                )
+                if "position_volumes" in data
+                else ()
+            )
+        return replace(cls.from_pairs(images, masks, provenance, spacing), positions=positions)
 
 
 def fingerprint(image: np.ndarray, mask: np.ndarray) -> str:

@@ -71,9 +71,7 @@ class Pix2Pix(MaskToImageModel):
         self.validation: torch.Tensor | None = None
         if spec.guidance == "segmentation":
             settings = GuidanceSettings.from_options({**GUIDANCE_DEFAULTS, **opts})
-            self.guide = SegmentationGuidance(
-                spec.num_classes, spec.spatial_dims, settings, device
-            )
+            self.guide = SegmentationGuidance(spec.num_classes, spec.spatial_dims, settings, device)
             self.networks["segmenter"] = self.guide.segmenter
             self.optimizers["segmenter"] = self.guide.optimizer
 
@@ -157,9 +155,7 @@ class Pix2Pix(MaskToImageModel):
             gen_loss = gen_loss + settings.consistency_weight * consistency
             losses["loss_consistency"] = float(consistency.detach())
         self.update(self.optimizers["generator"], gen_loss)
-        segmenter_loss = self.guide.supervised_loss(
-            torch.cat([image, drawn.detach()]), labels
-        )
+        segmenter_loss = self.guide.supervised_loss(torch.cat([image, drawn.detach()]), labels)
         self.update(self.optimizers["segmenter"], segmenter_loss)
         losses["loss_segmenter"] = float(segmenter_loss.detach())
         return losses

@@ -36,9 +36,10 @@ from .networks import LOSSES, SEGMENTERS, segmentation_loss, segmentation_networ
 #: The guidance kinds a TrainConfig may name ("none": plain adversarial training).
 GUIDANCE = ("none", "segmentation")
 
-#: Options of a family that takes guidance, with their defaults. The weights were chosen on
-#: the sample's training pool (docs/evaluation.md, "Guided generation"); the segmenter
-#: defaults match an experiment's (an experiment sets them to its own network).
+#: Options of a family that takes guidance, with their defaults: first settings, not tuned
+#: (docs/evaluation.md, "Guided generation", says what they gave). ``guidance_weight`` ×
+#: ``guidance_unroll_lr`` scales the hypergradient against pix2pix's λ·L1 (λ = 100); an
+#: experiment sets the segmenter to its own network, filters and loss.
 GUIDANCE_DEFAULTS: dict[str, Any] = {
     "guidance_weight": 10.0,
     "guidance_every": 2,

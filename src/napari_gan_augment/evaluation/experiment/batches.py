@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from ..augmentation import augment_batch, standard_augmentation
+from ..augmentation import AugmentationSettings, augment_batch, standard_augmentation
 from ..networks import Batches
 from .config import Arm, ExperimentConfig, seed_of
 from .data import ExperimentData
@@ -36,15 +36,16 @@ def arm_batches(
     real: tuple[np.ndarray, np.ndarray],
     seed: int,
     fold: int,
-    augment: bool,
+    augmentation: AugmentationSettings | None,
     extra: tuple[np.ndarray, np.ndarray] | None,
 ) -> tuple[Batches, int]:
     """The arm's endless minibatch stream over its ``real`` training samples (images and
-    targets) and its synthetic ones, and its number of minibatches per epoch."""
+    targets) and its synthetic ones, augmented with ``augmentation`` (``None``: not), and its
+    number of minibatches per epoch."""
     rng = np.random.default_rng(seed_of(seed, 1))
     transform = (
-        standard_augmentation(config.image_size, seed, config.augmentation, config.spatial_dims)
-        if augment
+        standard_augmentation(config.image_size, seed, augmentation, config.spatial_dims)
+        if augmentation is not None
         else None
     )
     images, targets = real

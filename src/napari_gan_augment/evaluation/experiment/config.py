@@ -45,11 +45,13 @@ import numpy as np
 
 from ...config import SETTINGS, DataConfig, TrainConfig, parse_settings, read_settings
 from ...errors import InputError
+from ...models.registry import check_family_guidance
 from ...precision import check_precision
 from ...segmentation.networks import LOSSES, SEGMENTERS
 from ...synthesis import MaskDeformation
-from ..augmentation import NO_FLIPS_IN_3D, AugmentationSettings
+from ..augmentation import LEVELS, NO_FLIPS_IN_3D, AugmentationSettings
 from ..gate import GateSettings
+from .splits import SPLITS
 
 TASKS = ("segmentation", "classification")
 
@@ -78,14 +80,23 @@ class Arm:
     #: a mix's real and freshly generated pairs per minibatch
     real_per_batch: int | None = None
     fresh_per_batch: int = 0
+    #: written with ``+aug`` (``real+aug``, ``real+synthetic@guided+aug``): always augmented,
+    #: whatever ``augment`` lists
+    augmented: bool = False
 
     @classmethod
     def parse(cls, text: str) -> Arm:
-        base, _, run = text.partition("@")
+        augmented = text.endswith("+aug")
+        plain = text.removesuffix("+aug") if augmented else text
+        base, _, run = plain.partition("@")
         mix = MIX.match(base)
         if mix:
-            return cls(text, "mix", run, int(mix[1]), int(mix[2]))
-        return cls(text, base, run)
+            return cls(plain, "mix", run, int(mix[1]), int(mix[2]), augmented)
+        return cls(plain, base, run, augmented=augmented)
+
+    def augment_choices(self, augment: tuple[bool, ...]) -> tuple[bool, ...]:
+        """Whether it runs without and/or with augmentation."""
+        return (True,) if self.augmented else augment
 
     @property
     def is_mix(self) -> bool:
@@ -117,6 +128,7 @@ class ExperimentConfig:
     synthetic_run: str | None = None
     synthetic_runs: dict[str, str] = field(default_factory=dict)
     generator: dict[str, Any] | None = None
+    generators: dict[str, dict[str, Any]] = field(default_factory=dict)
     synthetic_count: int = 64
     synthetic_mask_threshold: float = 0.0
     synthetic_mask_cleanup: int = 0
@@ -127,6 +139,8 @@ class ExperimentConfig:
     arms: tuple[str, ...] = ("real", "real+synthetic")
     augment: tuple[bool, ...] = (False,)
     augmentation: AugmentationSettings = field(default_factory=AugmentationSettings)
+    augmentation_levels: tuple[str, ...] = ()
+    tuning_seeds: int = 2
     seeds: int = 10
     folds: int = 1
     network: str = "unet"
@@ -141,6 +155,9 @@ class ExperimentConfig:
     learning_rate: float = 1e-4
     patience: int = 5
     test_fraction: float = 0.2
+    split: str = "block"
+    guard_mm: float = 4.0
+    test_blocks: int = 2
     validation_fraction: float = 0.2
     base_filters: int = 16
     device: str = "auto"
@@ -159,6 +176,27 @@ class ExperimentConfig:
         if isinstance(self.mask_deformation, Mapping):
             deformation = MaskDeformation.from_dict(dict(self.mask_deformation))
             object.__setattr__(self, "mask_deformation", deformation)
+        object.__setattr__(self, "generators", {k: dict(v) for k, v in self.generators.items()})
+        object.__setattr__(self, "augmentation_levels", tuple(self.augmentation_levels))
+        unknown = [level for level in self.augmentation_levels if level not in LEVELS]
+        if unknown:
+            raise InputError(
+                f"augmentation_levels must be names from {sorted(LEVELS)}, got {unknown}"
+            )
+        if self.tuning_seeds < 1:
+            raise InputError(f"tuning_seeds must be at least 1, got {self.tuning_seeds}")
+        if self.split not in SPLITS:
+            raise InputError(f"split must be one of {SPLITS}, got {self.split!r}")
+        if self.guard_mm < 0 or self.test_blocks < 1:
+            raise InputError("guard_mm must be >= 0 and test_blocks at least 1")
+        clash = set(self.generators) & set(self.synthetic_runs)
+        if clash:
+            raise InputError(
+                f"{sorted(clash)} name both a trained run (synthetic_runs) and a generator the "
+                "experiment trains (generators); give each name once"
+            )
+        for name in self.generators:
+            generator_config(self, name)  # refuses bad settings now, not after data loads
         if self.generator is not None:
             generator_config(self)  # refuses unknown or bad settings now, not after data loads
             if self.synthetic_run:
@@ -193,11 +231,19 @@ class ExperimentConfig:
         for arm in self.parsed_arms:
             if arm.is_mix and (arm.real_per_batch or 0) + arm.fresh_per_batch == 0:
                 raise InputError(f"{arm.text}: a minibatch needs at least one pair")
-            if arm.run and arm.run not in self.synthetic_runs:
+            if arm.run and arm.run not in self.synthetic_runs and arm.run not in self.generators:
                 raise InputError(
-                    f"arm {arm.text!r} names run {arm.run!r}, which synthetic_runs does not "
-                    f"list (it lists {sorted(self.synthetic_runs)})"
+                    f"arm {arm.text!r} names run {arm.run!r}, which neither synthetic_runs "
+                    f"({sorted(self.synthetic_runs)}) nor generators "
+                    f"({sorted(self.generators)}) lists"
                 )
+        names = [a.name(aug) for a in self.parsed_arms for aug in a.augment_choices(self.augment)]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise InputError(
+                f"arms {twice} would run twice (an arm written with +aug also runs when "
+                "augment lists true for its plain form); list each once"
+            )
         if self.seeds < 1:
             raise InputError(f"seeds must be at least 1, got {self.seeds}")
         if self.folds < 1:
@@ -267,16 +313,29 @@ def path_name(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9+@_-]", "_", name) or "_"
 
 
-def generator_config(config: ExperimentConfig) -> TrainConfig:
-    """The TrainConfig of the experiment's own generator (its data are set per split)."""
-    raw = dict(config.generator or {})
+def generator_config(config: ExperimentConfig, name: str = "") -> TrainConfig:
+    """The TrainConfig of one of the experiment's own generators (``generator``, or the
+    ``generators`` entry ``name``); its data are set per split. A guided generator's
+    segmenter is the experiment's network unless its options name another."""
+    raw = dict(config.generators[name] if name else config.generator or {})
     if "data" in raw:
         raise InputError(
-            "generator: takes no data: the experiment trains it on each split's training images"
+            "a generator section takes no data: the experiment trains it on each split's "
+            "training images"
         )
     raw.setdefault("device", config.device)
     raw.setdefault("precision", config.precision)
-    return TrainConfig.from_dict(raw)
+    trained = TrainConfig.from_dict(raw)
+    check_family_guidance(trained.family, trained.guidance)
+    if trained.guidance == "none":
+        return trained
+    options = {
+        "guidance_network": config.network,
+        "guidance_filters": config.base_filters,
+        "guidance_loss": config.loss,
+        **trained.options,
+    }
+    return trained.replace(options=options)
 
 
 def seed_of(*parts: int) -> int:

@@ -5,6 +5,7 @@ sets."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +21,9 @@ from ...synthesis.generate import LoadedGenerator
 from ...training import RunDirectory
 from ..gate import gate_pairs
 from ..quality.samplers import sampler_for
-from .config import ExperimentConfig, generator_config, seed_of
+from .config import ExperimentConfig, generator_config, path_name, seed_of
 from .items import ExperimentData, SliceData, VolumeData
+from .splits import guard_band, test_folds
 
 
 def load_data(config: ExperimentConfig) -> ExperimentData:
@@ -47,16 +49,15 @@ def load_data(config: ExperimentConfig) -> ExperimentData:
 
 
 def held_out_folds(data: ExperimentData, config: ExperimentConfig) -> list[np.ndarray]:
-    """The test indices of each fold; fixed (seed 0) so every arm and seed sees them."""
+    """The test indices of each fold (``splits.py``); fixed, so every arm and seed sees them."""
     count = data.count
-    order = np.random.default_rng(0).permutation(count)
-    if config.folds == 1:
-        held = max(1, int(round(config.test_fraction * count)))
-        folds = [np.sort(order[:held])]
-    else:
-        folds = [np.sort(part) for part in np.array_split(order, config.folds)]
+    folds = test_folds(
+        data.layout, config.split, config.folds, config.test_fraction, config.test_blocks
+    )
     smallest_test = min(len(f) for f in folds)
-    smallest_train = count - max(len(f) for f in folds)
+    smallest_train = min(
+        len(training_pool(data, f, replace(config, train_limit=None))) for f in folds
+    )
     (least_test, least_train), unit = data.minimum, data.unit
     if smallest_test < least_test or smallest_train < least_train:
         more = "add volumes" if unit == "volumes" else "add pairs (e.g. a smaller slice step)"
@@ -64,21 +65,25 @@ def held_out_folds(data: ExperimentData, config: ExperimentConfig) -> list[np.nd
             f"{count} {unit} give {smallest_test} test and {smallest_train} training {unit} "
             f"per fold; an experiment needs at least {least_test} test and {least_train} "
             f"training {unit} (one of them for validation): {more}, raise test_fraction, "
-            "or use fewer folds"
+            "lower guard_mm, or use fewer folds"
         )
     return folds
 
 
-def training_pool(count: int, test: np.ndarray, config: ExperimentConfig) -> np.ndarray:
-    """The real pairs a fold may train on (everything but its test images), cut to
-    ``train_limit`` by a fixed order, so smaller pools are subsets of larger ones."""
-    pool = np.setdiff1d(np.arange(count), test)
+def training_pool(data: ExperimentData, test: np.ndarray, config: ExperimentConfig) -> np.ndarray:
+    """The real items a fold may train on: everything but its test items (and, with a
+    blocked split, the guard band around them), cut to ``train_limit`` by a fixed order, so
+    smaller pools are subsets of larger ones."""
+    left_out = test
+    if config.split == "block":
+        left_out = np.concatenate([test, guard_band(data.layout, test, config.guard_mm)])
+    pool = np.setdiff1d(np.arange(data.count), left_out)
     if config.train_limit is None:
         return pool
     if config.train_limit > len(pool):
         raise InputError(
             f"train_limit {config.train_limit} is more than the {len(pool)} real items outside "
-            "the test set"
+            "the test set" + (" and its guard band" if config.split == "block" else "")
         )
     return np.sort(np.random.default_rng(1).permutation(pool)[: config.train_limit])
 
@@ -129,16 +134,17 @@ def attach_generators(
     torchrun the folds' generators are shared out over the ranks)."""
     group = parallel.process_group()
     for run in dict.fromkeys(a.run for a in config.parsed_arms if a.synthetic):
-        trained_here = run == "" and config.generator is not None
+        trained_here = (run == "" and config.generator is not None) or run in config.generators
+        folder = run_dir / "generators" / path_name(run) if run else run_dir / "generators"
         if trained_here:
             for fold, test in enumerate(folds):
                 if fold % group.size == group.rank:
-                    path = run_dir / "generators" / f"fold{fold}"
-                    yield from _train_split_generator(data, config, test, path, fold)
+                    path = folder / f"fold{fold}"
+                    yield from _train_split_generator(data, config, test, path, fold, run)
             parallel.barrier()  # every fold's generator is saved
         for fold, test in enumerate(folds):
             if trained_here:
-                source = str(run_dir / "generators" / f"fold{fold}")
+                source = str(folder / f"fold{fold}")
                 generator = load_generator(source, device=config.device, precision=config.precision)
             else:
                 source = _run_path(config, run)
@@ -148,7 +154,7 @@ def attach_generators(
             if config.task == "classification":
                 data.routes[(run, fold)] = PairRoute(generator)
                 continue
-            pool = training_pool(data.count, test, config)
+            pool = training_pool(data, test, config)
             masks = (
                 data.mask_choice(pool, config, seed_of(fold, 8))
                 if isinstance(generator.model, MaskToImageModel)
@@ -178,7 +184,7 @@ def _fixed_synthetic_set(
         config, int(np.ceil(config.synthetic_count * gate.oversample)), 0, run, fold
     )
     assert isinstance(data, SliceData)  # the config refuses a gate in 3D
-    pool = training_pool(data.count, test, config)
+    pool = training_pool(data, test, config)
     keep, record = gate_pairs(
         drawn,
         (data.images[pool], data.masks[pool]),
@@ -200,12 +206,23 @@ def _fixed_synthetic_set(
 
 
 def _train_split_generator(
-    data: ExperimentData, config: ExperimentConfig, test: np.ndarray, path: Path, fold: int
+    data: ExperimentData,
+    config: ExperimentConfig,
+    test: np.ndarray,
+    path: Path,
+    fold: int,
+    run: str,
 ) -> Iterator[dict[str, Any]]:
-    pool = training_pool(data.count, test, config)
-    for event in data.train_generator(pool, generator_config(config), path):
+    pool = training_pool(data, test, config)
+    for event in data.train_generator(pool, generator_config(config, run), path):
         if event["event"] in ("start", "step", "end"):
-            yield {**event, "event": "generator", "kind": event["event"], "fold": fold}
+            yield {
+                **event,
+                "event": "generator",
+                "kind": event["event"],
+                "fold": fold,
+                "generator": run or "generator",
+            }
 
 
 def _check_generator(

@@ -31,6 +31,7 @@ from ...training import iter_training
 from ..networks import predict_labels, predict_volume
 from ..quality.figures import orthogonal_figure
 from .config import ExperimentConfig, path_name
+from .splits import Layout
 
 
 @dataclass(kw_only=True)
@@ -48,6 +49,11 @@ class ExperimentData(ABC):
     spacing = property(lambda self: self.pairs.spacing)
     classes = property(lambda self: self.pairs.num_classes)
     count = property(lambda self: len(self.pairs))
+
+    @property
+    def layout(self) -> Layout:
+        """Where the items lie (what a blocked split keeps apart): each its own by default."""
+        return Layout.independent(self.names)
 
     #: the fewest test and training items (training + validation) a fold may have
     minimum: ClassVar[tuple[int, int]] = (2, 4)
@@ -110,6 +116,15 @@ class SliceData(ExperimentData):
 
     images: np.ndarray
     masks: np.ndarray
+
+    @property
+    def layout(self) -> Layout:
+        """Slices of volumes: their volumes and positions along the slicing axis."""
+        assert isinstance(self.pairs, PairSet)
+        if not self.pairs.positions:
+            return Layout.independent(self.names)
+        groups, positions = zip(*self.pairs.positions, strict=True)
+        return Layout(tuple(groups), np.asarray(positions, float))
 
     def to_experiment(
         self, raw_images: np.ndarray, raw_masks: np.ndarray, size: int

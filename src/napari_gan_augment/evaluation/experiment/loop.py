@@ -23,6 +23,7 @@ from ...precision import Precision, resolve_precision
 from ...segmentation.networks import segmentation_loss, segmentation_network
 from ...training.checkpoint import save_checkpoint
 from ...updates import Updates
+from ..augmentation import AugmentationSettings, level_settings
 from ..metrics import segmentation_metrics
 from ..networks import FitResult, classification_network, fit
 from .batches import arm_batches, as_targets
@@ -37,6 +38,7 @@ from .data import (
 )
 from .items import ExperimentData, SliceData, VolumeData
 from .results import summarise_results
+from .splits import describe_split
 
 
 class _Writer:
@@ -119,6 +121,24 @@ class _Setting:
     transformed: dict[tuple[int, int, str], tuple[np.ndarray, np.ndarray]] = dataclasses.field(
         default_factory=dict
     )
+    #: the augmentation of each fold's augmented arms (tuned, or ``config.augmentation``)
+    augmentation: dict[int, AugmentationSettings | None] = dataclasses.field(default_factory=dict)
+    #: what tuning tried and chose per fold (``summary.json``'s ``augmentation_tuning``)
+    tuning: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+
+#: Seeds of the tuning networks: none of them is a seed an arm reports.
+TUNING_SEED = 10_000
+
+
+@dataclasses.dataclass
+class _Fitted:
+    network: torch.nn.Module
+    result: FitResult
+    steps: int
+    curve: list[dict[str, Any]]
+    common: dict[str, Any]
+    hit_cap: bool
 
 
 @dataclasses.dataclass
@@ -135,14 +155,18 @@ class _Outcome:
     labelled: list[np.ndarray] | None  # 2D segmentation: predictions for predictions.npz
 
 
-def _train_and_score(
-    setting: _Setting, seed: int, fold: int, arm: Arm, augment: bool
-) -> Generator[dict[str, Any], None, _Outcome]:
-    """Train one arm's network for a seed and fold, save it, score it on the fold's test
-    images; yields its epochs."""
+def _fit_arm(
+    setting: _Setting,
+    seed: int,
+    fold: int,
+    arm: Arm,
+    augmentation: AugmentationSettings | None,
+    name: str,
+) -> Generator[dict[str, Any], None, _Fitted]:
+    """Train one arm's network for a seed and fold on the fold's training pool (never its
+    test images); yields its epochs."""
     data, config, folds, device = setting.data, setting.config, setting.folds, setting.device
-    name = arm.name(augment)
-    pool = training_pool(data.count, folds[fold], config)
+    pool = training_pool(data, folds[fold], config)
     train, validation = split_validation(
         pool, config.validation_fraction, np.random.default_rng(seed_of(seed, fold))
     )
@@ -166,7 +190,7 @@ def _train_and_score(
         real = data.samples(train, config, seed_of(seed, fold, 5))
         images, masks = data.samples(validation, config, seed_of(seed, fold, 6))
         validation_set = (images, as_targets(masks, config))
-    batches, steps = arm_batches(data, config, arm, real, seed, fold, augment, extra)
+    batches, steps = arm_batches(data, config, arm, real, seed, fold, augmentation, extra)
     torch.manual_seed(seed_of(seed, fold, 3))
     if config.task == "classification":
         network = classification_network().to(device)
@@ -192,6 +216,63 @@ def _train_and_score(
     )
     curve: list[dict[str, Any]] = []
     result = yield from _epoch_events(fitting, common, curve)
+    # ran every epoch while early stopping still waited for an improvement
+    hit_cap = (
+        len(result.curve) == config.epochs
+        and config.epochs - 1 - result.best_epoch < config.patience
+    )
+    return _Fitted(network, result, steps, curve, common, hit_cap)
+
+
+def _tune_augmentation(setting: _Setting) -> Iterator[dict[str, Any]]:
+    """Choose each fold's augmentation from ``augmentation_levels`` by the validation loss
+    of ``real`` networks (``tuning_seeds`` of them per level, on the training pool's
+    validation splits; the test images are never used); fills ``setting.augmentation``."""
+    config = setting.config
+    for fold in range(len(setting.folds)):
+        setting.augmentation[fold] = config.augmentation
+    augmented = any(True in a.augment_choices(config.augment) for a in config.parsed_arms)
+    if not config.augmentation_levels or not augmented:
+        return
+    for fold in range(len(setting.folds)):
+        losses: dict[str, float] = {}
+        capped = 0
+        for level in config.augmentation_levels:
+            settings = level_settings(level, config.augmentation.flip)
+            values = []
+            for number in range(config.tuning_seeds):
+                fitted = yield from _fit_arm(
+                    setting,
+                    TUNING_SEED + number,
+                    fold,
+                    Arm.parse("real"),
+                    settings,
+                    f"tune:{level}",
+                )
+                values.append(fitted.result.curve[fitted.result.best_epoch]["val_loss"])
+                capped += int(fitted.hit_cap)
+            losses[level] = float(np.mean(values))
+        chosen = min(losses, key=losses.__getitem__)
+        setting.augmentation[fold] = level_settings(chosen, config.augmentation.flip)
+        setting.tuning[f"fold{fold}"] = {
+            "chosen": chosen,
+            "validation_loss": losses,
+            "networks": len(losses) * config.tuning_seeds,
+            "hit_epoch_cap": capped,
+        }
+        yield {"event": "tuned", "fold": fold, "chosen": chosen, "validation_loss": losses}
+
+
+def _train_and_score(
+    setting: _Setting, seed: int, fold: int, arm: Arm, augment: bool
+) -> Generator[dict[str, Any], None, _Outcome]:
+    """Train one arm's network for a seed and fold, save it, score it on the fold's test
+    images; yields its epochs."""
+    data, config, folds, device = setting.data, setting.config, setting.folds, setting.device
+    name = arm.name(augment)
+    augmentation = setting.augmentation[fold] if augment else None
+    fitted = yield from _fit_arm(setting, seed, fold, arm, augmentation, name)
+    network, result, common = fitted.network, fitted.result, fitted.common
     test = folds[fold]
     save_checkpoint(
         {
@@ -201,19 +282,15 @@ def _train_and_score(
         },
         setting.run_dir / "models" / path_name(name) / f"seed{seed}_fold{fold}.pt",
     )
-    # ran every epoch while early stopping still waited for an improvement
-    hit_cap = (
-        len(result.curve) == config.epochs
-        and config.epochs - 1 - result.best_epoch < config.patience
-    )
     common |= {"best_epoch": result.best_epoch, "epochs_run": len(result.curve)}
-    common["hit_epoch_cap"] = int(hit_cap)
+    common["hit_epoch_cap"] = int(fitted.hit_cap)
     labelled = None
     if config.task == "classification":
         assert isinstance(data, SliceData)
         with torch.no_grad():
             logits = network(torch.from_numpy(data.images[test]).to(device))
         predicted = logits.argmax(1).cpu().numpy()
+        labels = np.asarray(data.masks.reshape(data.count, -1).any(axis=1), np.int64)
         rows = _score_classification(data, test, predicted, labels, common)
     else:
         labelled = data.predict(network, test, config, device)
@@ -222,7 +299,7 @@ def _train_and_score(
             folder = setting.run_dir / "predictions" / path_name(name)
             data.write_predictions(folder, seed, test, labelled)
             labelled = None
-    return _Outcome(name, seed, fold, steps, hit_cap, rows, curve, labelled)
+    return _Outcome(name, seed, fold, fitted.steps, fitted.hit_cap, rows, fitted.curve, labelled)
 
 
 def iter_experiment(config: ExperimentConfig, run_dir: str | Path) -> Iterator[dict[str, Any]]:
@@ -245,7 +322,7 @@ def iter_experiment(config: ExperimentConfig, run_dir: str | Path) -> Iterator[d
     data = load_data(config)
     folds = held_out_folds(data, config)
     for test in folds:
-        training_pool(data.count, test, config)  # refuses a train_limit too large
+        training_pool(data, test, config)  # refuses a train_limit too large
     device = resolve_device(config.device)
     precision = resolve_precision(config.precision, device)
     # experiment.json names the precision that runs, so the experiment repeats as it ran
@@ -256,6 +333,7 @@ def iter_experiment(config: ExperimentConfig, run_dir: str | Path) -> Iterator[d
         write_json(run_dir / "experiment.json", asdict(config))
     yield from attach_generators(data, config, folds, run_dir)
     setting = _Setting(data, config, folds, device, precision, run_dir)
+    yield from _tune_augmentation(setting)
     writer = _Writer(run_dir)
     predictions: dict[str, np.ndarray] = {}
     test_order = np.concatenate(folds)
@@ -265,7 +343,7 @@ def iter_experiment(config: ExperimentConfig, run_dir: str | Path) -> Iterator[d
         for seed in range(config.seeds)
         for fold in range(len(folds))
         for arm in config.parsed_arms
-        for augment in config.augment
+        for augment in arm.augment_choices(config.augment)
     ]
     budgets: dict[str, int] = {}
     capped: dict[str, dict[str, int]] = {}
@@ -317,13 +395,16 @@ def iter_experiment(config: ExperimentConfig, run_dir: str | Path) -> Iterator[d
     summary["minibatches_per_epoch"] = budgets
     summary["precision"] = {"name": precision.name, "reason": precision.reason}
     summary["epoch_cap"] = capped
+    summary["split"] = describe_split(data.layout, data.names, config.split, config.guard_mm, folds)
+    if setting.tuning:
+        summary["augmentation_tuning"] = setting.tuning
     if data.gate_records:
         summary["quality_gate"] = data.gate_records
     summary["real_pairs"] = {
         "unit": data.unit,
         "total": data.count,
         "test": [len(f) for f in folds],
-        "training_pool": [len(training_pool(data.count, f, config)) for f in folds],
+        "training_pool": [len(training_pool(data, f, config)) for f in folds],
     }
     write_json(run_dir / "summary.json", summary)
     from ..report import write_report

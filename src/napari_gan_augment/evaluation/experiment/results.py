@@ -1,4 +1,6 @@
-"""Per-seed scores and the paired comparisons of every arm with ``real``."""
+"""Per-seed scores and the paired comparisons: every synthetic arm against the strongest
+baseline first (``real+aug``, tuned where the experiment tunes it), then against ``real``;
+every other arm against ``real``."""
 
 from __future__ import annotations
 
@@ -9,7 +11,10 @@ from typing import Any
 import numpy as np
 
 from ..statistics import compare_paired, summarise
-from .config import PRIMARY, SECONDARY, ExperimentConfig
+from .config import PRIMARY, SECONDARY, Arm, ExperimentConfig
+
+#: the baseline a synthetic arm must beat: the augmentation users already have
+STRONGEST_BASELINE = "real+aug"
 
 
 def per_seed_scores(rows: list[dict[str, Any]], task: str) -> dict[str, dict[str, list[float]]]:
@@ -50,8 +55,9 @@ def _seed_metrics(rows: list[dict[str, Any]], task: str) -> dict[str, float]:
 
 
 def summarise_results(rows: list[dict[str, Any]], config: ExperimentConfig) -> dict[str, Any]:
-    """Per-arm summaries of every per-seed metric and each arm's paired comparison with
-    ``real`` (or the first arm) on the primary metric."""
+    """Per-arm summaries of every per-seed metric and the paired comparisons on the primary
+    metric: a synthetic arm against ``real+aug`` first (when it ran), then against ``real``
+    (or the first arm); any other arm against ``real``."""
     scores = per_seed_scores(rows, config.task)
     primary = PRIMARY[config.task]
     per_arm = scores[primary]
@@ -71,10 +77,15 @@ def summarise_results(rows: list[dict[str, Any]], config: ExperimentConfig) -> d
     }
     label = "Dice" if primary == "mean_dice" else "accuracy"
     for arm, values in per_arm.items():
-        if arm != reference and len(values) >= 2 and len(values) == len(per_arm[reference]):
-            summary["comparisons"][f"{arm} vs {reference}"] = asdict(
-                compare_paired(per_arm[reference], values, metric=label, names=(reference, arm))
-            )
+        baselines = [reference]
+        if Arm.parse(arm).synthetic and STRONGEST_BASELINE in per_arm:
+            baselines = [STRONGEST_BASELINE, reference]
+        for baseline in baselines:
+            base = per_arm[baseline]
+            if arm != baseline and len(values) >= 2 and len(values) == len(base):
+                summary["comparisons"][f"{arm} vs {baseline}"] = asdict(
+                    compare_paired(base, values, metric=label, names=(baseline, arm))
+                )
     if primary == "mean_dice" and {"real", "synthetic"} <= set(per_arm):
         real, synthetic = float(np.mean(per_arm["real"])), float(np.mean(per_arm["synthetic"]))
         summary["train_on_synthetic"] = {
