@@ -23,7 +23,7 @@ from ..gate import gate_pairs
 from ..quality.samplers import sampler_for
 from .config import ExperimentConfig, generator_config, path_name, seed_of
 from .items import ExperimentData, SliceData, VolumeData
-from .splits import guard_band, test_folds
+from .splits import guard_band, split_folds
 
 
 def load_data(config: ExperimentConfig) -> ExperimentData:
@@ -51,7 +51,7 @@ def load_data(config: ExperimentConfig) -> ExperimentData:
 def held_out_folds(data: ExperimentData, config: ExperimentConfig) -> list[np.ndarray]:
     """The test indices of each fold (``splits.py``); fixed, so every arm and seed sees them."""
     count = data.count
-    folds = test_folds(
+    folds = split_folds(
         data.layout, config.split, config.folds, config.test_fraction, config.test_blocks
     )
     smallest_test = min(len(f) for f in folds)

@@ -38,7 +38,7 @@ class Layout:
         return len(set(self.groups)) == 1 and bool(np.isfinite(self.positions_mm).all())
 
 
-def test_folds(
+def split_folds(
     layout: Layout, split: str, folds: int, test_fraction: float, test_blocks: int
 ) -> list[np.ndarray]:
     """The sorted test indices of each fold."""
