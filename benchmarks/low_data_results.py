@@ -130,5 +130,37 @@ def table(result: dict) -> str:
     return "\n".join(lines)
 
 
+def plot(result: dict, path: Path) -> Path:
+    """Mean Dice ± sd over seeds against the real training pairs, one line per arm."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(figsize=(6.5, 4))
+    for arm in dict.fromkeys(r["arm"] for r in result["runs"]):
+        xs, means, sds = [], [], []
+        for name, note in result["counts"].items():
+            key = None if name == "all" else int(name)
+            values = [r["dice"] for r in result["runs"] if r["arm"] == arm and r["count"] == key]
+            xs.append(note["training_pool"])
+            means.append(np.mean(values))
+            sds.append(np.std(values, ddof=1) if len(values) > 1 else 0.0)
+        axes.errorbar(xs, means, yerr=sds, label=arm, capsize=3, marker="o")
+    axes.set_xscale("log", base=2)
+    axes.set_xlabel("real training pairs (log scale)")
+    axes.set_ylabel("mean Dice, blocked test slices")
+    axes.set_title(f"{result['dataset']}: split {result['split']['kind']}")
+    axes.grid(alpha=0.3)
+    axes.legend(fontsize="small")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=110, bbox_inches="tight")
+    plt.close(figure)
+    return path
+
+
 if __name__ == "__main__":
-    print(table(gather(sys.argv[1], Path(sys.argv[2]))))
+    gathered = gather(sys.argv[1], Path(sys.argv[2]))
+    docs = Path(__file__).parents[1] / "docs" / "images" / "evaluation"
+    plot(gathered, docs / f"curve_{sys.argv[1]}.png")
+    print(table(gathered))
