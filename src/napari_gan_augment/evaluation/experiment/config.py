@@ -233,9 +233,9 @@ class ExperimentConfig:
                 raise InputError(f"{arm.text}: a minibatch needs at least one pair")
             if arm.run and arm.run not in self.synthetic_runs and arm.run not in self.generators:
                 raise InputError(
-                    f"arm {arm.text!r} names run {arm.run!r}, which neither synthetic_runs "
-                    f"({sorted(self.synthetic_runs)}) nor generators "
-                    f"({sorted(self.generators)}) lists"
+                    f"arm {arm.text!r} names run {arm.run!r}, which synthetic_runs does not "
+                    f"list (it lists {sorted(self.synthetic_runs)}), nor generators "
+                    f"({sorted(self.generators)})"
                 )
         names = [a.name(aug) for a in self.parsed_arms for aug in a.augment_choices(self.augment)]
         twice = sorted({n for n in names if names.count(n) > 1})

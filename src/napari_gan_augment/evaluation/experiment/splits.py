@@ -77,10 +77,15 @@ def _whole_groups(layout: Layout, folds: int, test_fraction: float) -> list[np.n
     order = [names[i] for i in np.random.default_rng(0).permutation(len(names))]
     if folds > 1:
         parts = np.array_split(np.arange(len(order)), folds)
-        return [np.sort(np.concatenate([members[order[i]] for i in part])) for part in parts]
+        # more folds than volumes leave empty folds: refused as too few by the caller
+        empty = np.empty(0, np.int64)
+        return [
+            np.sort(np.concatenate([empty, *(members[order[i]] for i in part)])) for part in parts
+        ]
     wanted = max(1, int(round(test_fraction * len(layout.groups))))
     test: list[np.ndarray] = []
-    for name in order[:-1]:  # at least one group stays for training
+    # at least one group stays for training (a single one is all test: refused as too few)
+    for name in order[:-1] if len(order) > 1 else order:
         if sum(len(t) for t in test) >= wanted:
             break
         test.append(members[name])
