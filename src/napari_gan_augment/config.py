@@ -227,6 +227,11 @@ class TrainConfig:
         check_precision(self.precision)
         if self.guidance not in GUIDANCE:
             raise InputError(f"guidance must be one of {GUIDANCE}, got {self.guidance!r}")
+        if self.guidance != "none" and self.spatial_dims != 2:
+            raise InputError(
+                "guidance steers 2D generators (its segmenter learns from 2D pairs): set "
+                "spatial_dims: 2 (slices of the volumes) or guidance: none"
+            )
         if self.keep_checkpoints < 0:
             raise InputError(f"keep_checkpoints must be >= 0, got {self.keep_checkpoints}")
         if self.betas is not None:

@@ -124,6 +124,8 @@ def test_guidance_is_refused_for_families_that_cannot_take_it(tmp_path: Path):
     assert not (tmp_path / "wgan" / "config.yaml").exists()  # refused before the run starts
     with pytest.raises(InputError, match="guidance must be one of"):
         tiny_config(guidance="classification")
+    with pytest.raises(InputError, match="guidance steers 2D generators"):
+        _guided(spatial_dims=3, image_size=16)
 
 
 def test_guidance_needs_two_training_pairs(tmp_path: Path):

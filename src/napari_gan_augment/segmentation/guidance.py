@@ -7,7 +7,8 @@ unrolled step):
 
 - S trains (Adam) on the real training pairs plus G's images for randomly deformed real
   masks, G's images detached;
-- every ``every`` generator steps G also receives the *hypergradient*: S's weights ``w`` are
+- on a random 1/``every`` of the generator steps (drawn from the run's noise generator, so a
+  resumed run draws the same) G also receives the *hypergradient*: S's weights ``w`` are
   unrolled one SGD step on a batch of real + generated pairs, keeping the graph
   (``w' = w - η ∇_w L_train(w, G)``), and the loss of ``S(w')`` on the validation pairs,
   ``L_val(w'(G))``, is back-propagated into G (``torch.func.functional_call``; a second-order
@@ -149,8 +150,6 @@ class SegmentationGuidance:
     def __init__(
         self, num_classes: int, spatial_dims: int, settings: GuidanceSettings, device: torch.device
     ) -> None:
-        if spatial_dims != 2:
-            raise InputError("segmentation guidance trains 2D generators (spatial_dims: 2)")
         self.settings = settings
         self.segmenter = segmentation_network(
             settings.network, num_classes, settings.filters, spatial_dims

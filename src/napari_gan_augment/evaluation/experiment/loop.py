@@ -155,6 +155,11 @@ class _Outcome:
     labelled: list[np.ndarray] | None  # 2D segmentation: predictions for predictions.npz
 
 
+def _class_labels(data: SliceData) -> np.ndarray:
+    """Classification: 1 where an item's mask holds the object class."""
+    return np.asarray(data.masks.reshape(data.count, -1).any(axis=1), np.int64)
+
+
 def _fit_arm(
     setting: _Setting,
     seed: int,
@@ -174,7 +179,7 @@ def _fit_arm(
     extra = data.synthetic.get((run, fold))
     if config.task == "classification":
         assert isinstance(data, SliceData)  # the config refuses classification in 3D
-        labels = np.asarray(data.masks.reshape(data.count, -1).any(axis=1), np.int64)
+        labels = _class_labels(data)
         real = (data.images[train], labels[train])
         validation_set = (data.images[validation], labels[validation])
         if arm.base == "real+synthetic":
@@ -290,7 +295,7 @@ def _train_and_score(
         with torch.no_grad():
             logits = network(torch.from_numpy(data.images[test]).to(device))
         predicted = logits.argmax(1).cpu().numpy()
-        labels = np.asarray(data.masks.reshape(data.count, -1).any(axis=1), np.int64)
+        labels = _class_labels(data)
         rows = _score_classification(data, test, predicted, labels, common)
     else:
         labelled = data.predict(network, test, config, device)
