@@ -214,10 +214,16 @@ def gallery() -> None:
     viewer.add_labels(mask.data, name="MNI152 tissue", scale=image.spacing, opacity=0.4)
     (IMAGES / "widgets").mkdir(exist_ok=True)
     for title in WIDGETS:
-        dock, _ = viewer.window.add_plugin_dock_widget("napari-gan-augment", title)
+        dock, widget = viewer.window.add_plugin_dock_widget("napari-gan-augment", title)
         pump(app, 1)
         name = title.lower().replace(" ", "_")
         dock.grab().save(str(IMAGES / "widgets" / f"{name}.png"))
+        train = getattr(widget, "content", widget)  # docks in a scroll area hold the widget
+        if isinstance(train, TrainWidget):  # the guided route: pix2pix with its guidance
+            train._family.value = "pix2pix"
+            train._guidance.value = "segmentation"
+            pump(app, 1)
+            dock.grab().save(str(IMAGES / "widgets" / "train_generator_guided.png"))
         if title == "Evaluate":
             skio.imsave(str(IMAGES / "evaluate_docked.png"), viewer.screenshot(canvas_only=False))
         viewer.window.remove_dock_widget(dock)
