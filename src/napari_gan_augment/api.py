@@ -55,6 +55,7 @@ from .evaluation import (
     summarise,
     write_report,
 )
+from .evaluation.augmentation import LEVELS as AUGMENTATION_LEVELS
 from .evaluation.comparison import (
     ERROR_COLOURS,
     FALSE_NEGATIVE,
@@ -128,6 +129,7 @@ __all__ = [
     "LOSSES",
     "PRECISION_CHOICES",
     "GUIDANCE",
+    "AUGMENTATION_LEVELS",
     "PRIMARY",
     "SEGMENTERS",
     "GanAugmentError",

@@ -742,6 +742,12 @@ def test_evaluate_widget_can_train_its_generator_per_split(make_napari_viewer, t
         "image_size": 64,
         "spatial_dims": 2,
     }
+    widget._generator.value = "train guided pix2pix per split"
+    widget._augment.value = "with, tuned"
+    config = widget.build_config(tmp_path / "exp")
+    assert config.generator["guidance"] == "segmentation"
+    assert config.augment == (True,)
+    assert config.augmentation_levels == ("none", "light", "medium", "strong")
 
 
 def test_evaluate_widget_runs_a_3d_experiment_and_shows_a_volume_prediction(
@@ -760,6 +766,7 @@ def test_evaluate_widget_runs_a_3d_experiment_and_shows_a_volume_prediction(
     assert widget._data.source.value == "folder" and not widget._patches.native.isHidden()
     assert not widget._task.enabled and widget._augment.enabled
     assert "train fastgan per split" not in widget._generator.choices
+    assert "train guided pix2pix per split" not in widget._generator.choices  # 2D only
     assert list(widget._size.choices) == [16, 32, 64]
     widget._data.folder.value = folder
     widget._generator.value = "train pix2pix per split"

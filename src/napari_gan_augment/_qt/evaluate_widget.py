@@ -34,6 +34,7 @@ from napari.utils.notifications import show_error, show_info
 from skimage import io as skio
 
 from ..api import (
+    AUGMENTATION_LEVELS,
     BOX_METRICS,
     DEVICE_CHOICES,
     LOSSES,
@@ -63,18 +64,25 @@ if TYPE_CHECKING:
     import napari
 
 ARM_CHOICES = ("real", "real+synthetic", "synthetic", "mix:8-8", "mix:4-12", "mix:0-16")
-AUGMENT = {"without": (False,), "with": (True,), "both": (False, True)}
+AUGMENT = {
+    "without": (False,),
+    "with": (True,),
+    "both": (False, True),
+    "with, tuned": (True,),
+    "both, tuned": (False, True),
+}
 #: 2D: image (or slice) sides; 3D: sides of the cubic training patches
 SIZES = {2: [32, 64, 128, 256], 3: [16, 32, 64]}
 
 
 #: Where the synthetic pairs come from: a given run, or a family the experiment trains on
 #: each split's training pool (pix2pix first: the measured best route).
-GENERATOR_CHOICES: dict[str, str | None] = {
+GENERATOR_CHOICES: dict[str, dict[str, str] | None] = {
     "a trained run": None,
-    "train pix2pix per split": "pix2pix",
-    "train pair-wgan per split": "pair-wgan",
-    "train fastgan per split": "fastgan",
+    "train pix2pix per split": {"family": "pix2pix"},
+    "train guided pix2pix per split": {"family": "pix2pix", "guidance": "segmentation"},
+    "train pair-wgan per split": {"family": "pair-wgan"},
+    "train fastgan per split": {"family": "fastgan"},
 }
 
 
@@ -237,8 +245,12 @@ class EvaluateWidget(Container):
         self._generator.choices = ()
         self._generator.choices = [
             choice
-            for choice, family in GENERATOR_CHOICES.items()
-            if family is None or dims in get_family(family).spatial_dims
+            for choice, trained in GENERATOR_CHOICES.items()
+            if trained is None
+            or (
+                dims in get_family(trained["family"]).spatial_dims
+                and not (dims == 3 and "guidance" in trained)
+            )
         ]
         if volumes:
             self._task.value = "segmentation"
@@ -256,16 +268,17 @@ class EvaluateWidget(Container):
         With a second run, every synthetic arm is run for both generators, named
         ``<arm>@<folder name>``, on the same seeds and test set."""
         chosen = lambda edit: str(edit.value) not in ("", ".")  # noqa: E731
-        family = GENERATOR_CHOICES[self._generator.value]
+        trained = GENERATOR_CHOICES[self._generator.value]
+        family = trained["family"] if trained else None
         dims = self._dims.value
         generator = (
             {
-                "family": family,
+                **trained,
                 "steps": self._generator_steps.value,
                 "image_size": self._size.value,
                 "spatial_dims": dims,
             }
-            if family
+            if trained
             else None
         )
         if dims == 3 and self._data.source.value != "folder":
@@ -295,6 +308,9 @@ class EvaluateWidget(Container):
             synthetic_count=self._count.value,
             arms=tuple(arms),
             augment=AUGMENT[self._augment.value],
+            augmentation_levels=(
+                tuple(AUGMENTATION_LEVELS) if self._augment.value.endswith("tuned") else ()
+            ),
             seeds=self._seeds.value,
             folds=self._folds.value,
             network=self._network.value,
@@ -362,7 +378,13 @@ class EvaluateWidget(Container):
             )
         elif kind == "generator" and event["kind"] == "step":
             self._status.value = (
-                f"training the generator of fold {event['fold']}: step {event['step']}"
+                f"training {event.get('generator', 'the generator')} of fold {event['fold']}: "
+                f"step {event['step']}"
+            )
+        elif kind == "tuned":
+            self._status.value = (
+                f"augmentation tuned for fold {event['fold']}: {event['chosen']} (lowest "
+                "validation loss)"
             )
         elif kind == "arm":
             self._progress.max = event["total"]

@@ -62,7 +62,9 @@ TOOLTIPS = {
     "synthetic run": "the trained run whose pairs are added (refused if it saw a test image)",
     "compare with run (optional)": "a second trained run, compared on the same seeds and tests",
     "arms": "the training sets to compare: real only, real plus synthetic, synthetic only…",
-    "augmentation": "train each arm without, with, or both with and without flips/rotations",
+    "augmentation": "train each arm without, with, or both with and without standard "
+    "augmentation; tuned: its strength (none/light/medium/strong, nnU-Net's transforms) is "
+    "chosen per split on the training pool's validation images",
     "seeds": "repeats per arm with different seeds; more seeds give a surer verdict",
     "folds (1 = fixed test set)": "cross-validation folds: every real pair is tested once",
     "max epochs": "the most epochs a segmenter trains (early stopping may end it sooner)",
