@@ -139,7 +139,7 @@ def run_row(family: str, augmentation: str, head: str | None, minutes: float, be
 def main(minutes: float, families: list[str], augmentations: list[str], heads: list) -> None:
     torch.set_num_threads(1)
     pairs = pairset_from_config(DEMO_DATA)
-    training, held = split_pairs(pairs, HELD_OUT, 0)
+    training, held, _ = split_pairs(pairs, HELD_OUT)
     normaliser = training.fit_normaliser()
     real = training.training_arrays(SIZE, normaliser)
     everything = pairs.training_arrays(SIZE, normaliser)
