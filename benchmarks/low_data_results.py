@@ -4,7 +4,9 @@ and a Markdown table (for docs/evaluation.md), numbers as they came out.
 Each run is one network's mean Dice over the test slices (``results.csv``); the table gives,
 per count, each arm's mean over seeds and each synthetic arm's paired gain over tuned
 ``real+aug`` with its bootstrap 95% CI and Wilcoxon p (``summary.json``). Counts that did not
-finish are listed as missing, not left out silently.
+finish are listed as missing, not left out silently. A curve run in pieces
+(``low_data_counts.py``) keeps, from the committed JSON, the counts whose run directory is
+gone; ``kept_from_committed`` names them.
 
 Usage: python benchmarks/low_data_results.py DATASET RUN_DIR
 """
@@ -27,12 +29,20 @@ NAMES = {"real+synthetic@guided+aug": "real+guided+aug"}
 
 def gather(dataset: str, run_dir: Path) -> dict:
     experiment = json.loads((run_dir / "experiment.json").read_text())
-    runs, missing, notes = [], [], {}
+    committed_path = OUT / f"{dataset}.json"
+    committed = json.loads(committed_path.read_text()) if committed_path.exists() else {}
+    runs, missing, notes, kept = [], [], {}, []
+    split = committed.get("split")
     for count in experiment["real_counts"]:
         name = "all" if count is None else f"{count:03d}"
         sub = run_dir / f"real_{name}"
         if not (sub / "summary.json").exists():
-            missing.append(count)
+            if name in committed.get("counts", {}):
+                kept.append(count)
+                notes[name] = committed["counts"][name]
+                runs += [r for r in committed["runs"] if r["count"] == count]
+            else:
+                missing.append(count)
             continue
         dice: dict[tuple[str, int], list[float]] = defaultdict(list)
         with open(sub / "results.csv") as handle:
@@ -64,14 +74,19 @@ def gather(dataset: str, run_dir: Path) -> dict:
                 for k, v in summary["comparisons"].items()
             },
         }
-        split = summary["split"]
+        split = {k: v for k, v in summary["split"].items() if k != "folds"} | {
+            "test": summary["split"]["folds"][0]["test"],
+            "guard_band": summary["split"]["folds"][0]["guard_band"],
+        }
+        if committed.get("split") not in (None, split):
+            sys.exit(f"{sub}: its split differs from the committed {committed_path}'s")
     result = {
         "dataset": dataset,
-        "split": {k: v for k, v in split.items() if k != "folds"}
-        | {"test": split["folds"][0]["test"], "guard_band": split["folds"][0]["guard_band"]},
+        "split": split,
         "runs": runs,
         "counts": notes,
         "missing_counts": missing,
+        "kept_from_committed": kept,
     }
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / f"{dataset}.json").write_text(json.dumps(result, indent=1) + "\n")

@@ -3,5 +3,6 @@
 # Extra arguments go to the demo, e.g. `bash scripts/demo.sh --out demo-2 --steps 2000`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+# the `all` extra: napari with a Qt binding, so the report's last line opens the pairs
+EXTRAS=all bash scripts/setup.sh
 .venv/bin/gan-augment demo "$@"

@@ -20,6 +20,7 @@ TINY_DATA = DataConfig(source="sample", axis=0, step=4, min_foreground=0.05)
 def tiny_config(**changes: object) -> TrainConfig:
     """pair-wgan at 32 px with 4 base filters: a step takes milliseconds on CPU."""
     base = TrainConfig(
+        family="pair-wgan",
         data=TINY_DATA,
         image_size=32,
         steps=4,

@@ -73,8 +73,21 @@ def test_config_command_prints_a_loadable_default(
     path = tmp_path / "c.yaml"
     path.write_text(capsys.readouterr().out)
     config = TrainConfig.load(path)
-    assert config.family == "pair-wgan" and config.options["gp_weight"] == 10.0
+    # the best-measured route, with the slice axis the Train widget also starts from
+    assert config.family == "pix2pix" and config.options["l1_weight"] == 100.0
+    assert config.data.axis == 0
     assert yaml.safe_load(path.read_text())["data"]["source"] == "sample"
+    assert main(["config", "--family", "pair-wgan"]) == 0
+    assert yaml.safe_load(capsys.readouterr().out)["options"]["gp_weight"] == 10.0
+
+
+def test_version_is_printed(capsys: pytest.CaptureFixture[str]) -> None:
+    from napari_gan_augment import __version__
+
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0
+    assert capsys.readouterr().out.strip() == f"gan-augment {__version__}"
 
 
 def test_families_lists_pair_wgan(capsys: pytest.CaptureFixture[str]) -> None:

@@ -31,11 +31,61 @@ def test_unknown_keys_are_named(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "kwargs", [{"image_size": 100}, {"steps": 0}, {"batch_size": -1}, {"image_size": 8}]
+    ("kwargs", "named"),
+    [
+        ({"image_size": 100}, "image_size"),
+        ({"steps": 0}, "steps"),
+        ({"batch_size": -1}, "batch_size"),
+        ({"image_size": 8}, "image_size"),
+        ({"seed": -1}, "seed"),
+        ({"lr_generator": 0.0}, "lr_generator"),  # not silently the family's default
+        ({"lr_critic": -1e-4}, "lr_critic"),
+        ({"betas": (2.0, 3.0)}, "betas"),
+        ({"seed": 0, "lr_generator": 1e-4, "betas": (0.0, 0.99)}, None),
+    ],
 )
-def test_invalid_train_settings(kwargs: dict) -> None:
-    with pytest.raises(InputError):
+def test_invalid_train_settings(kwargs: dict, named: str | None) -> None:
+    if named is None:  # a valid control: the checks do not refuse everything
         TrainConfig(**kwargs)
+        return
+    with pytest.raises(InputError, match=named):
+        TrainConfig(**kwargs)
+
+
+@pytest.mark.parametrize("axis", [-1, 3])
+def test_slice_axis_is_0_1_or_2(axis: int) -> None:
+    with pytest.raises(InputError, match="axis"):
+        DataConfig(axis=axis)
+
+
+@pytest.mark.parametrize(
+    ("options", "says"),
+    [
+        ({"base_filters": -4}, "at least 1"),
+        ({"base_filters": 0}, "at least 1"),
+        ({"base_filters": "a"}, "is a number"),
+        ({"base_filters": 2.5}, "whole number"),  # not truncated to 2
+        ({"base_filters": True}, "is a number"),
+        ({"l1_weight": -1.0}, "at least 0"),
+        ({"l1_weight": float("nan")}, "is a number"),
+        ({"dropout": 2.0}, r"\[0, 1\]"),
+        ({"diffaugment": 3}, "is text"),
+    ],
+)
+def test_family_options_are_checked_not_coerced(options: dict, says: str) -> None:
+    from napari_gan_augment.models.registry import get_family
+
+    family = get_family("pix2pix")
+    with pytest.raises(InputError, match=says):
+        family.resolve_options(options)
+    resolved = family.resolve_options({"base_filters": 8.0, "l1_weight": 50})
+    assert resolved["base_filters"] == 8 and isinstance(resolved["base_filters"], int)
+    assert resolved["l1_weight"] == 50.0 and isinstance(resolved["l1_weight"], float)
+
+
+def test_negative_seed_to_draw_is_refused() -> None:
+    with pytest.raises(InputError, match="seed"):
+        SynthesisConfig(seed=-1)
 
 
 @pytest.mark.parametrize("count", [0, -5])

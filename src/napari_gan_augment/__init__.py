@@ -6,4 +6,4 @@ Importing this package loads neither Qt nor napari; the viewer parts live in ``_
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -38,9 +38,8 @@ import numpy as np
 from .bundle import export_bundle
 from .bundle.reading import is_bundle, spatial_dims_of, synthesis_home
 from .config import DataConfig, SynthesisConfig, TrainConfig
-from .data.completion import marked_incomplete
 from .data.interpolation import interpolate_painted_slices
-from .data.io import Volume, file_stem, has_supported_suffix, read_image_file, write_nifti
+from .data.io import Volume, read_image_file
 from .data.pairset import PairSet, SliceSettings, matched_files
 from .devices import DEVICE_CHOICES
 from .errors import GanAugmentError, InputError, user_message
@@ -112,9 +111,8 @@ from .synthesis import (
 )
 from .synthesis.conditional import mask_model
 from .synthesis.generate import require_checkpoint
+from .synthesis.mask_files import MaskFilesPlan, plan_mask_files
 from .synthesis.routes import MaskChoice
-from .synthesis.volumes import check_volume_request, synthesize_volume
-from .synthesis.writing import write_provenance
 from .training import RunDirectory, iter_training, train
 from .training.plots import loss_points
 from .training.run_dir import read_events
@@ -187,6 +185,8 @@ __all__ = [
     "matched_files",
     "images_for_masks",
     "images_from_mask_folder",
+    "plan_mask_files",
+    "MaskFilesPlan",
     "inpaint_region",
     "iter_synthesis",
     "iter_training",
@@ -366,45 +366,6 @@ def images_from_mask_folder(
     slice along ``axis`` (2.5D; refused without one, see :func:`synthesize_volume`). Every
     image keeps its mask file's affine, so it opens at the same place in any viewer.
     ``out_dir/provenance.json`` says how the images were made; ``progress(done, total)``
-    is called after each file."""
-    generator = load_generator(run_dir, device=device)
-    source = Path(masks_dir)
-    if source.is_file():
-        paths = [source]
-    elif source.is_dir():
-        paths = sorted(p for p in source.iterdir() if has_supported_suffix(p))
-    else:
-        raise InputError(f"{masks_dir} does not exist; give a mask file or a folder of them")
-    if not paths:
-        raise InputError(f"{masks_dir} holds no mask files")
-    out_dir = Path(out_dir)
-    if any(out_dir.glob("*_synthetic.nii.gz")) or (out_dir / "provenance.json").exists():
-        raise InputError(f"{out_dir} already holds synthesized images; choose a new folder")
-    masks = [read_image_file(path) for path in paths]  # every file read before one is written
-    if any(mask.data.ndim == 3 for mask in masks) or generator.spec.spatial_dims == 3:
-        check_volume_request(generator, axis)
-    route = PairRoute(generator, None)
-    how = "whole, by sliding window" if generator.spec.spatial_dims == 3 else f"along axis {axis}"
-    record = route.provenance(seed=0) | {
-        "route": f"{generator.spec.family}: images drawn for the masks in {masks_dir}",
-        "volumes": f"drawn {how}",
-        "count": len(paths),
-    }
-    with marked_incomplete(out_dir, f"images for the masks in {masks_dir}"):
-        for done, (path, mask) in enumerate(zip(paths, masks, strict=True)):
-            if progress is not None:
-                progress(done, len(paths))
-            if mask.data.ndim == 3 or generator.spec.spatial_dims == 3:
-                image = synthesize_volume(generator, mask.data, axis)
-            else:
-                image = images_for_masks(generator, mask.data)
-            write_nifti(
-                out_dir / f"{file_stem(path)}_synthetic.nii.gz",
-                image,
-                description=f"synthetic {generator.spec.family} (napari-gan-augment)",
-                affine=mask.affine,
-            )
-        write_provenance(out_dir / "provenance.json", record)
-    if progress is not None:
-        progress(len(paths), len(paths))
-    return len(paths)
+    is called after each file. Every file is read and checked (see :func:`plan_mask_files`)
+    before anything is written; each image has its mask file's shape and affine."""
+    return plan_mask_files(run_dir, masks_dir, out_dir, device, axis).write(progress)

@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from . import __version__
 from .config import GateSettings, SynthesisConfig, TrainConfig
 from .devices import DEVICE_CHOICES
 from .errors import GanAugmentError, user_message
@@ -195,7 +196,7 @@ def _foreign_bundle(args: argparse.Namespace) -> bool:
 
 
 def _cmd_generate(args: argparse.Namespace) -> int:
-    from .api import images_from_mask_folder
+    from .api import plan_mask_files
     from .jobs import JobSession
     from .synthesis.generate import require_checkpoint
 
@@ -203,16 +204,15 @@ def _cmd_generate(args: argparse.Namespace) -> int:
         return 0
     if args.masks:
         require_checkpoint(args.run_dir)
+        # every mask file read and checked before --out is created
+        plan = plan_mask_files(args.run_dir, args.masks, args.out, args.device, args.axis)
         session = JobSession(args.out, "synthesis", stop_by="signal")
 
         def mask_events() -> Any:
             def progress(done: int, total: int) -> None:
                 session.log({"event": "progress", "done": done, "total": total})
 
-            written = images_from_mask_folder(
-                args.run_dir, args.masks, args.out, args.device, args.axis, progress
-            )
-            yield {"event": "end", "images": written}
+            yield {"event": "end", "images": plan.write(progress)}
 
         if session.run(mask_events()) == "stopped":
             print(f"stopped; {args.out} is unfinished")
@@ -443,10 +443,11 @@ def _cmd_config(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from .demo import run_demo
+    from .demo import napari_command, run_demo
 
     report = run_demo(Path(args.out), steps=args.steps, device=args.device, seed=args.seed)
     print(f"report: {report}")
+    print(f"open the pairs in napari: {napari_command(Path(args.out) / 'pairs')}")
     return 0
 
 
@@ -454,6 +455,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="gan-augment", description="GAN-based augmentation of biomedical images."
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument(
         "--threads", type=int, help="CPU threads for torch (default: torch's, all cores)"
     )
@@ -656,7 +658,7 @@ def build_parser() -> argparse.ArgumentParser:
     families.set_defaults(func=_cmd_families)
 
     config = commands.add_parser("config", help="print a default TrainConfig as YAML")
-    config.add_argument("--family", default="pair-wgan")
+    config.add_argument("--family", default=TrainConfig.family, help="default: %(default)s")
     config.set_defaults(func=_cmd_config)
     return parser
 

@@ -11,6 +11,8 @@ why this route is the default: it beat noise → pair generators at equal CPU ti
 
 from __future__ import annotations
 
+import shlex
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -142,6 +144,7 @@ def run_demo(out: Path, steps: int = 2000, device: str = "auto", seed: int = 0) 
             guarded,
             yardstick,
             route,
+            out / "pairs",
         ),
     )
     write_json(out / "summary.json", summary | {"train_on_synthetic": yardstick.to_dict()})
@@ -158,6 +161,7 @@ def _report_text(
     guarded: int,
     yardstick: TrainOnSynthetic,
     route: Any,
+    pairs_folder: Path,
 ) -> str:
     verdict = (
         "about as much as the real slices do"
@@ -166,6 +170,7 @@ def _report_text(
         if yardstick.ratio >= 0.8
         else "clearly less than the real slices do"
     )
+    open_command = napari_command(pairs_folder)
     return f"""# napari-gan-augment demo
 
 Trained **{config.family}** (mask → image, U-Net generator + PatchGAN, Isola et al. 2017) on
@@ -204,7 +209,19 @@ Losses:
 in their headers), with `pairs/provenance.json` (route: {route.description}). The run
 directory `run/` holds the config, checkpoints, sample grids per step and the event log;
 continue it with `gan-augment train --run-dir run --resume --steps N`.
+
+Open the pairs in napari (one Image and one Labels layer, the pairs on a slider of their own):
+
+    {open_command}
 """
+
+
+def napari_command(folder: Path) -> str:
+    """The shell line that opens a pair folder in napari: this environment's ``napari``
+    where it has one (the README's demo installs it), else the one on the PATH."""
+    beside = Path(sys.executable).parent / "napari"
+    program = str(beside) if beside.exists() else "napari"
+    return f"{shlex.quote(program)} {shlex.quote(str(folder.absolute()))}"
 
 
 def _scores(values: list[float]) -> str:

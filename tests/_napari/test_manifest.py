@@ -117,3 +117,33 @@ def test_wheel_ships_the_root_manifest_and_sample(tmp_path: Path) -> None:
         assert archive.read("napari_gan_augment/napari.yaml") == (ROOT / "napari.yaml").read_bytes()
     assert "napari_gan_augment/sample_data/mni152_t1_2mm.nii.gz" in names
     assert "napari_gan_augment/sample_data/NOTICE.txt" in names
+    [licence] = [n for n in names if n.endswith("licenses/LICENSE")]
+    assert "BSD 3-Clause" in zipfile.ZipFile(wheel).read(licence).decode()
+
+
+def test_a_pair_folder_opens_as_one_stacked_image_and_labels_layer(tmp_path: Path) -> None:
+    from napari_gan_augment._napari.reader import get_pair_folder_reader
+    from napari_gan_augment.errors import InputError
+
+    root = tmp_path / "pairs"
+    for index in range(3):
+        image = np.full((12, 10), index, np.float32)
+        mask = np.zeros((12, 10), np.uint8)
+        mask[index : index + 4, 2:6] = 1
+        write_nifti(root / "images" / f"pair_{index:05d}.nii.gz", image, spacing=(0.5, 2.0))
+        write_nifti(root / "masks" / f"pair_{index:05d}_mask.nii.gz", mask, spacing=(0.5, 2.0))
+    assert get_pair_folder_reader(str(root / "images" / "pair_00000.nii.gz")) is None
+    assert get_pair_folder_reader(str(tmp_path)) is None  # no images/ + masks/ in it
+    reader = get_pair_folder_reader(str(root))
+    assert reader is not None
+    (images, image_meta, image_kind), (masks, mask_meta, mask_kind) = reader(str(root))
+    assert (image_kind, mask_kind) == ("image", "labels")
+    assert images.shape == masks.shape == (3, 12, 10)  # the pairs on an axis of their own
+    assert [float(images[i].mean()) for i in range(3)] == [0.0, 1.0, 2.0]  # in file order
+    assert masks[2, 2:6, 2:6].all() and not masks[2, :2].any()
+    assert image_meta["scale"] == pytest.approx((1.0, 0.5, 2.0)) == mask_meta["scale"]
+    assert image_meta["name"] == "pairs images" and mask_meta["name"] == "pairs masks"
+    write_nifti(root / "images" / "pair_00009.nii.gz", np.zeros((8, 8), np.float32))
+    write_nifti(root / "masks" / "pair_00009_mask.nii.gz", np.zeros((8, 8), np.uint8))
+    with pytest.raises(InputError, match="different shapes"):
+        reader(str(root))

@@ -66,6 +66,15 @@ def test_bad_experiment_configs(trained_run, tmp_path):
         ExperimentConfig(arms=("real", "synthetic"))
     with pytest.raises(InputError, match="seeds must be at least 1"):
         ExperimentConfig(seeds=0)
+    for bad, says in [
+        ({"learning_rate": -1.0}, "learning_rate"),
+        ({"synthetic_count": -5}, "synthetic_count"),
+        ({"validation_fraction": 2.0}, "validation_fraction"),
+        ({"test_fraction": 0.0}, "test_fraction"),
+        ({"image_size": 30}, "power of two"),  # not a shape error deep in the U-Net
+    ]:
+        with pytest.raises(InputError, match=says):
+            ExperimentConfig(arms=("real",), **bad)
     run_dir = tmp_path / "other"
     options = {"base_filters": 4, "critic_steps": 1}
     import numpy as np

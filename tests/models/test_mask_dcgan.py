@@ -122,3 +122,28 @@ def test_cli_two_stage_and_own_masks(two_runs, tmp_path: Path) -> None:
     assert code == 0
     assert read_nifti(tmp_path / "out" / "drawn_synthetic.nii.gz").data.shape == (50, 40)
     assert json.loads((tmp_path / "out" / "provenance.json").read_text())["synthetic"]
+
+
+def test_cli_own_masks_are_checked_before_out_exists_and_keep_their_shape(
+    two_runs, tmp_path: Path, capsys
+) -> None:
+    images_run = two_runs[1]
+    (tmp_path / "float").mkdir()
+    fine = np.zeros((32, 32), np.uint8)
+    write_raster(tmp_path / "float" / "a_fine.tif", fine)
+    write_raster(tmp_path / "float" / "b_soft.tif", np.full((32, 32), 0.4, np.float32))
+    command = ["generate", "--run-dir", str(images_run), "--device", "cpu", "--masks"]
+    code = main([*command, str(tmp_path / "float"), "--out", str(tmp_path / "refused")])
+    assert code == 2
+    assert "b_soft.tif" in capsys.readouterr().err
+    assert not (tmp_path / "refused").exists()  # no lock, no event log, no INCOMPLETE
+    # an H×W×1 mask (a NIfTI slice) gets an H×W×1 image at the same place in the world
+    affine = np.array([[0, -2.0, 0, 10], [1.5, 0, 0, -4], [0, 0, 3.0, 7], [0, 0, 0, 1]])
+    slab = np.zeros((30, 20, 1), np.uint8)
+    slab[5:20, 5:15] = 1
+    nib.save(nib.Nifti1Image(slab, affine), tmp_path / "slab_seg.nii.gz")
+    code = main([*command, str(tmp_path / "slab_seg.nii.gz"), "--out", str(tmp_path / "o")])
+    assert code == 0
+    written = nib.load(tmp_path / "o" / "slab_seg_synthetic.nii.gz")
+    assert written.shape == (30, 20, 1)
+    np.testing.assert_allclose(written.affine, affine)

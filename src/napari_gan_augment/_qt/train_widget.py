@@ -57,7 +57,7 @@ class TrainWidget(Container):
         self.job = JobModel()
 
         self._data = DataSourcePicker()
-        self._family = ComboBox(label="family", choices=available_families(), value="pair-wgan")
+        self._family = ComboBox(label="family", choices=available_families(), value="pix2pix")
         self._dims = ComboBox(
             label="dims", choices=[("2D (images, slices)", 2), ("3D (volume patches)", 3)], value=2
         )

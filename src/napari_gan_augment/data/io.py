@@ -34,6 +34,9 @@ class Volume:
     #: voxel → world (mm) 4×4 matrix: a NIfTI file's own (rotations included), else the
     #: diagonal one of spacing and origin
     affine: np.ndarray = field(default=None, compare=False)  # type: ignore[arg-type]
+    #: the volume as its file holds it, where axes of length 1 were dropped (see
+    #: :func:`without_singleton_axes`), so outputs can be written in the file's own shape
+    file: Volume | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.affine is None:
@@ -55,11 +58,18 @@ def without_singleton_axes(volume: Volume) -> Volume:
     keep = [axis for axis, size in enumerate(volume.data.shape) if size != 1]
     if len(keep) == volume.data.ndim:
         return volume
+    # The kept axes' columns of the file's affine first (rotations kept); a dropped axis only
+    # ever has index 0, so its column moves no voxel.
+    order = [a for a in keep if a < 3] + [a for a in range(3) if a not in keep]
+    affine = volume.affine.copy()
+    affine[:3, :3] = volume.affine[:3, order]
     return Volume(
         volume.data.reshape([volume.data.shape[a] for a in keep]),
         tuple(volume.spacing[a] for a in keep),
         tuple(volume.origin[a] for a in keep),
         volume.rgb,
+        affine,
+        volume,
     )
 
 

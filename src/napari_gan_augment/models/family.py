@@ -8,6 +8,7 @@ calls the model's methods), never the family's name.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -22,6 +23,13 @@ if TYPE_CHECKING:
 
 #: Square training sizes every 2D family supports (powers of two: the networks halve them).
 SIZES = (32, 64, 128, 256)
+#: family options that are shares or probabilities (checked to lie in [0, 1])
+FRACTIONS = frozenset(
+    {"dropout", "augment_p", "ada_target", "max_hole_fraction", "guidance_validation"}
+    | {"guidance_scale", "guidance_translate"}
+)
+#: whole-number options for which 0 means "off"
+MAY_BE_ZERO = frozenset({"pool_size"})
 
 
 class Kind(StrEnum):
@@ -101,8 +109,34 @@ class FamilyInfo:
             )
         resolved = dict(self.defaults)
         for key, value in options.items():
-            resolved[key] = type(self.defaults[key])(value)
+            resolved[key] = self._checked_option(key, value)
         return resolved
+
+    def _checked_option(self, key: str, value: Any) -> Any:
+        """The value in its default's type, refused (not coerced) when it is another kind of
+        value: a count or size is a whole number ≥ 1 (≥ 0 where its name says it may be
+        off), a weight or rate a finite number ≥ 0, a share or probability in [0, 1]."""
+        default = self.defaults[key]
+        what = f"family {self.name!r} option {key!r}"
+        if isinstance(default, str):
+            if not isinstance(value, str):
+                raise InputError(f"{what} is text (e.g. {default!r}), got {value!r}")
+            return value
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        if not number or not math.isfinite(value):
+            raise InputError(f"{what} is a number (e.g. {default!r}), got {value!r}")
+        if isinstance(default, int):
+            if value != int(value):
+                raise InputError(f"{what} is a whole number, got {value!r}")
+            least = 0 if key in MAY_BE_ZERO else 1
+            if value < least:
+                raise InputError(f"{what} must be at least {least}, got {value!r}")
+            return int(value)
+        if key in FRACTIONS and not 0.0 <= value <= 1.0:
+            raise InputError(f"{what} is a share or probability in [0, 1], got {value!r}")
+        if value < 0:
+            raise InputError(f"{what} must be at least 0, got {value!r}")
+        return float(value)
 
     def build(self, spec: ModelSpec, device: torch.device) -> GanModel:
         self.check(spec)

@@ -11,7 +11,6 @@ from typing import Any, ClassVar
 
 import torch
 
-from ..errors import InputError
 from .base import ModelSpec, NoiseGanModel
 from .diffaugment import DIFFAUGMENT_DEFAULTS
 from .family import SIZES, FamilyInfo
@@ -45,12 +44,7 @@ class PairWGAN(NoiseGanModel):
         self.critic = build_critic(spec).to(device)
         self.use_adam(self.generator, self.critic, "critic")
         self.critic_steps = int(spec.options["critic_steps"])
-        self.gp_weight = float(spec.options["gp_weight"])
-        if self.critic_steps < 1 or self.gp_weight < 0:
-            raise InputError(
-                f"pair-wgan needs critic_steps >= 1 and gp_weight >= 0, got "
-                f"{self.critic_steps} and {self.gp_weight}"
-            )
+        self.gp_weight = float(spec.options["gp_weight"])  # ranges: FamilyInfo.resolve_options
 
     def train_step(self, real: torch.Tensor, rng: torch.Generator) -> dict[str, float]:
         """``critic_steps`` critic updates on the same real batch, then one generator update."""

@@ -69,8 +69,9 @@ class Pix2Pix(MaskToImageModel):
         self.guide: SegmentationGuidance | None = None
         #: the held-out pairs the guidance's validation loss is measured on
         self.validation: torch.Tensor | None = None
+        # checked unguided too: a misspelt guidance_network must not wait for the guided run
+        settings = GuidanceSettings.from_options({**GUIDANCE_DEFAULTS, **opts})
         if spec.guidance == "segmentation":
-            settings = GuidanceSettings.from_options({**GUIDANCE_DEFAULTS, **opts})
             self.guide = SegmentationGuidance(spec.num_classes, spec.spatial_dims, settings, device)
             self.networks["segmenter"] = self.guide.segmenter
             self.optimizers["segmenter"] = self.guide.optimizer

@@ -261,10 +261,24 @@ class ExperimentConfig:
             raise InputError(f"loss must be one of {LOSSES}, got {self.loss!r}")
         if self.patience < 1 or self.epochs < 1 or self.batch_size < 1:
             raise InputError("epochs, patience and batch_size must be at least 1")
+        if not self.learning_rate > 0:
+            raise InputError(f"learning_rate must be above 0, got {self.learning_rate}")
+        if self.synthetic_count < 1 or self.base_filters < 1 or self.patches < 1:
+            raise InputError("synthetic_count, base_filters and patches must be at least 1")
+        if self.steps_per_epoch is not None and self.steps_per_epoch < 1:
+            raise InputError(f"steps_per_epoch must be at least 1, got {self.steps_per_epoch}")
+        for name in ("test_fraction", "validation_fraction"):
+            if not 0 < getattr(self, name) < 1:
+                raise InputError(f"{name} is a share in (0, 1), got {getattr(self, name)}")
         if self.spatial_dims == 3:
             self._check_volumes()
         elif self.spatial_dims != 2:
             raise InputError(f"spatial_dims must be 2 or 3, got {self.spatial_dims}")
+        elif self.image_size < 16 or self.image_size & (self.image_size - 1):
+            raise InputError(
+                f"image_size must be a power of two of at least 16 (the U-Net halves it), "
+                f"got {self.image_size}"
+            )
 
     def _check_volumes(self) -> None:
         """What a 3D experiment cannot do (yet), refused before any data loads."""
