@@ -47,3 +47,40 @@ def test_widgets_reach_the_core_only_through_the_api() -> None:
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.ImportFrom) and node.level >= 2:
                 assert node.module == "api", f"{path.name} imports ..{node.module}"
+
+
+def test_no_module_imports_itself_back() -> None:
+    """A house without circles: no chain of imports (at the top or inside functions, typing
+    ones too) leads from a module back to itself."""
+    import numpy as np
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    root = Path(__file__).parents[1] / "src" / "napari_gan_augment"
+    modules: dict[str, tuple[Path, bool]] = {}
+    for path in root.rglob("*.py"):
+        parts = list(path.relative_to(root.parent).with_suffix("").parts)
+        package = parts[-1] == "__init__"
+        modules[".".join(parts[:-1] if package else parts)] = (path, package)
+    names = sorted(modules)
+    edges = set()
+    for name, (path, package) in modules.items():
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.ImportFrom) or node.level == 0:
+                continue
+            base = name.split(".")[: len(name.split(".")) - node.level + int(package)]
+            target = ".".join(base + ([node.module] if node.module else []))
+            for alias in node.names:
+                imported = f"{target}.{alias.name}"
+                found = imported if imported in modules else target
+                if found in modules and found != name:
+                    edges.add((names.index(name), names.index(found)))
+    rows, cols = zip(*edges, strict=True)
+    graph = csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(names),) * 2)
+    _, component = connected_components(graph, directed=True, connection="strong")
+    circles = [
+        [n for n, c in zip(names, component, strict=True) if c == label]
+        for label in set(component.tolist())
+        if (component == label).sum() > 1
+    ]
+    assert circles == []

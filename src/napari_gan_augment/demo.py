@@ -29,6 +29,7 @@ from .errors import InputError
 from .evaluation.experiment.splits import Layout, guard_band, split_folds
 from .evaluation.yardstick import TrainOnSynthetic, train_on_synthetic
 from .synthesis import load_generator, pair_route, write_pairs
+from .terminal import run_training
 from .training.grids import pair_grid
 from .training.plots import save_loss_plot
 from .training.run_dir import RunDirectory
@@ -81,8 +82,6 @@ def split_pairs(pairs: PairSet, fraction: float) -> tuple[PairSet, list[int], in
 
 def run_demo(out: Path, steps: int = 2000, device: str = "auto", seed: int = 0) -> Path:
     """Train, synthesize, measure and write ``out/report.md`` with pictures."""
-    from .cli import run_training
-
     if out.exists() and any(out.iterdir()):
         raise InputError(f"{out} already exists and is not empty; pass --out NEW_FOLDER")
     out.mkdir(parents=True, exist_ok=True)

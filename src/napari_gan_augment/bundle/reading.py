@@ -25,6 +25,7 @@ from ..errors import CheckpointError, InputError
 from ..models.base import ModelSpec
 from ..models.registry import get_family
 from ..precision import resolve_precision
+from ..synthesis.loaded import LoadedGenerator
 
 METADATA = Path("configs") / "metadata.json"
 OURS = "napari_gan_augment"
@@ -106,11 +107,9 @@ def spatial_dims_of(source: str | Path) -> int:
     return RunDirectory(source).load_config().spatial_dims
 
 
-def read_bundle(path: str | Path, device: str = "auto", precision: str = "auto") -> Any:
-    """A :class:`~napari_gan_augment.synthesis.generate.LoadedGenerator` from one of our
+def read_bundle(path: str | Path, device: str = "auto", precision: str = "auto") -> LoadedGenerator:
+    """A :class:`~napari_gan_augment.synthesis.loaded.LoadedGenerator` from one of our
     bundles (folder or zip); a foreign bundle is refused with what to do instead."""
-    from ..synthesis.generate import LoadedGenerator
-
     folder = bundle_folder(path)
     metadata = bundle_metadata(folder)
     if not is_ours(metadata):

@@ -16,7 +16,7 @@ from ..errors import InputError
 from ..parallel import draw_sharded, shard
 from ..updates import Updates
 from .diffaugment import DiffAugment
-from .family import Kind
+from .kind import Kind
 
 PREVIEW_COUNT = 16
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import torch
@@ -16,26 +15,11 @@ from ..data.encoding import decode_masks
 from ..data.normalise import IntensityNormaliser
 from ..devices import resolve_device
 from ..errors import CheckpointError, InputError
-from ..models.base import GanModel, ModelSpec, NoiseGanModel
+from ..models.base import ModelSpec, NoiseGanModel
 from ..models.registry import get_family
 from ..precision import resolve_precision
 from ..training.checkpoint import load_checkpoint
-
-
-@dataclass
-class LoadedGenerator:
-    """A trained model ready to generate, with what is needed to undo the normalisation."""
-
-    model: GanModel
-    normaliser: IntensityNormaliser
-    spacing: tuple[float, float]
-    step: int
-    checkpoint: Path
-    metadata: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def spec(self) -> ModelSpec:
-        return self.model.spec
+from .loaded import LoadedGenerator
 
 
 @dataclass
@@ -85,7 +69,7 @@ def load_generator(
     from ..bundle.reading import is_bundle, read_bundle
 
     if is_bundle(source):
-        return read_bundle(source, device, precision)  # type: ignore[no-any-return]
+        return read_bundle(source, device, precision)
     path = resolve_checkpoint(source, checkpoint)
     payload = load_checkpoint(path)
     spec = ModelSpec.from_json(payload["spec"])

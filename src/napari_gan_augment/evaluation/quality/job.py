@@ -30,7 +30,6 @@ object-free real images against real object-class images (ugan, cyclegan), or fi
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,19 +39,18 @@ import torch
 from skimage.transform import resize
 
 from ...atomic import write_json, write_text
-from ...config import SETTINGS, DataConfig, parse_settings, read_settings
 from ...data.encoding import encode_masks
 from ...data.sources import pairset_from_config
 from ...devices import resolve_device
 from ...errors import InputError
 from ...segmentation.networks import segmentation_loss, segmentation_network
-from ...synthesis import LoadedGenerator, MaskDeformation, load_generator
+from ...synthesis import LoadedGenerator, load_generator
 from ...synthesis.cleanup import components_per_class
-from ...synthesis.generate import require_checkpoint
 from ...training import RunDirectory
 from ..metrics import segmentation_metrics
 from ..networks import fit, predict_labels
 from ..yardstick import train_on_synthetic
+from .config import QualityConfig
 from .figures import closest_pairs_figure, distance_histogram
 from .measures import (
     extract_features,
@@ -67,54 +65,6 @@ from .measures import (
 from .patch_job import evaluate_patch_quality
 from .samplers import RealSet, sampler_for
 from .volume_job import draws_volumes, evaluate_volume_quality
-
-
-@dataclass(frozen=True)
-class QualityConfig:
-    __pydantic_config__ = SETTINGS
-
-    data: DataConfig = field(default_factory=DataConfig)
-    synthetic_run: str = ""
-    count: int = 2000
-    image_size: int = 64
-    extractor_steps: int = 300
-    segmenter_epochs: int = 30
-    near_copy_quantile: float = 0.05
-    inception_weights: str | None = None
-    masks: str = "deformed"
-    mask_cleanup: int = 0
-    mask_deformation: MaskDeformation = field(default_factory=MaskDeformation)
-    yardstick_steps: int = 300
-    slice_axis: int | None = None
-    seed: int = 0
-    device: str = "auto"
-
-    def __post_init__(self) -> None:
-        if isinstance(self.mask_deformation, Mapping):
-            deformation = MaskDeformation.from_dict(dict(self.mask_deformation))
-            object.__setattr__(self, "mask_deformation", deformation)
-        if not self.synthetic_run:
-            raise InputError("choose the trained run to measure (synthetic_run: its run directory)")
-        require_checkpoint(self.synthetic_run)
-        if self.count < 2:
-            raise InputError(f"count must be at least 2 samples, got {self.count}")
-        if self.slice_axis is not None and self.slice_axis not in (0, 1, 2):
-            raise InputError(f"slice_axis must be 0, 1 or 2 (or empty), got {self.slice_axis}")
-        if not 0 < self.near_copy_quantile < 1:
-            raise InputError("near_copy_quantile must be between 0 and 1")
-        if self.inception_weights and not Path(self.inception_weights).is_file():
-            raise InputError(
-                f"Inception weights {self.inception_weights} do not exist; give a local "
-                "TorchScript file (nothing is downloaded) or leave inception_weights empty"
-            )
-
-    @classmethod
-    def from_dict(cls, raw: Mapping[str, Any]) -> QualityConfig:
-        return parse_settings(cls, raw, "quality")
-
-    @classmethod
-    def load(cls, path: str | Path) -> QualityConfig:
-        return cls.from_dict(read_settings(path))
 
 
 @dataclass

@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import torch
@@ -32,6 +32,7 @@ from ...data.sources import volumes_from_config
 from ...errors import InputError
 from ...synthesis import LoadedGenerator
 from ...synthesis.cleanup import components_per_class
+from .config import QualityConfig
 from .figures import orthogonal_figure
 from .measures import (
     extract_features,
@@ -42,9 +43,6 @@ from .measures import (
     train_extractor,
 )
 from .samplers import RealSet, sampler_for
-
-if TYPE_CHECKING:
-    from .job import QualityConfig
 
 ORIENTATIONS = ("axis 0", "axis 1", "axis 2")
 #: patches held in memory at once (a 64³ float32 patch is 1 MiB; 2000 of them would not fit

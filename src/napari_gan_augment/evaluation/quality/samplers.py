@@ -14,7 +14,7 @@ A new family of an existing kind needs nothing here; a new kind adds one sampler
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 import numpy as np
 import torch
@@ -32,10 +32,8 @@ from ...synthesis import (
 )
 from ...synthesis.generate import LoadedGenerator, masks_from_noise
 from ...synthesis.inpainting import known_margin
+from .config import QualityConfig
 from .measures import hole_scores
-
-if TYPE_CHECKING:
-    from .job import QualityConfig
 
 
 @dataclass

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import torch
@@ -31,6 +31,7 @@ from ...errors import InputError
 from ...synthesis import LoadedGenerator, synthesize_volume
 from ...synthesis.volumes import check_volume_request
 from ...training import RunDirectory
+from .config import QualityConfig
 from .figures import consistency_figure, orthogonal_figure
 from .measures import (
     extract_features,
@@ -40,9 +41,6 @@ from .measures import (
     train_extractor,
 )
 from .volumes import slice_consistency, volume_fidelity
-
-if TYPE_CHECKING:
-    from .job import QualityConfig
 
 ORIENTATIONS = ("axis 0", "axis 1", "axis 2")
 
