@@ -345,9 +345,8 @@ class SynthesizeWidget(Container):
             self._viewer.add_labels(masks, name=f"{name} masks", **placed)
             show_layer(self._viewer, layer)
             gate = metadata.get("gate")
-            self._status.value = (
-                f"added {len(images)} pairs, kept in synthesized/{job.root.name}"
-                + (f" (gate kept {gate['kept']} of {gate['drawn']} drawn)" if gate else "")
+            self._status.value = f"added {len(images)} pairs, kept in {job.root}" + (
+                f" (gate kept {gate['kept']} of {gate['drawn']} drawn)" if gate else ""
             )
             self._run_button.enabled, self._cancel_button.enabled = True, False
 
