@@ -79,10 +79,10 @@ SIZES = {2: [32, 64, 128, 256], 3: [16, 32, 64]}
 #: each split's training pool (pix2pix first: the measured best route).
 GENERATOR_CHOICES: dict[str, dict[str, str] | None] = {
     "a trained run": None,
-    "train pix2pix per split": {"family": "pix2pix"},
-    "train guided pix2pix per split": {"family": "pix2pix", "guidance": "segmentation"},
-    "train pair-wgan per split": {"family": "pair-wgan"},
-    "train fastgan per split": {"family": "fastgan"},
+    "train pix2pix": {"family": "pix2pix"},
+    "train guided pix2pix": {"family": "pix2pix", "guidance": "segmentation"},
+    "train pair-wgan": {"family": "pair-wgan"},
+    "train fastgan": {"family": "fastgan"},
 }
 
 
@@ -99,7 +99,7 @@ class EvaluateWidget(Container):
         self._data = DataSourcePicker(default="sample")
         self._dims = ComboBox(
             label="dims",
-            choices=[("2D (images, slices)", 2), ("3D (whole volumes of a folder)", 3)],
+            choices=[("2D (images, slices)", 2), ("3D (whole volumes)", 3)],
             value=2,
         )
         self._dims.tooltip = (
@@ -117,18 +117,18 @@ class EvaluateWidget(Container):
             "a trained run (refused if it saw a test image), or train one per split on the "
             "split's training images only"
         )
-        self._generator_steps = SpinBox(label="generator steps", min=10, max=100_000, value=1500)
+        self._generator_steps = SpinBox(label="GAN steps", min=10, max=100_000, value=1500)
         self._synthetic_run = FileEdit(label="synthetic run", mode="d")
-        self._other_run = FileEdit(label="compare with run (optional)", mode="d")
+        self._other_run = FileEdit(label="second run", mode="d")
         self._arms = Select(label="arms", choices=ARM_CHOICES, value=["real", "real+synthetic"])
         self._augment = ComboBox(label="augmentation", choices=list(AUGMENT), value="without")
         self._seeds = SpinBox(label="seeds", min=1, max=50, value=10)
-        self._folds = SpinBox(label="folds (1 = fixed test set)", min=1, max=10, value=1)
+        self._folds = SpinBox(label="folds", min=1, max=10, value=1)
         self._epochs = SpinBox(label="max epochs", min=1, max=1000, value=30)
         self._patience = SpinBox(label="patience", min=1, max=100, value=5)
         self._batch = SpinBox(label="batch", min=2, max=256, value=8)
-        self._steps = SpinBox(label="batches/epoch (0 = one pass)", min=0, max=10_000, value=0)
-        self._count = SpinBox(label="synthetic pairs", min=1, max=100_000, value=64)
+        self._steps = SpinBox(label="batches/epoch", min=0, max=10_000, value=0)
+        self._count = SpinBox(label="GAN pairs", min=1, max=100_000, value=64)
         self._size = ComboBox(label="size", choices=[32, 64, 128, 256], value=64)
         self._network = ComboBox(label="network", choices=list(SEGMENTERS), value="unet")
         self._loss = ComboBox(label="loss", choices=list(LOSSES), value="dicece")

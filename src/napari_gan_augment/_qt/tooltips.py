@@ -62,20 +62,20 @@ TOOLTIPS = {
     "direction": "which way to translate: from domain A to B or back",
     # experiments
     "task": "segmentation (a U-Net per arm) or classification (object present or not)",
-    "generator steps": "training steps of the generator trained on each split",
+    "GAN steps": "training steps of the generator trained on each split",
     "synthetic run": "the trained run whose pairs are added (refused if it saw a test image)",
-    "compare with run (optional)": "a second trained run, compared on the same seeds and tests",
+    "second run": "optional: a second trained run, compared on the same seeds and tests",
     "arms": "the training sets to compare: real only, real plus synthetic, synthetic only…",
     "augmentation": "train each arm without, with, or both with and without standard "
     "augmentation; tuned: its strength (none/light/medium/strong, nnU-Net's transforms) is "
     "chosen per split on the training pool's validation images",
     "seeds": "repeats per arm with different seeds; more seeds give a surer verdict",
-    "folds (1 = fixed test set)": "cross-validation folds: every real pair is tested once",
+    "folds": "1: one fixed test set; more: cross-validation folds, every real pair tested once",
     "max epochs": "the most epochs a segmenter trains (early stopping may end it sooner)",
     "patience": "epochs without a better validation loss before training stops",
-    "batches/epoch (0 = one pass)": "a fixed number of batches per epoch gives every arm "
-    "the same training budget",
-    "synthetic pairs": "how many synthetic pairs the synthetic arms get",
+    "batches/epoch": "0: one pass over each arm's pairs; a fixed number of batches per "
+    "epoch gives every arm the same training budget",
+    "GAN pairs": "how many synthetic pairs the synthetic arms get",
     "network": "the segmentation network every arm trains",
     "loss": "the segmentation loss every arm trains with",
     "keep largest component": "keep only the largest connected region of each prediction",
