@@ -67,7 +67,10 @@ def test_a_quality_job_stops_at_once_on_request(trained_run: Path, tmp_path: Pat
         _wait_for_event(job, "measuring")
         assert attach(tmp_path / "q").stop_by == "signal"
         job.request_stop()
-        assert wait_for(job) == "stopped", (job.process.returncode, (tmp_path / "q" / "job.log").read_text())
+        assert wait_for(job) == "stopped", (
+            job.process.returncode,
+            (tmp_path / "q" / "job.log").read_text(),
+        )
     finally:
         if job.is_running():
             job.kill()
