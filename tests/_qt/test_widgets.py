@@ -407,6 +407,8 @@ def test_synthesize_pix2pix_with_deformed_or_generated_masks(
     widget._seed.value = 1
     _synthesize(widget, qtbot)
     assert viewer.layers["p2p seed 1 images"].data.shape == (3, 32, 32)
+    # a second draw goes into the same two layers instead of adding two more
+    assert len(viewer.layers) == 2 and viewer.layers["p2p seed 1 masks"] is deformed
     drawn = viewer.layers["p2p seed 1 masks"].metadata
     assert drawn["family"] == "pix2pix" and "mask-dcgan" in drawn["route"]
 
@@ -420,6 +422,10 @@ def test_synthesize_pix2pix_with_deformed_or_generated_masks(
     assert len(gated.data) == gated.metadata["count"] == min(3, record["kept"])
     assert record["drawn"] <= 6 and record["dropped_low_fidelity"] == 0
     assert f"gate kept {record['kept']} of {record['drawn']}" in widget._status.value
+    viewer.layers.clear()  # the user removed them: the next draw adds new layers
+    widget._gate.value = False
+    _synthesize(widget, qtbot)
+    assert [layer.name for layer in viewer.layers] == ["p2p seed 2 images", "p2p seed 2 masks"]
 
 
 def test_transform_region_widget_and_its_cli_twin(make_napari_viewer, qtbot, tmp_path: Path):

@@ -65,6 +65,8 @@ class SynthesizeWidget(Container):
         super().__init__(labels=True)
         self._viewer = napari_viewer
         self.job = JobModel()
+        #: the Image and Labels layers the last draw of pairs added (the next draw reuses them)
+        self._shown: tuple[Any, Any] | None = None
         self._run_dir = FileEdit(label="run dir", mode="d")  # or a bundle folder (ours)
         self._checkpoint = ComboBox(label="checkpoint", choices=["last.pt"], value="last.pt")
         self._mask_run = FileEdit(label="mask run", mode="d", value="")
@@ -337,12 +339,18 @@ class SynthesizeWidget(Container):
             "metadata": metadata,
         }
         low, high = metadata["value_range"]
+        limits = (low, max(high, low + 1e-6))
+        shown = self._shown
+        if shown is not None and all(layer in self._viewer.layers for layer in shown):
+            self._replace_pairs(shown, images, masks, metadata, name, limits, scale)
+            return
         layer = self._viewer.add_image(
-            images, name=f"{name} images", contrast_limits=(low, max(high, low + 1e-6)), **placed
+            images, name=f"{name} images", contrast_limits=limits, **placed
         )
 
         def add_masks() -> None:  # the next event-loop turn: two shorter stalls, not one long
-            self._viewer.add_labels(masks, name=f"{name} masks", **placed)
+            labels = self._viewer.add_labels(masks, name=f"{name} masks", **placed)
+            self._shown = (layer, labels)
             show_layer(self._viewer, layer)
             gate = metadata.get("gate")
             self._status.value = f"added {len(images)} pairs, kept in {job.root}" + (
@@ -351,6 +359,34 @@ class SynthesizeWidget(Container):
             self._run_button.enabled, self._cancel_button.enabled = True, False
 
         QTimer.singleShot(0, add_masks)
+
+    def _replace_pairs(
+        self,
+        shown: tuple[Any, Any],
+        images: np.ndarray,
+        masks: np.ndarray,
+        metadata: dict[str, Any],
+        name: str,
+        limits: tuple[float, float],
+        scale: tuple[float, ...],
+    ) -> None:
+        """A later draw goes into the layers the last one added (new data, name and
+        provenance; same place), instead of piling up two more layers per run."""
+        layer, labels = shown
+        for target, data, suffix in ((layer, images, "images"), (labels, masks, "masks")):
+            target.data = data
+            target.metadata = metadata
+            target.scale = scale
+            target.name = f"{name} {suffix}"
+        layer.contrast_limits = limits
+        show_layer(self._viewer, layer)
+        gate = metadata.get("gate")
+        self._status.value = (
+            f"replaced the pairs in {layer.name} with {len(images)} new ones, kept in "
+            f"{metadata['folder']}"
+            + (f" (gate kept {gate['kept']} of {gate['drawn']} drawn)" if gate else "")
+        )
+        self._run_button.enabled, self._cancel_button.enabled = True, False
 
 
 @dataclass(frozen=True)
