@@ -83,9 +83,17 @@ def yardstick(bench: Bench, pairs: tuple[np.ndarray, np.ndarray]) -> TrainOnSynt
     )
 
 
-def run_row(family: str, augmentation: str, head: str | None, minutes: float, bench: Bench) -> dict:
-    """Train one family/setting for ``minutes`` CPU-minutes; its yardstick, raw and gated."""
-    options = FAMILIES[family] | AUGMENTATION[augmentation]
+def run_row(
+    family: str,
+    augmentation: str,
+    head: str | None,
+    minutes: float,
+    bench: Bench,
+    extra: dict[str, Any],
+) -> dict:
+    """Train one family/setting for ``minutes`` CPU-minutes; its yardstick, raw and gated.
+    ``extra``: family options beyond the row's augmentation and head (the ablation's)."""
+    options = FAMILIES[family] | AUGMENTATION[augmentation] | extra
     if head is not None:
         options = options | {"mask_head": head}
     config = TrainConfig(
@@ -101,7 +109,7 @@ def run_row(family: str, augmentation: str, head: str | None, minutes: float, be
     )
     per_step = cpu_seconds_per_step(config, bench.data, bench.training)
     steps = max(10, int(minutes * 60 / per_step))
-    run = bench.root / f"{family}-{augmentation}-{head}-{minutes}"
+    run = bench.root / f"{family}-{augmentation}-{head}-{minutes}-{label(extra)}"
     started = time.process_time()
     train(run, config.replace(steps=steps, sample_every=steps), pairs=bench.training)
     train_seconds = time.process_time() - started
@@ -119,6 +127,7 @@ def run_row(family: str, augmentation: str, head: str | None, minutes: float, be
         "family": family,
         "augmentation": augmentation,
         "mask_head": head or "-",
+        "options": extra,
         "minutes": minutes,
         "cpu_seconds_per_step": per_step,
         "steps": steps,
@@ -136,7 +145,18 @@ def run_row(family: str, augmentation: str, head: str | None, minutes: float, be
     }
 
 
-def main(minutes: float, families: list[str], augmentations: list[str], heads: list) -> None:
+def label(extra: dict[str, Any]) -> str:
+    """A row's options in its file name: ``ema_decay=0.999,critic_steps=2`` (``defaults``)."""
+    return ",".join(f"{k}={v}" for k, v in sorted(extra.items())) or "defaults"
+
+
+def main(
+    minutes: float,
+    families: list[str],
+    augmentations: list[str],
+    heads: list,
+    extra: dict[str, Any],
+) -> None:
     torch.set_num_threads(1)
     pairs = pairset_from_config(DEMO_DATA)
     training, held, _ = split_pairs(pairs, HELD_OUT)
@@ -162,9 +182,11 @@ def main(minutes: float, families: list[str], augmentations: list[str], heads: l
     for family in families:
         for head in heads if family != "pix2pix" else [None]:
             for augmentation in augmentations:
-                row = run_row(family, augmentation, head, minutes, bench)
+                row = run_row(family, augmentation, head, minutes, bench, extra)
                 row |= {"machine": machine, "date": time.strftime("%Y-%m-%d")}
                 name = f"{family}-{augmentation}-{head or 'x'}-{minutes:g}min.json"
+                if extra:
+                    name = name.replace(".json", f"-{label(extra)}.json")
                 (out / name).write_text(json.dumps(row, indent=2))
                 print(json.dumps({k: v for k, v in row.items() if k != "gate_record"}), flush=True)
 
@@ -201,5 +223,11 @@ if __name__ == "__main__":
         arguments.add_argument("--families", nargs="+", default=list(FAMILIES))
         arguments.add_argument("--augmentation", nargs="+", default=["off", "diffaugment"])
         arguments.add_argument("--heads", nargs="+", default=["softmax"])
+        arguments.add_argument(
+            "--options",
+            type=json.loads,
+            default={},
+            help='more family options, JSON: {"ema_decay": 0.999}',
+        )
         args = arguments.parse_args()
-        main(args.minutes, args.families, args.augmentation, args.heads)
+        main(args.minutes, args.families, args.augmentation, args.heads, args.options)

@@ -50,3 +50,14 @@ def test_wasserstein_signs() -> None:
     real, fake = torch.tensor([2.0, 4.0]), torch.tensor([1.0, -1.0])
     assert wasserstein_critic_loss(real, fake).item() == -3.0
     assert wasserstein_generator_loss(fake).item() == 0.0
+
+
+def test_r1_of_a_linear_discriminator_is_its_squared_weight_norm() -> None:
+    from napari_gan_augment.models.losses import r1_penalty
+
+    linear = torch.nn.Linear(6, 1)
+    inputs = torch.randn(5, 6, requires_grad=True)
+    penalty = r1_penalty(linear(inputs), inputs)
+    assert torch.allclose(penalty, linear.weight.pow(2).sum())
+    penalty.backward()  # it keeps its graph: the discriminator learns from it
+    assert linear.weight.grad is not None and linear.weight.grad.abs().sum() > 0

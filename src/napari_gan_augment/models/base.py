@@ -15,6 +15,7 @@ from torch import nn
 from ..errors import InputError
 from ..parallel import draw_sharded, shard
 from ..updates import Updates
+from .averaging import averaged, ema_decay
 from .diffaugment import DiffAugment
 from .kind import Kind
 
@@ -150,6 +151,10 @@ class GanModel(ABC):
     def train_step(self, real: torch.Tensor, rng: torch.Generator) -> dict[str, float]:
         """One generator update (and the critic updates before it); returns named losses."""
 
+    def after_step(self) -> None:
+        """Called by the trainer after each ``train_step`` (default: nothing)."""
+        return None
+
     @abstractmethod
     def preview_inputs(self, data: torch.Tensor, rng: torch.Generator) -> torch.Tensor:
         """Fixed generator inputs for the sample grids, from the training pairs or ``rng``."""
@@ -208,6 +213,28 @@ class NoiseGanModel(GanModel):
 
     kind: ClassVar[Kind] = Kind.PAIRS
     generator: nn.Module
+    #: the generator's weight average (models/averaging.py) when ``ema_decay`` > 0
+    generator_average: nn.Module | None = None
+
+    def use_adam(self, generator: nn.Module, critic: nn.Module, critic_name: str) -> None:
+        super().use_adam(generator, critic, critic_name)
+        decay = ema_decay(self.spec.options)
+        if decay > 0:
+            self.generator_average = averaged(generator, decay)
+            self.networks["generator_average"] = self.generator_average
+
+    def after_step(self) -> None:
+        if self.generator_average is not None:
+            self.generator_average.update_parameters(self.generator)
+
+    @property
+    def sampler(self) -> nn.Module:
+        """The generator that draws: the weight average when there is one."""
+        return self.generator if self.generator_average is None else self.generator_average.module
+
+    @property
+    def bundle_network(self) -> nn.Module:
+        return self.sampler
 
     @staticmethod
     def latents(spec: ModelSpec, count: int, rng: torch.Generator) -> torch.Tensor:
@@ -224,7 +251,7 @@ class NoiseGanModel(GanModel):
     def generate(self, noise: torch.Tensor) -> torch.Tensor:
         """Pairs in [-1, 1], ``(N, pair_channels, S, S)``, without gradients."""
         with torch.no_grad():  # not inference_mode: callers may feed results to a critic
-            return self.generator(noise.to(self.device))
+            return self.sampler(noise.to(self.device))
 
     def preview_inputs(self, data: torch.Tensor, rng: torch.Generator) -> torch.Tensor:
         return self.sample_noise(PREVIEW_COUNT, rng)

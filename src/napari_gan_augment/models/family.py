@@ -24,7 +24,7 @@ SIZES = (32, 64, 128, 256)
 #: family options that are shares or probabilities (checked to lie in [0, 1])
 FRACTIONS = frozenset(
     {"dropout", "augment_p", "ada_target", "max_hole_fraction", "guidance_validation"}
-    | {"guidance_scale", "guidance_translate"}
+    | {"guidance_scale", "guidance_translate", "ema_decay"}
 )
 #: whole-number options for which 0 means "off"
 MAY_BE_ZERO = frozenset({"pool_size"})

@@ -54,6 +54,13 @@ def gradient_penalty(
     return ((grads.flatten(1).norm(2, dim=1) - 1.0) ** 2).mean()
 
 
+def r1_penalty(scores: torch.Tensor, inputs: torch.Tensor) -> torch.Tensor:
+    """R1 ``E[‖∇ₓ D(x)‖²]`` at real inputs (Mescheder et al. 2018); ``inputs`` must have
+    required gradients before ``scores`` were computed from them. Keeps its graph."""
+    (grads,) = torch.autograd.grad(scores.sum(), inputs, create_graph=True)
+    return grads.flatten(1).pow(2).sum(1).mean()
+
+
 def wasserstein_critic_loss(real_scores: torch.Tensor, fake_scores: torch.Tensor) -> torch.Tensor:
     """The critic minimises ``D(fake) − D(real)`` (an estimate of −W₁)."""
     return fake_scores.mean() - real_scores.mean()

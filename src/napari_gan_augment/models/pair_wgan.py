@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 
 import torch
 
+from .averaging import EMA_DEFAULTS
 from .base import ModelSpec, NoiseGanModel
 from .diffaugment import DIFFAUGMENT_DEFAULTS
 from .family import SIZES, FamilyInfo
@@ -28,6 +29,7 @@ DEFAULTS: dict[str, Any] = {
     "critic_steps": 5,
     "gp_weight": 10.0,
     **MASK_HEAD_DEFAULTS,
+    **EMA_DEFAULTS,
     **DIFFAUGMENT_DEFAULTS,
 }
 OPTIMISER_DEFAULTS = {"lr_generator": 1e-4, "lr_critic": 1e-4, "betas": (0.5, 0.9)}

@@ -332,6 +332,7 @@ def _loop(run: RunDirectory, state: _TrainingState, data: torch.Tensor) -> Itera
             batch = model.draw_batch(data, config.batch_size, state.rng_batch)
             skipped = model.update.skipped
             losses = model.train_step(model.local_share(batch), state.rng_noise)
+            model.after_step()
             if world.size > 1:
                 losses = parallel.mean_over_ranks(losses)
             state.step += 1
