@@ -21,6 +21,7 @@ from torch.optim.swa_utils import AveragedModel
 #: ``ema_decay`` 0 = off (the live generator draws); checkpoints written before the option
 #: existed carry no value and have no average
 EMA_DEFAULTS: dict[str, Any] = {"ema_decay": 0.0}
+Tensors = tuple[torch.Tensor, ...] | list[torch.Tensor]
 
 
 def ema_decay(options: Mapping[str, Any]) -> float:
@@ -30,10 +31,8 @@ def ema_decay(options: Mapping[str, Any]) -> float:
 def averaged(generator: nn.Module, decay: float) -> AveragedModel:
     """A copy of ``generator`` that ``update_parameters(generator)`` moves towards it."""
 
-    def step(
-        averages: list[torch.Tensor], currents: list[torch.Tensor], count: torch.Tensor
-    ) -> None:
+    def step(averages: Tensors, currents: Tensors, count: torch.Tensor | int) -> None:
         warm = min(decay, (1.0 + float(count)) / (10.0 + float(count)))
-        torch._foreach_lerp_(averages, currents, 1.0 - warm)
+        torch._foreach_lerp_(list(averages), list(currents), 1.0 - warm)
 
     return AveragedModel(generator, multi_avg_fn=step, use_buffers=False)

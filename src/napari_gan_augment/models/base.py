@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 
 import torch
 from torch import nn
+from torch.optim.swa_utils import AveragedModel
 
 from ..errors import InputError
 from ..parallel import draw_sharded, shard
@@ -98,7 +99,7 @@ class GanModel(ABC):
     instead: ClassVar[str] = "cannot draw pairs from noise"
     #: networks a training step differentiates twice (a gradient penalty): torch.compile
     #: has no double backward, so ``--compile`` leaves them as they are
-    differentiated_twice: ClassVar[frozenset[str]] = frozenset()
+    differentiated_twice: frozenset[str] = frozenset()
 
     def __init__(self, spec: ModelSpec, device: torch.device) -> None:
         self.spec = spec
@@ -214,7 +215,7 @@ class NoiseGanModel(GanModel):
     kind: ClassVar[Kind] = Kind.PAIRS
     generator: nn.Module
     #: the generator's weight average (models/averaging.py) when ``ema_decay`` > 0
-    generator_average: nn.Module | None = None
+    generator_average: AveragedModel | None = None
 
     def use_adam(self, generator: nn.Module, critic: nn.Module, critic_name: str) -> None:
         super().use_adam(generator, critic, critic_name)

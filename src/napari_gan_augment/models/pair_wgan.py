@@ -7,7 +7,7 @@ from a projected latent vector) and ``Discriminator`` (strided convolutions to o
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 import torch
 
@@ -38,7 +38,7 @@ OPTIMISER_DEFAULTS = {"lr_generator": 1e-4, "lr_critic": 1e-4, "betas": (0.5, 0.
 class PairWGAN(NoiseGanModel):
     """WGAN-GP on concatenated image + mask channels."""
 
-    differentiated_twice: ClassVar[frozenset[str]] = frozenset({"critic"})
+    differentiated_twice: frozenset[str] = frozenset({"critic"})
 
     def __init__(self, spec: ModelSpec, device: torch.device) -> None:
         super().__init__(spec, device)

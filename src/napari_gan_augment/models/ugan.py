@@ -106,7 +106,7 @@ class UGAN(GanModel):
         "transforms regions of your images; use transform_region (the Transform region "
         "widget) instead"
     )
-    differentiated_twice: ClassVar[frozenset[str]] = frozenset({"critic"})
+    differentiated_twice: frozenset[str] = frozenset({"critic"})
 
     def __init__(self, spec: ModelSpec, device: torch.device) -> None:
         super().__init__(spec, device)
