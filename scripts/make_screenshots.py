@@ -17,6 +17,7 @@ from typing import Any
 
 import napari
 import numpy as np
+from npe2 import PluginManifest
 from skimage import io as skio
 
 from napari_gan_augment._qt.synthesize_widget import SynthesizeWidget
@@ -189,17 +190,10 @@ def evaluate_screenshot() -> None:
     viewer.close()
 
 
+#: every dock the manifest contributes (napari.yaml), in the Plugins menu's order
 WIDGETS = [
-    "Train generator",
-    "Synthesize pairs",
-    "Paint to image",
-    "Transform region",
-    "Inpaint",
-    "Translate image",
-    "Compare layers",
-    "Evaluate",
-    "Quality check",
-    "Export bundle",
+    widget.display_name
+    for widget in PluginManifest.from_distribution("napari-gan-augment").contributions.widgets
 ]
 
 

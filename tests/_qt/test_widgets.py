@@ -10,6 +10,7 @@ from pathlib import Path
 import nibabel as nib
 import numpy as np
 import pytest
+from npe2 import PluginManifest
 
 from napari_gan_augment._qt.synthesize_widget import SynthesizeWidget
 from napari_gan_augment._qt.train_widget import TrainWidget
@@ -201,19 +202,26 @@ def test_synthesize_adds_new_layers(make_napari_viewer, qtbot, trained_run: Path
     _synthesize(widget, qtbot)
     images = viewer.layers["tiny seed 3 images"]
     masks = viewer.layers["tiny seed 3 masks"]
-    assert images.data.shape == masks.data.shape == (5, 32, 32)
+    # the pairs have a slider of their own (axis 0, "pair"): the brain's stays at 60
+    assert images.data.shape == masks.data.shape == (5, 1, 32, 32)
+    assert viewer.dims.axis_labels[0] == "pair" and viewer.dims.point[1] == 60
     assert masks.metadata["seed"] == 3 and masks.metadata["family"] == "pair-wgan"
     assert images.metadata["checkpoint"].endswith("last.pt")
     assert widget._progress.value == 5
     assert_in_view(viewer, images)
     assert images.extent.world[0][-1] > brain.extent.world[1][-1]  # beside, not on top
+    for pair, brain_slice in ((3, 60), (3, 0), (1, 78)):  # browsing one never moves the other
+        viewer.dims.set_point(0, pair)
+        viewer.dims.set_point(1, brain_slice)
+        np.testing.assert_array_equal(images._slice.image.raw, images.data[pair, 0])
+        assert brain._slice.image.raw.shape == (90, 110)
     # the CLI twin draws the same pairs
     _cli("generate", "--run-dir", trained_run, "--count", 5, "--seed", 3, "--device", "cpu",
          "--out", tmp_path / "cli")  # fmt: skip
     files = sorted((tmp_path / "cli" / "images").iterdir())
     mask_files = sorted((tmp_path / "cli" / "masks").iterdir())
-    np.testing.assert_array_equal(np.stack([_read(f) for f in files]), images.data)
-    np.testing.assert_array_equal(np.stack([_read(f) for f in mask_files]), masks.data)
+    np.testing.assert_array_equal(np.stack([_read(f) for f in files]), images.data[:, 0])
+    np.testing.assert_array_equal(np.stack([_read(f) for f in mask_files]), masks.data[:, 0])
 
 
 def test_synthesis_is_a_job_that_cancel_stops(make_napari_viewer, qtbot, trained_run: Path):
@@ -824,21 +832,14 @@ def test_tall_widgets_open_in_a_scroll_area_that_fits_a_small_screen(
     assert dock.sizeHint().width() <= width + 1  # wraps instead of widening the dock
 
 
-@pytest.mark.parametrize(
-    "title",
-    [
-        "Train generator",
-        "Synthesize pairs",
-        "Paint to image",
-        "Transform region",
-        "Inpaint",
-        "Translate image",
-        "Compare layers",
-        "Evaluate",
-        "Quality check",
-        "Export bundle",
-    ],
-)
+#: every dock the manifest contributes (napari.yaml), as the Plugins menu lists them
+DOCKS = [
+    widget.display_name
+    for widget in PluginManifest.from_distribution("napari-gan-augment").contributions.widgets
+]
+
+
+@pytest.mark.parametrize("title", DOCKS)
 def test_every_dock_asks_for_at_most_450_px(make_napari_viewer, qtbot, title):
     """napari docks are usually 350–450 px wide; a wider one leaves the image a narrow column
     (measured after docking: napari's stylesheet widens the fields)."""

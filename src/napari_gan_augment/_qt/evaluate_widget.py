@@ -31,6 +31,7 @@ from magicgui.widgets import (
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
 from matplotlib.figure import Figure
 from napari.utils.notifications import show_error, show_info
+from qtpy.QtWidgets import QStackedWidget
 from skimage import io as skio
 
 from ..api import (
@@ -194,14 +195,18 @@ class EvaluateWidget(Container):
         self._live_plot = LivePlot(
             curve_points, "epoch", "validation loss", "validation loss per epoch, updated live"
         )
-        self._live_plot.hide()
-        self.native.layout().addWidget(self._live_plot)
         self._figure = Figure(figsize=(4.5, 5), dpi=90, layout="tight")
         self._arm_axes = self._figure.add_subplot(2, 1, 1)
         self._curve_axes = self._figure.add_subplot(2, 1, 2)
         self._canvas = FigureCanvasQTAgg(self._figure)
         self._canvas.setMinimumHeight(380)
-        self.native.layout().addWidget(self._canvas)
+        # one place, one size for the result plots and the live plot: switching between them
+        # at Start relays out nothing (hiding one and showing the other resized the dock and
+        # made the viewer repaint its canvas: a 568 ms stall, docs/benchmarks.md)
+        self._plots = QStackedWidget()
+        self._plots.addWidget(self._canvas)
+        self._plots.addWidget(self._live_plot)
+        self.native.layout().addWidget(self._plots)
         self._table.native.setSortingEnabled(True)
         self._table.tooltip = "every arm's score per seed; click a column header to sort"
         self._table.native.setMinimumHeight(180)
@@ -364,8 +369,7 @@ class EvaluateWidget(Container):
     def _set_running(self, running: bool) -> None:
         self._start_button.enabled = self._open_button.enabled = not running
         self._stop_button.enabled = running
-        self._live_plot.setVisible(running)
-        self._canvas.setVisible(not running)
+        self._plots.setCurrentWidget(self._live_plot if running else self._canvas)
 
     def _on_event(self, event: dict[str, Any]) -> None:
         kind = event["event"]

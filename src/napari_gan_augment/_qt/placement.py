@@ -2,12 +2,14 @@
 
 New layers never land on top of the user's data or at slider positions nobody looks at: they
 get a translate that puts them to the right of everything already in the viewer with their
-first slice at the current slider position, and the camera is fitted to all layers.
+first slice at the current slider position, and the camera is fitted to all layers. A stack
+of 2D pairs gets a slider of its own, so browsing it never moves the user's volume.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import napari
 import napari.layers
@@ -35,12 +37,54 @@ def beside_data(
     return tuple(translate)
 
 
+@dataclass(frozen=True)
+class StackPlacement:
+    """How a stack of 2D pairs ``(N, H, W)`` is shown: ``view(array)`` is the layer's data."""
+
+    shape: tuple[int, ...]
+    scale: tuple[float, ...]
+    translate: tuple[float, ...]
+    axis_labels: tuple[str, ...]
+
+    def view(self, stack: np.ndarray) -> np.ndarray:
+        return stack.reshape(self.shape)  # a view: a memory map stays one
+
+
+def stack_placement(
+    viewer: napari.Viewer, shape: Sequence[int], spacing: Sequence[float]
+) -> StackPlacement:
+    """Pairs beside the data, browsed by a slider of their own ("pair").
+
+    In a viewer that already shows volumes (or other stacks), the stack axis would be the
+    volume's slice axis: browsing pairs would move the brain too. So the stack gets one length-1
+    axis per leading axis of the viewer, each scaled to span that axis's whole range: the pairs
+    are in view at every slice of the volume, and their own axis comes first, which no other
+    layer has.
+    """
+    count, height, width = shape
+    lead = viewer.dims.ndim - 2 if len(viewer.layers) else 0
+    low, high = np.asarray(viewer.layers.extent.world) if lead else (np.zeros(0), np.zeros(0))
+    steps = [r.step for r in viewer.dims.range]
+    spans = [float(high[i] - low[i]) + 2 * float(steps[i]) for i in range(lead)]
+    centres = [float(low[i] + high[i]) / 2 for i in range(lead)]
+    labels = tuple(viewer.dims.axis_labels[:lead]) if lead else ()
+    return StackPlacement(
+        (count, *[1] * lead, height, width),
+        (1.0, *spans, *map(float, spacing)),
+        (0.0, *centres, *beside_data(viewer, (height, width), spacing)),
+        ("pair", *labels, "y", "x"),
+    )
+
+
 def show_layer(viewer: napari.Viewer, layer: napari.layers.Layer, middle: bool = False) -> None:
     """Sliders to ``layer``'s first slice (world position of its first pixel; its middle
-    slice with ``middle``: a volume's first slice is mostly background), camera fitted."""
-    index = (np.asarray(layer.data.shape) - 1) / 2 if middle else np.zeros(layer.ndim)
+    slice with ``middle``: a volume's first slice is mostly background), camera fitted. Axes
+    the layer has one slice on are left where they are: it is in view all along them."""
+    shape = np.asarray(layer.data.shape)
+    index = (shape - 1) / 2 if middle else np.zeros(layer.ndim)
     first = np.asarray(layer.data_to_world(index))
     offset = viewer.dims.ndim - layer.ndim
     for axis, value in enumerate(first[:-2]):
-        viewer.dims.set_point(offset + axis, float(value))
+        if shape[axis] > 1:
+            viewer.dims.set_point(offset + axis, float(value))
     viewer.reset_view()

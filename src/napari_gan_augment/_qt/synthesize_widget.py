@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -50,7 +51,7 @@ from ..api import (
     synthesis_home,
 )
 from .job_model import JobModel, threads_box
-from .placement import beside_data, show_layer
+from .placement import show_layer, stack_placement
 from .tooltips import explain
 from .workers import report_error, start_worker
 
@@ -332,61 +333,64 @@ class SynthesizeWidget(Container):
         metadata = json.loads((job.root / "provenance.json").read_text())
         metadata["folder"] = str(job.root)
         name = f"{Path(metadata['run']).name} seed {metadata['seed']}"
-        scale = (1.0, *metadata["spacing"])  # a stack of 2D pairs along a new first axis
-        placed = {
-            "scale": scale,
-            "translate": beside_data(self._viewer, images.shape, scale),
-            "metadata": metadata,
-        }
         low, high = metadata["value_range"]
         limits = (low, max(high, low + 1e-6))
-        shown = self._shown
-        if shown is not None and all(layer in self._viewer.layers for layer in shown):
-            self._replace_pairs(shown, images, masks, metadata, name, limits, scale)
-            return
-        layer = self._viewer.add_image(
-            images, name=f"{name} images", contrast_limits=limits, **placed
-        )
+        gate = metadata.get("gate")
+        kept = f" (gate kept {gate['kept']} of {gate['drawn']} drawn)" if gate else ""
+        shown, added = self._shown, []
+        shown_again = shown is not None and all(layer in self._viewer.layers for layer in shown)
+        if shown is not None and shown_again:
+            # a later draw goes into the layers the last one added (new data, name and
+            # provenance; same place and own slider) instead of piling up two more per run
+            lead = (1,) * (shown[0].ndim - 3)  # the length-1 axes of the stack's own slider
 
-        def add_masks() -> None:  # the next event-loop turn: two shorter stalls, not one long
-            labels = self._viewer.add_labels(masks, name=f"{name} masks", **placed)
-            self._shown = (layer, labels)
-            show_layer(self._viewer, layer)
-            gate = metadata.get("gate")
-            self._status.value = f"added {len(images)} pairs, kept in {job.root}" + (
-                f" (gate kept {gate['kept']} of {gate['drawn']} drawn)" if gate else ""
-            )
+            def put(target: Any, data: np.ndarray, suffix: str) -> None:
+                target.data = data.reshape((len(data), *lead, *data.shape[1:]))
+                target.metadata = metadata
+                target.scale = (*target.scale[:-2], *metadata["spacing"])
+                target.name = f"{name} {suffix}"
+                if suffix == "images":
+                    target.contrast_limits = limits
+
+            done = f"replaced the pairs in {name} images with {len(images)} new ones"
+            steps = [lambda: put(shown[0], images, "images"), lambda: put(shown[1], masks, "masks")]
+        else:
+            place = stack_placement(self._viewer, images.shape, metadata["spacing"])
+            placed = {
+                "scale": place.scale,
+                "translate": place.translate,
+                "axis_labels": place.axis_labels,
+                "metadata": metadata,
+            }
+            done = f"added {len(images)} pairs"
+            steps = [
+                lambda: added.append(
+                    self._viewer.add_image(
+                        place.view(images), name=f"{name} images", contrast_limits=limits, **placed
+                    )
+                ),
+                lambda: added.append(
+                    self._viewer.add_labels(place.view(masks), name=f"{name} masks", **placed)
+                ),
+            ]
+
+        def finish() -> None:
+            if not shown_again:
+                self._shown = (added[0], added[1])
+            assert self._shown is not None
+            show_layer(self._viewer, self._shown[0])
+            self._status.value = f"{done}, kept in {job.root}{kept}"
             self._run_button.enabled, self._cancel_button.enabled = True, False
 
-        QTimer.singleShot(0, add_masks)
+        one_per_turn([*steps, finish])
 
-    def _replace_pairs(
-        self,
-        shown: tuple[Any, Any],
-        images: np.ndarray,
-        masks: np.ndarray,
-        metadata: dict[str, Any],
-        name: str,
-        limits: tuple[float, float],
-        scale: tuple[float, ...],
-    ) -> None:
-        """A later draw goes into the layers the last one added (new data, name and
-        provenance; same place), instead of piling up two more layers per run."""
-        layer, labels = shown
-        for target, data, suffix in ((layer, images, "images"), (labels, masks, "masks")):
-            target.data = data
-            target.metadata = metadata
-            target.scale = scale
-            target.name = f"{name} {suffix}"
-        layer.contrast_limits = limits
-        show_layer(self._viewer, layer)
-        gate = metadata.get("gate")
-        self._status.value = (
-            f"replaced the pairs in {layer.name} with {len(images)} new ones, kept in "
-            f"{metadata['folder']}"
-            + (f" (gate kept {gate['kept']} of {gate['drawn']} drawn)" if gate else "")
-        )
-        self._run_button.enabled, self._cancel_button.enabled = True, False
+
+def one_per_turn(steps: list[Callable[[], Any]]) -> None:
+    """Run ``steps`` on successive event-loop turns: each layer napari adds or updates is a
+    stall of its own, never one as long as all of them (docs/benchmarks.md, viewer rows)."""
+    steps[0]()
+    if len(steps) > 1:
+        QTimer.singleShot(0, lambda: one_per_turn(steps[1:]))
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from monai.inferers import SlidingWindowInferer
 from monai.networks.nets import DenseNet121
 from monai.transforms import KeepLargestConnectedComponent
 
+from ..errors import GanAugmentError
 from ..updates import Updates
 
 Batches = Iterator[tuple[np.ndarray, np.ndarray]]
@@ -79,7 +80,12 @@ def fit(
             waited += 1
             if waited >= patience:
                 break
-    assert best_state is not None
+    if best_state is None:  # every validation loss was NaN: no epoch to keep
+        raise GanAugmentError(
+            f"the network's validation loss was not a number in all {len(result.curve)} "
+            f"epochs (last training loss {result.curve[-1]['train_loss']:.3g}): nothing to "
+            "keep; lower the learning rate, or check the training pairs (masks all background?)"
+        )
     network.load_state_dict(best_state)
     network.eval()
     return result
