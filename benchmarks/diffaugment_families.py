@@ -1,13 +1,16 @@
 """Train on synthetic, test on real, per pair-producing family, mask head and discriminator
 augmentation, at equal CPU time (python benchmarks/diffaugment_families.py MINUTES [--families …]
-[--augmentation off diffaugment ada] [--heads tanh softmax]; ``… table`` prints the table).
+[--augmentation off diffaugment ada] [--heads tanh softmax] [--options JSON]; ``… table``
+prints the table, ``… table ablation`` that of benchmarks/seed_families.sh).
 
-The demo's split of the bundled sample (54 axial training slices, 13 held out). Each family
+The demo's split of the bundled sample: since 2026-12-03 two blocks of 13 held-out axial slices
+with a guard band, 42 training slices (rows before that date: 13 random held-out slices, 54
+training slices beside them). Each family
 and setting gets the same CPU budget: its CPU seconds per step (process time, one thread, so
 other load on the machine does not change it) are measured first, then it trains for
 budget / (CPU seconds per step) steps. Its pairs (pix2pix: images for deformed training masks;
 pair-wgan and fastgan: pairs from noise) then train a U-Net that is tested on the held-out
-slices, against the same U-Net trained on the 54 real slices; again after the quality gate
+slices, against the same U-Net trained on the real training slices; again after the quality gate
 (evaluation/gate.py) on twice as many drawn pairs. Mask coherence (components per class) is
 measured on the same pairs, raw and cleaned. Writes one JSON per row to
 benchmarks/results/families/.
@@ -191,23 +194,29 @@ def main(
                 print(json.dumps({k: v for k, v in row.items() if k != "gate_record"}), flush=True)
 
 
-def table() -> None:
-    """The Markdown table of every stored row (python benchmarks/diffaugment_families.py table)."""
+def table(ablation: bool = False) -> None:
+    """The Markdown table of the stored rows (``… table``); ``… table ablation``: the rows of
+    benchmarks/seed_families.sh (they name their options; the split they ran on is the
+    demo's blocked one, not the random one of the older rows)."""
     rows = [
         json.loads(p.read_text())
         for p in sorted((Path(__file__).parent / "results" / "families").glob("*.json"))
     ]
+    rows = [r for r in rows if ("options" in r) == ablation]
     rows.sort(key=lambda r: (r["minutes"], r["family"], r["mask_head"], r["augmentation"]))
     print(
-        "| CPU-min | family | mask head | D augmentation | steps | Dice synth / real | ratio | "
-        "gate kept | ratio gated | components raw / cleaned / real |"
+        "| CPU-min | family | mask head | D augmentation | "
+        + ("options | " if ablation else "")
+        + "steps | Dice synth / real | ratio | gate kept | ratio gated | "
+        "components raw / cleaned / real |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|" + ("---|" if ablation else "") + "---|---|---|---|---|---|")
     for r in rows:
         gated = "–" if r["gated_ratio"] is None else f"{r['gated_ratio']:.2f}"
+        options = f"`{label(r['options'])}` | " if ablation else ""
         print(
             f"| {r['minutes']:g} | {r['family']} | {r['mask_head']} | {r['augmentation']} | "
-            f"{r['steps']} | {r['synthetic_dice']:.3f} / {r['real_dice']:.3f} | "
+            f"{options}{r['steps']} | {r['synthetic_dice']:.3f} / {r['real_dice']:.3f} | "
             f"{r['ratio']:.2f} | {r['gate_kept']}/{r['gate_drawn']} | {gated} | "
             f"{r['components_raw']:.1f} / {r['components_cleaned']:.1f} / "
             f"{r['components_real']:.1f} |"
@@ -215,8 +224,8 @@ def table() -> None:
 
 
 if __name__ == "__main__":
-    if sys.argv[1:] == ["table"]:
-        table()
+    if sys.argv[1:2] == ["table"]:
+        table(sys.argv[2:] == ["ablation"])
     else:
         arguments = argparse.ArgumentParser(description=__doc__.splitlines()[0])
         arguments.add_argument("minutes", type=float)

@@ -73,7 +73,7 @@ def test_unknown_policy_is_refused() -> None:
 @pytest.mark.parametrize("family", available_families())
 def test_every_family_trains_with_it(family: str) -> None:
     info = get_family(family)
-    small = {k: 4 for k in ("base_filters",)} | {"diffaugment": "translation,cutout,color"}
+    small = {"base_filters": 4, "diffaugment": "translation,cutout,color", "augment_p": 1.0}
     options = info.resolve_options(small | {"ada_target": 0.6})
     spec = ModelSpec(family, 32, 1, 2, options, 1e-4, 1e-4, (0.5, 0.999))
     torch.manual_seed(0)

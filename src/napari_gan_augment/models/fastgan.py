@@ -34,9 +34,13 @@ DEFAULTS: dict[str, Any] = {
     **MASK_HEAD_DEFAULTS,
     **EMA_DEFAULTS,
     **DIFFAUGMENT_DEFAULTS,
-    # DiffAugment on: the one family where it helped at both budgets (train-on-synthetic
-    # ratio 0.68 vs 0.61 at 5 CPU-minutes, 0.79 vs 0.53 at 20; docs/benchmarks.md).
+    # Adaptive DiffAugment: the one family where augmentation helped at both budgets (ratio
+    # 0.68 vs 0.61 at 5 CPU-minutes, 0.79 vs 0.53 at 20; adaptive 0.75 at 5), and drawing with
+    # the generator's weight average (as FastGAN's own code does) on top (docs/benchmarks.md).
     "diffaugment": "translation,cutout,color",
+    "augment_p": 0.0,
+    "ada_target": 0.6,
+    "ema_decay": 0.999,
 }
 OPTIMISER_DEFAULTS = {"lr_generator": 2e-4, "lr_critic": 2e-4, "betas": (0.5, 0.999)}
 DECODED_SIZE = 32
