@@ -20,9 +20,9 @@ TOOLTIPS = {
     "empty share": "also keep this share of slices with (almost) no mask, as negatives",
     # training
     "family": "the kind of GAN to train (docs/models.md). Measured on the sample, 64 px, as "
-    "the Dice of a U-Net trained on its pairs over one trained on real pairs: pix2pix 0.96 "
-    "(5 CPU-min, the default), fastgan 0.79 and pair-wgan 0.73 (20 CPU-min); "
-    "docs/benchmarks.md",
+    "the Dice of a U-Net trained on its pairs over one trained on real pairs (held-out blocks "
+    "of slices): fastgan 1.12 and pair-wgan 0.89 at 20 CPU-min; pix2pix, the default, 1.22 in "
+    "the demo (about 5 CPU-min); docs/benchmarks.md",
     "size": "the side, in pixels, of the square (2D) or cube (3D) the networks see",
     "dims": "2D: images, or slices of volumes; 3D: cubic patches of volumes (volume files, "
     "the sample or 3D layers)",
