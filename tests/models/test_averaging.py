@@ -7,13 +7,13 @@ import copy
 import pytest
 import torch
 
-from napari_gan_augment.config import TrainConfig
-from napari_gan_augment.demo import DEMO_DATA
 from napari_gan_augment.errors import InputError
 from napari_gan_augment.models.base import ModelSpec
 from napari_gan_augment.models.registry import get_family
 from napari_gan_augment.synthesis import load_generator
 from napari_gan_augment.training import train
+
+from ..conftest import tiny_config
 
 CPU = torch.device("cpu")
 
@@ -59,16 +59,8 @@ def test_a_decay_outside_zero_to_one_is_refused() -> None:
 
 
 def test_the_average_survives_a_checkpoint_and_a_resume(tmp_path) -> None:
-    config = TrainConfig(
-        family="pair-wgan",
-        data=DEMO_DATA,
-        image_size=32,
-        steps=4,
-        batch_size=4,
-        options={"ema_decay": 0.99, "critic_steps": 1},
-        device="cpu",
-        sample_every=4,
-        checkpoint_every=2,
+    config = tiny_config(
+        options={"base_filters": 4, "critic_steps": 1, "ema_decay": 0.99}, checkpoint_every=2
     )
     train(tmp_path / "run", config)
     first = load_generator(tmp_path / "run", device="cpu").model
