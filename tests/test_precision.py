@@ -107,6 +107,14 @@ def test_auto_keeps_fp32_on_cuda_and_explicit_choices_are_kept(probe_cache):
     assert probe_cache["calls"] == 0
 
 
+def test_auto_keeps_fp32_for_3d_networks_where_bf16_is_faster(probe_cache):
+    chosen = resolve_precision("auto", CPU, spatial_dims=3)
+    assert chosen.name == "fp32" and precision.BF16_3D_FAULT in chosen.reason
+    assert resolve_precision("bf16", CPU, spatial_dims=3).name == "bf16"  # asked for: kept
+    assert probe_cache["calls"] == 0
+    assert resolve_precision("auto", CPU, spatial_dims=2).name == "bf16"
+
+
 def test_an_unknown_precision_is_refused_naming_the_choices():
     with pytest.raises(InputError, match="unknown precision 'fp8'; choose one of auto, amp"):
         TrainConfig.from_dict({"precision": "fp8"})

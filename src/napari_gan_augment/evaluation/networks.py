@@ -84,7 +84,8 @@ def fit(
         raise GanAugmentError(
             f"the network's validation loss was not a number in all {len(result.curve)} "
             f"epochs (last training loss {result.curve[-1]['train_loss']:.3g}): nothing to "
-            "keep; lower the learning rate, or check the training pairs (masks all background?)"
+            "keep; lower the learning rate, run in fp32 (precision: fp32), or check the training "
+            "pairs (masks all background?)"
         )
     network.load_state_dict(best_state)
     network.eval()

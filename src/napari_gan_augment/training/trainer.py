@@ -282,7 +282,7 @@ def _locked_training(
                 f"{config.family!r}: choose a new run directory"
             )
         config = stored.replace(steps=steps) if steps else stored
-        precision = resolve_precision(config.precision, resolve_device(config.device))
+        precision = _precision(config)
         checkpoint = run.resume_checkpoint(resume_from)
         run.clear_stop()
         data_pairs = _checked_pairs(config)
@@ -295,11 +295,16 @@ def _locked_training(
             config = run.stage_pairs(pairs, config)
         data_pairs = _checked_pairs(config)  # a bad data source writes nothing but pairs.npz
         # config.yaml names the precision that runs, so the run repeats as it ran
-        precision = resolve_precision(config.precision, resolve_device(config.device))
+        precision = _precision(config)
         config = config.replace(precision=precision.name)
         run.create(config)
     state, data = _prepare(run, config, data_pairs, checkpoint, precision)
     yield from _loop(run, state, data)
+
+
+def _precision(config: TrainConfig) -> Precision:
+    device = resolve_device(config.device)
+    return resolve_precision(config.precision, device, spatial_dims=config.spatial_dims)
 
 
 def _loop(run: RunDirectory, state: _TrainingState, data: torch.Tensor) -> Iterator[dict[str, Any]]:

@@ -329,7 +329,7 @@ def iter_experiment(config: ExperimentConfig, run_dir: str | Path) -> Iterator[d
     for test in folds:
         training_pool(data, test, config)  # refuses a train_limit too large
     device = resolve_device(config.device)
-    precision = resolve_precision(config.precision, device)
+    precision = resolve_precision(config.precision, device, spatial_dims=config.spatial_dims)
     # experiment.json names the precision that runs, so the experiment repeats as it ran
     config = dataclasses.replace(config, precision=precision.name)
     parallel.barrier()  # every rank checked the folder before rank 0 writes into it
