@@ -13,10 +13,13 @@ CPU, so its events, loss plots and preview grids do reach the viewer).
 from __future__ import annotations
 
 import argparse
+import collections
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 
@@ -59,6 +62,49 @@ class StallMeter:
         return np.asarray(self.gaps[1:])
 
 
+class StallSampler(threading.Thread):
+    """Why the event loop stalls (``--why``): every 5 ms, while the meter's last tick is more
+    than ``threshold`` ms old, every thread's Python stack is sampled (the main thread's, and
+    a worker's that may hold the GIL); each stall counts each thread's innermost frames once.
+    cProfile cannot say this: it sums time, not which call held one gap."""
+
+    def __init__(self, meter: StallMeter, threshold: float = 40) -> None:
+        super().__init__(daemon=True)
+        self.meter, self.threshold = meter, threshold
+        self.main = threading.main_thread().ident
+        self.stalls: collections.Counter[str] = collections.Counter()
+        self.label = "idle"
+
+    def run(self) -> None:
+        seen: set[str] = set()
+        stalled_since = None
+        while True:
+            time.sleep(0.005)
+            last = self.meter._last
+            if (
+                not self.meter.timer.isActive()
+                or (time.perf_counter() - last) * 1000 < self.threshold
+            ):
+                stalled_since, seen = None, set()
+                continue
+            if stalled_since != last:
+                stalled_since, seen = last, set()
+            frames = sys._current_frames()
+            frames.pop(threading.get_ident(), None)
+            for ident, frame in frames.items():  # the main thread, and who may hold the GIL
+                who = "main" if ident == self.main else "thread"
+                stack = traceback.extract_stack(frame)[-4:]
+                key = f"{self.label} | {who} | " + " < ".join(
+                    f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in reversed(stack)
+                )
+                if key not in seen:
+                    seen.add(key)
+                    self.stalls[key] += 1
+
+    def report(self, top: int = 12) -> str:
+        return "\n".join(f"{n:4d}  {key}" for key, n in self.stalls.most_common(top))
+
+
 def run_for(app, seconds: float, until: Callable[[], bool] = lambda: False) -> None:
     end = time.perf_counter() + seconds
     while time.perf_counter() < end and not until():
@@ -66,8 +112,13 @@ def run_for(app, seconds: float, until: Callable[[], bool] = lambda: False) -> N
         time.sleep(0.001)
 
 
+SAMPLER: StallSampler | None = None
+
+
 def measure(app, meter: StallMeter, start: Callable[[], None], done, seconds: float):
     """Call ``start``, record tick gaps until ``done()`` or ``seconds``; gaps, elapsed s."""
+    if SAMPLER is not None:
+        SAMPLER.label = sys._getframe(1).f_code.co_name  # the row being measured
     meter.start()
     began = time.perf_counter()
     start()
@@ -269,6 +320,12 @@ def main() -> None:
         help="what else keeps the machine busy, in words (the "
         "table then says so instead of counting only --load)",
     )
+    parser.add_argument(
+        "--why",
+        action="store_true",
+        help="sample the main thread's stack in each stall over 40 ms and print the commonest "
+        "(nothing is written to docs/benchmarks.md)",
+    )
     args = parser.parse_args()
     load = args.outside_load or f"{args.load} busy processes"
     viewer = napari.Viewer(show=True)
@@ -277,6 +334,10 @@ def main() -> None:
     viewer.add_labels(mask.data, name="tissue", scale=image.spacing)
     app = napari.qt.get_qapp()
     meter = StallMeter()
+    if args.why:
+        global SAMPLER
+        SAMPLER = StallSampler(meter)
+        SAMPLER.start()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         gan = root / "gan"
@@ -296,6 +357,14 @@ def main() -> None:
         for loop in loops:
             loop.kill()
     viewer.close()
+    if SAMPLER is not None:
+        print(
+            "\n".join(rows),
+            "\n\nstalls over 40 ms, by innermost frames:",
+            SAMPLER.report(40),
+            sep="\n",
+        )
+        return
     write_section(
         "viewer" if args.load or args.outside_load else "viewer-idle",
         "\n".join(

@@ -1,6 +1,7 @@
 """Train on synthetic, test on real, per pair-producing family, mask head and discriminator
 augmentation, at equal CPU time (python benchmarks/diffaugment_families.py MINUTES [--families …]
-[--augmentation off diffaugment ada] [--heads tanh softmax] [--options JSON]; ``… table``
+[--augmentation off diffaugment ada] [--heads tanh softmax] [--options JSON] [--train JSON];
+``… table``
 prints the table, ``… table ablation`` that of benchmarks/seed_families.sh).
 
 The demo's split of the bundled sample: since 2026-12-03 two blocks of 13 held-out axial slices
@@ -93,9 +94,11 @@ def run_row(
     minutes: float,
     bench: Bench,
     extra: dict[str, Any],
+    fields: dict[str, Any],
 ) -> dict:
     """Train one family/setting for ``minutes`` CPU-minutes; its yardstick, raw and gated.
-    ``extra``: family options beyond the row's augmentation and head (the ablation's)."""
+    ``extra``: family options beyond the row's augmentation and head (the ablation's);
+    ``fields``: TrainConfig fields beyond the bench's (``seed``, ``lr_generator``, …)."""
     options = FAMILIES[family] | AUGMENTATION[augmentation] | extra
     if head is not None:
         options = options | {"mask_head": head}
@@ -109,10 +112,11 @@ def run_row(
         sample_every=10_000,
         checkpoint_every=10_000,
         log_every=50,
+        **fields,
     )
     per_step = cpu_seconds_per_step(config, bench.data, bench.training)
     steps = max(10, int(minutes * 60 / per_step))
-    run = bench.root / f"{family}-{augmentation}-{head}-{minutes}-{label(extra)}"
+    run = bench.root / f"{family}-{augmentation}-{head}-{minutes}-{label(extra | fields)}"
     started = time.process_time()
     train(run, config.replace(steps=steps, sample_every=steps), pairs=bench.training)
     train_seconds = time.process_time() - started
@@ -130,7 +134,7 @@ def run_row(
         "family": family,
         "augmentation": augmentation,
         "mask_head": head or "-",
-        "options": extra,
+        "options": extra | fields,
         "minutes": minutes,
         "cpu_seconds_per_step": per_step,
         "steps": steps,
@@ -159,6 +163,7 @@ def main(
     augmentations: list[str],
     heads: list,
     extra: dict[str, Any],
+    fields: dict[str, Any],
 ) -> None:
     torch.set_num_threads(1)
     pairs = pairset_from_config(DEMO_DATA)
@@ -185,11 +190,11 @@ def main(
     for family in families:
         for head in heads if family != "pix2pix" else [None]:
             for augmentation in augmentations:
-                row = run_row(family, augmentation, head, minutes, bench, extra)
+                row = run_row(family, augmentation, head, minutes, bench, extra, fields)
                 row |= {"machine": machine, "date": time.strftime("%Y-%m-%d")}
                 name = f"{family}-{augmentation}-{head or 'x'}-{minutes:g}min.json"
-                if extra:
-                    name = name.replace(".json", f"-{label(extra)}.json")
+                if extra or fields:
+                    name = name.replace(".json", f"-{label(extra | fields)}.json")
                 (out / name).write_text(json.dumps(row, indent=2))
                 print(json.dumps({k: v for k, v in row.items() if k != "gate_record"}), flush=True)
 
@@ -238,5 +243,11 @@ if __name__ == "__main__":
             default={},
             help='more family options, JSON: {"ema_decay": 0.999}',
         )
+        arguments.add_argument(
+            "--train",
+            type=json.loads,
+            default={},
+            help='TrainConfig fields, JSON: {"seed": 1, "lr_generator": 2e-4}',
+        )
         args = arguments.parse_args()
-        main(args.minutes, args.families, args.augmentation, args.heads, args.options)
+        main(args.minutes, args.families, args.augmentation, args.heads, args.options, args.train)
