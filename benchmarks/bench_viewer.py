@@ -13,7 +13,6 @@ CPU, so its events, loss plots and preview grids do reach the viewer).
 from __future__ import annotations
 
 import argparse
-import collections
 import subprocess
 import sys
 import tempfile
@@ -59,50 +58,55 @@ class StallMeter:
 
     def stop(self) -> np.ndarray:
         self.timer.stop()
-        return np.asarray(self.gaps[1:])
+        # every gap, the first too: it holds what ``start`` did on the main thread (until
+        # 2026-12-04 it was dropped, which hid a layer added on the first event-loop turn,
+        # as the reference rows do: they read 11 ms for a 250 ms add)
+        return np.asarray(self.gaps)
 
 
 class StallSampler(threading.Thread):
     """Why the event loop stalls (``--why``): every 5 ms, while the meter's last tick is more
     than ``threshold`` ms old, every thread's Python stack is sampled (the main thread's, and
-    a worker's that may hold the GIL); each stall counts each thread's innermost frames once.
+    a worker's that may hold the GIL). Kept per row: its longest stall's samples, in order.
     cProfile cannot say this: it sums time, not which call held one gap."""
 
     def __init__(self, meter: StallMeter, threshold: float = 40) -> None:
         super().__init__(daemon=True)
         self.meter, self.threshold = meter, threshold
         self.main = threading.main_thread().ident
-        self.stalls: collections.Counter[str] = collections.Counter()
+        self.longest: dict[str, tuple[float, list[str]]] = {}
         self.label = "idle"
+        self.active = False  # measure() sets it; the QTimer is not thread-safe to ask
 
     def run(self) -> None:
-        seen: set[str] = set()
-        stalled_since = None
+        stalled_since, samples = None, []
         while True:
             time.sleep(0.005)
-            last = self.meter._last
-            if (
-                not self.meter.timer.isActive()
-                or (time.perf_counter() - last) * 1000 < self.threshold
-            ):
-                stalled_since, seen = None, set()
+            last, now = self.meter._last, time.perf_counter()
+            if not self.active or (now - last) * 1000 < self.threshold:
                 continue
             if stalled_since != last:
-                stalled_since, seen = last, set()
-            frames = sys._current_frames()
-            frames.pop(threading.get_ident(), None)
-            for ident, frame in frames.items():  # the main thread, and who may hold the GIL
-                who = "main" if ident == self.main else "thread"
-                stack = traceback.extract_stack(frame)[-4:]
-                key = f"{self.label} | {who} | " + " < ".join(
-                    f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in reversed(stack)
+                stalled_since, samples = last, []
+            for ident, frame in sys._current_frames().items():
+                if ident == threading.get_ident():
+                    continue
+                who = "main" if ident == self.main else f"thread {ident % 1000}"
+                stack = traceback.extract_stack(frame)[-7:]
+                samples.append(
+                    f"{(now - last) * 1000:5.0f} ms {who}: "
+                    + " < ".join(
+                        f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in reversed(stack)
+                    )
                 )
-                if key not in seen:
-                    seen.add(key)
-                    self.stalls[key] += 1
+            duration = (now - last) * 1000
+            if duration > self.longest.get(self.label, (0.0, []))[0]:
+                self.longest[self.label] = (duration, samples)
 
-    def report(self, top: int = 12) -> str:
-        return "\n".join(f"{n:4d}  {key}" for key, n in self.stalls.most_common(top))
+    def report(self) -> str:
+        lines = []
+        for label, (duration, samples) in self.longest.items():
+            lines += [f"{label}: longest stall seen {duration:.0f} ms", *samples, ""]
+        return "\n".join(lines)
 
 
 def run_for(app, seconds: float, until: Callable[[], bool] = lambda: False) -> None:
@@ -120,11 +124,15 @@ def measure(app, meter: StallMeter, start: Callable[[], None], done, seconds: fl
     if SAMPLER is not None:
         SAMPLER.label = sys._getframe(1).f_code.co_name  # the row being measured
     meter.start()
+    if SAMPLER is not None:
+        SAMPLER.active = True
     began = time.perf_counter()
     start()
     run_for(app, seconds, until=done)
     elapsed = time.perf_counter() - began
     run_for(app, 0.3)  # the ticks after the last piece of work: its own stall is recorded
+    if SAMPLER is not None:
+        SAMPLER.active = False
     return meter.stop(), elapsed
 
 
@@ -212,7 +220,7 @@ def synthesis_rows(app, meter, viewer, gan: Path, count: int) -> list[str]:
             app, meter, widget._run_button.clicked.emit, lambda: widget._run_button.enabled, 300
         )
         widget.job.finished.disconnect(ended)
-        split = job_ended[0] - 1  # gaps[0] was dropped by the meter
+        split = job_ended[0]
         return gaps[:split], gaps[split:], elapsed
 
     draw()
@@ -361,7 +369,7 @@ def main() -> None:
         print(
             "\n".join(rows),
             "\n\nstalls over 40 ms, by innermost frames:",
-            SAMPLER.report(40),
+            SAMPLER.report(),
             sep="\n",
         )
         return

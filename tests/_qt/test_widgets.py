@@ -679,7 +679,11 @@ def test_evaluate_widget_runs_and_reads_an_experiment(
     exported = widget.export_table(tmp_path / "table.csv")
     assert exported.read_text().splitlines()[0].startswith("arm,seed,mean_dice")
     widget._plot_metric.value = "hd95_mm"
+    qtbot.waitUntil(lambda: not widget._plot_view.busy)  # drawn in a worker thread
     assert widget._arm_axes.get_ylabel() == "HD95 (mm) per seed"
+    assert widget._curve_axes.get_lines()  # the validation curves, one per arm and seed
+    assert not widget._plot_view.pixmap().isNull()
+    assert widget._plot_view.pixmap().width() == round(4.5 * 90)
     widget.add_prediction_layers()
     prediction = viewer.layers["exp mix:8-8 prediction"]
     assert viewer.layers["exp prediction grid"].rgb

@@ -28,8 +28,6 @@ from magicgui.widgets import (
     SpinBox,
     Table,
 )
-from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
-from matplotlib.figure import Figure
 from napari.utils.notifications import show_error, show_info
 from qtpy.QtWidgets import QStackedWidget
 from skimage import io as skio
@@ -56,6 +54,7 @@ from ..api import (
     start_experiment_job,
 )
 from .data_source import DataSourcePicker
+from .figure_view import FigureView
 from .job_model import JobModel, threads_box
 from .live_plot import LivePlot
 from .placement import beside_data, show_layer
@@ -195,16 +194,14 @@ class EvaluateWidget(Container):
         self._live_plot = LivePlot(
             curve_points, "epoch", "validation loss", "validation loss per epoch, updated live"
         )
-        self._figure = Figure(figsize=(4.5, 5), dpi=90, layout="tight")
-        self._arm_axes = self._figure.add_subplot(2, 1, 1)
-        self._curve_axes = self._figure.add_subplot(2, 1, 2)
-        self._canvas = FigureCanvasQTAgg(self._figure)
-        self._canvas.setMinimumHeight(380)
+        self._plot_view = FigureView((4.5, 5), dpi=90)  # drawn off the main thread
+        self._arm_axes = self._plot_view.figure.add_subplot(2, 1, 1)
+        self._curve_axes = self._plot_view.figure.add_subplot(2, 1, 2)
         # one place, one size for the result plots and the live plot: switching between them
         # at Start relays out nothing (hiding one and showing the other resized the dock and
         # made the viewer repaint its canvas: a 568 ms stall, docs/benchmarks.md)
         self._plots = QStackedWidget()
-        self._plots.addWidget(self._canvas)
+        self._plots.addWidget(self._plot_view)
         self._plots.addWidget(self._live_plot)
         self.native.layout().addWidget(self._plots)
         self._table.native.setSortingEnabled(True)
@@ -227,7 +224,7 @@ class EvaluateWidget(Container):
         self._open_button.clicked.connect(self._on_open_clicked)
         self._export_button.clicked.connect(self._on_export_clicked)
         self._predictions_button.clicked.connect(self.add_prediction_layers)
-        self._plot_metric.changed.connect(lambda _: self._draw_arms())
+        self._plot_metric.changed.connect(lambda _: self._draw_plots())
         explain(self)
 
     # ----------------------------------------------------------------- configuration
@@ -369,7 +366,7 @@ class EvaluateWidget(Container):
     def _set_running(self, running: bool) -> None:
         self._start_button.enabled = self._open_button.enabled = not running
         self._stop_button.enabled = running
-        self._plots.setCurrentWidget(self._live_plot if running else self._canvas)
+        self._plots.setCurrentWidget(self._live_plot if running else self._plot_view)
 
     def _on_event(self, event: dict[str, Any]) -> None:
         kind = event["event"]
@@ -433,22 +430,26 @@ class EvaluateWidget(Container):
         if len(set(budgets.values())) > 1:
             verdicts.append("(arms differ in minibatches per epoch; set batches/epoch to equalise)")
         self._verdict.value = "\n".join(verdicts) or "one arm or one seed: nothing to compare"
+        self._curves = read_curves(run_dir)
         self._plot_metric.choices = [m for m, _ in BOX_METRICS[summary["task"]] if m in per_seed]
         self._plot_metric.value = PRIMARY[summary["task"]]
-        self._curves = read_curves(run_dir)
         self._progress.max, self._progress.value = 1, 1
-        self._draw_arms()
-        draw_curves(self._curve_axes, self._curves)
-        self._canvas.draw_idle()
+        self._draw_plots()
         self._status.value = f"done: {run_dir / 'report.html'}"
 
-    def _draw_arms(self) -> None:
+    def _draw_plots(self) -> None:
+        """The chosen metric per arm and the validation curves, drawn in a worker thread."""
         if self._summary is None or self._plot_metric.value is None:
             return
-        labels = dict(BOX_METRICS[self._summary["task"]])
         metric = self._plot_metric.value
-        draw_arm_distribution(self._arm_axes, self._summary["per_seed"][metric], labels[metric])
-        self._canvas.draw_idle()
+        per_arm, label = self._summary["per_seed"][metric], dict(BOX_METRICS[self._summary["task"]])
+        curves, arm_axes, curve_axes = list(self._curves), self._arm_axes, self._curve_axes
+
+        def draw(_: Any) -> None:
+            draw_arm_distribution(arm_axes, per_arm, label[metric])
+            draw_curves(curve_axes, curves)
+
+        self._plot_view.redraw(draw)
 
     def export_table(self, path: str | Path) -> Path:
         """Write the per-seed table as CSV."""
