@@ -25,7 +25,7 @@ from pathlib import Path
 import napari
 import numpy as np
 from _report import write_section
-from qtpy.QtCore import QTimer
+from qtpy.QtCore import QEvent, QObject, QTimer
 from qtpy.QtWidgets import QLabel
 
 from napari_gan_augment._qt.compare_widget import CompareLayersWidget
@@ -91,6 +91,8 @@ class StallSampler(threading.Thread):
                 if ident == threading.get_ident():
                     continue
                 who = "main" if ident == self.main else f"thread {ident % 1000}"
+                if who == "main" and WATCH is not None:
+                    who = f"main [{WATCH.current}]"
                 stack = traceback.extract_stack(frame)[-7:]
                 samples.append(
                     f"{(now - last) * 1000:5.0f} ms {who}: "
@@ -109,6 +111,14 @@ class StallSampler(threading.Thread):
         return "\n".join(lines)
 
 
+def dock(app, viewer, widget) -> None:
+    """Dock ``widget`` and let the window settle: the dock's first layout, polish and the
+    canvas's resize are opening a dock, not the widget's work (until 2026-12-04 they were
+    inside the training, Evaluate and Compare rows)."""
+    viewer.window.add_dock_widget(widget)
+    run_for(app, 1)
+
+
 def run_for(app, seconds: float, until: Callable[[], bool] = lambda: False) -> None:
     end = time.perf_counter() + seconds
     while time.perf_counter() < end and not until():
@@ -116,7 +126,22 @@ def run_for(app, seconds: float, until: Callable[[], bool] = lambda: False) -> N
         time.sleep(0.001)
 
 
+class EventWatch(QObject):
+    """With ``--why``: the Qt event most recently delivered (type, receiver), so a stall spent
+    in C++ (painting, layout) still says which event it was in."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.current = ""
+
+    def eventFilter(self, receiver, event) -> bool:  # noqa: N802 (Qt's name)
+        kind = QEvent.Type(event.type())
+        self.current = f"{getattr(kind, 'name', kind)} → {type(receiver).__name__}"
+        return False
+
+
 SAMPLER: StallSampler | None = None
+WATCH: EventWatch | None = None
 
 
 def measure(app, meter: StallMeter, start: Callable[[], None], done, seconds: float):
@@ -170,7 +195,7 @@ def training_rows(app, meter, viewer, root: Path, seconds: float, load: int) -> 
         before = list(viewer.layers)
         loops = busy_loops(load, niceness)
         widget = TrainWidget(viewer)
-        viewer.window.add_dock_widget(widget)
+        dock(app, viewer, widget)
         widget._data.source.value = "sample"
         widget._steps.value = 100_000
         widget._size.value, widget._batch.value = 32, 4  # events arrive every step
@@ -204,7 +229,7 @@ def synthesis_rows(app, meter, viewer, gan: Path, count: int) -> list[str]:
     warm-up draw that tells their shape; then, while the job draws the pairs; while its stacks
     become two layers; and a second draw, whose pairs replace the first's in the same layers."""
     widget = SynthesizeWidget(viewer)
-    viewer.window.add_dock_widget(widget)
+    dock(app, viewer, widget)
     widget._run_dir.value = gan
     widget._count.value, widget._device.value = count, "cpu"
 
@@ -279,7 +304,7 @@ def floor_row(app, meter, viewer, layers) -> str:
 
 def evaluation_row(app, meter, viewer, gan: Path, root: Path, seconds: float) -> str:
     widget = EvaluateWidget(viewer)
-    viewer.window.add_dock_widget(widget)
+    dock(app, viewer, widget)
     widget._synthetic_run.value = gan
     widget._data.axis.value, widget._data.step.value = 1, 3  # coronal: the GAN saw axial
     widget._arms.value = ["real", "real+synthetic"]
@@ -303,7 +328,7 @@ def comparison_rows(app, meter, viewer) -> list[str]:
     shifted = np.roll(tissue.data, 2, axis=1)  # a plausible, imperfect "prediction"
     viewer.add_labels(shifted, name="prediction", scale=tissue.scale)
     widget = CompareLayersWidget(viewer)
-    viewer.window.add_dock_widget(widget)
+    dock(app, viewer, widget)
     widget.reset_choices()
     widget._prediction.value, widget._truth.value = viewer.layers["prediction"], tissue
     before = len(viewer.layers)
@@ -315,6 +340,9 @@ def comparison_rows(app, meter, viewer) -> list[str]:
         stall_row(f"comparing two 91×109×91 label volumes ({elapsed:.1f} s)", gaps),
         floor_row(app, meter, viewer, [viewer.layers[-1]]),
     ]
+
+
+ROWS = ["training", "synthesis", "evaluation", "comparison"]
 
 
 def main() -> None:
@@ -334,7 +362,16 @@ def main() -> None:
         help="sample the main thread's stack in each stall over 40 ms and print the commonest "
         "(nothing is written to docs/benchmarks.md)",
     )
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        choices=ROWS,
+        default=ROWS,
+        help="measure these rows only (with --why: where to look)",
+    )
     args = parser.parse_args()
+    if args.only != ROWS and not args.why:
+        parser.error("--only is for --why: the table in docs/benchmarks.md has every row")
     load = args.outside_load or f"{args.load} busy processes"
     viewer = napari.Viewer(show=True)
     image, mask = load_sample()
@@ -343,8 +380,9 @@ def main() -> None:
     app = napari.qt.get_qapp()
     meter = StallMeter()
     if args.why:
-        global SAMPLER
-        SAMPLER = StallSampler(meter)
+        global SAMPLER, WATCH
+        SAMPLER, WATCH = StallSampler(meter), EventWatch()
+        app.installEventFilter(WATCH)
         SAMPLER.start()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -357,11 +395,15 @@ def main() -> None:
         rows = [stall_row("viewer idle (5 s)", idle), repaint_floor_row(app, meter, viewer, 20)]
         for loop in loops:
             loop.kill()
-        rows += training_rows(app, meter, viewer, root, args.seconds, args.load)
+        if "training" in args.only:
+            rows += training_rows(app, meter, viewer, root, args.seconds, args.load)
         loops = busy_loops(args.load, 0)
-        rows += synthesis_rows(app, meter, viewer, gan, args.count)
-        rows.append(evaluation_row(app, meter, viewer, gan, root, args.seconds))
-        rows += comparison_rows(app, meter, viewer)
+        if "synthesis" in args.only:
+            rows += synthesis_rows(app, meter, viewer, gan, args.count)
+        if "evaluation" in args.only:
+            rows.append(evaluation_row(app, meter, viewer, gan, root, args.seconds))
+        if "comparison" in args.only:
+            rows += comparison_rows(app, meter, viewer)
         for loop in loops:
             loop.kill()
     viewer.close()
