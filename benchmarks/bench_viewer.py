@@ -197,8 +197,10 @@ def training_rows(app, meter, viewer, root: Path, seconds: float, load: int) -> 
         widget = TrainWidget(viewer)
         dock(app, viewer, widget)
         widget._data.source.value = "sample"
-        widget._steps.value = 100_000
-        widget._size.value, widget._batch.value = 32, 4  # events arrive every step
+        # a preview grid every 20 steps (the widget's steps / 10), so the first reaches the
+        # viewer inside the row even on a starved CPU; events arrive every step
+        widget._steps.value = 200
+        widget._size.value, widget._batch.value = 32, 4
         widget._device.value = "cpu"
         widget._run_dir.value = root / f"run-{niceness}"
         gaps, elapsed = measure(

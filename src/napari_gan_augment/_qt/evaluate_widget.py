@@ -22,7 +22,6 @@ from magicgui.widgets import (
     Container,
     FileEdit,
     Label,
-    ProgressBar,
     PushButton,
     Select,
     SpinBox,
@@ -58,6 +57,7 @@ from .figure_view import FigureView
 from .job_model import JobModel, threads_box
 from .live_plot import LivePlot
 from .placement import beside_data, show_layer
+from .progress import progress_bar
 from .tooltips import explain
 
 if TYPE_CHECKING:
@@ -143,7 +143,7 @@ class EvaluateWidget(Container):
         self._start_button = PushButton(text="Start")
         self._stop_button = PushButton(text="Stop", enabled=False)
         self._open_button = PushButton(text="Open results")
-        self._progress = ProgressBar(label="progress", min=0, max=1, value=0)
+        self._progress = progress_bar()
         self._status = Label(label="status", value="idle")
         self._verdict = Label(label="verdict", value="")
         self._plot_metric = ComboBox(

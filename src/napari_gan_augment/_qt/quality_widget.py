@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from magicgui.widgets import ComboBox, Container, FileEdit, Label, ProgressBar, PushButton, SpinBox
+from magicgui.widgets import ComboBox, Container, FileEdit, Label, PushButton, SpinBox
 from magicgui.widgets import Table as MagicTable
 from napari.utils.notifications import show_error
 from skimage import io as skio
@@ -28,6 +28,7 @@ from ..api import (
 from .data_source import DataSourcePicker
 from .job_model import JobModel, threads_box
 from .placement import beside_data, show_layer
+from .progress import progress_bar
 from .tooltips import explain
 
 if TYPE_CHECKING:
@@ -88,7 +89,7 @@ class QualityWidget(Container):
         )
         self._run_button = PushButton(text="Measure")
         self._stop_button = PushButton(text="Stop", enabled=False)
-        self._progress = ProgressBar(label="progress", min=0, max=1, value=0)
+        self._progress = progress_bar()
         self._status = Label(label="status", value="idle")
         self._status.native.setWordWrap(True)
         self._yardstick = Label(label="yardstick", value="")

@@ -27,7 +27,6 @@ from magicgui.widgets import (
     FileEdit,
     FloatSpinBox,
     Label,
-    ProgressBar,
     PushButton,
     SpinBox,
     create_widget,
@@ -52,6 +51,7 @@ from ..api import (
 )
 from .job_model import JobModel, threads_box
 from .placement import show_layer, stack_placement
+from .progress import progress_bar
 from .tooltips import explain
 from .workers import report_error, start_worker
 
@@ -111,7 +111,7 @@ class SynthesizeWidget(Container):
         self._threads = threads_box()
         self._run_button = PushButton(text="Synthesize")
         self._cancel_button = PushButton(text="Cancel", enabled=False)
-        self._progress = ProgressBar(label="progress", min=0, max=1, value=0)
+        self._progress = progress_bar()
         self._status = Label(label="status", value="")
         self._status.native.setWordWrap(True)  # a long line would widen the dock
         # nor may its width hint: a wider dock narrows the canvas after the camera was fitted

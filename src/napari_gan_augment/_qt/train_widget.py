@@ -16,7 +16,6 @@ from magicgui.widgets import (
     FileEdit,
     FloatSpinBox,
     Label,
-    ProgressBar,
     PushButton,
     SpinBox,
 )
@@ -39,6 +38,7 @@ from .data_source import DataSourcePicker
 from .job_model import JobModel, threads_box
 from .live_plot import LivePlot
 from .placement import beside_data, show_layer
+from .progress import progress_bar
 from .tooltips import explain
 
 if TYPE_CHECKING:
@@ -83,7 +83,7 @@ class TrainWidget(Container):
         self._start_button = PushButton(text="Start")
         self._stop_button = PushButton(text="Stop", enabled=False)
         self._resume_button = PushButton(text="Resume", enabled=False)
-        self._progress = ProgressBar(label="progress", min=0, max=1, value=0)
+        self._progress = progress_bar()
         self._status = Label(label="status", value="idle")
         self.extend(
             [
