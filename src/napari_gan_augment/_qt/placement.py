@@ -8,12 +8,14 @@ of 2D pairs gets a slider of its own, so browsing it never moves the user's volu
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import napari
 import napari.layers
 import numpy as np
+from qtpy.QtCore import QTimer
 
 GAP = 0.05  # space between the user's data and the new layers, as a share of the data's width
 
@@ -88,3 +90,12 @@ def show_layer(viewer: napari.Viewer, layer: napari.layers.Layer, middle: bool =
         if shape[axis] > 1:
             viewer.dims.set_point(offset + axis, float(value))
     viewer.reset_view()
+
+
+def one_per_turn(steps: list[Callable[[], Any]]) -> None:
+    """Run ``steps`` on successive event-loop turns, with a repaint between: each layer napari
+    adds or updates, and the camera fitted to it, is a stall of its own, never one as long as
+    all of them (docs/benchmarks.md, viewer rows)."""
+    steps[0]()
+    if len(steps) > 1:
+        QTimer.singleShot(0, lambda: one_per_turn(steps[1:]))

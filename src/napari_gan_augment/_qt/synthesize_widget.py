@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -50,7 +49,7 @@ from ..api import (
     synthesis_home,
 )
 from .job_model import JobModel, threads_box
-from .placement import show_layer, stack_placement
+from .placement import one_per_turn, show_layer, stack_placement
 from .progress import progress_bar
 from .tooltips import explain
 from .workers import report_error, start_worker
@@ -383,14 +382,6 @@ class SynthesizeWidget(Container):
             self._run_button.enabled, self._cancel_button.enabled = True, False
 
         one_per_turn([*steps, finish])
-
-
-def one_per_turn(steps: list[Callable[[], Any]]) -> None:
-    """Run ``steps`` on successive event-loop turns: each layer napari adds or updates is a
-    stall of its own, never one as long as all of them (docs/benchmarks.md, viewer rows)."""
-    steps[0]()
-    if len(steps) > 1:
-        QTimer.singleShot(0, lambda: one_per_turn(steps[1:]))
 
 
 @dataclass(frozen=True)

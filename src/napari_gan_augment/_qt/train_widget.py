@@ -37,7 +37,7 @@ from ..api import (
 from .data_source import DataSourcePicker
 from .job_model import JobModel, threads_box
 from .live_plot import LivePlot
-from .placement import beside_data, show_layer
+from .placement import beside_data, one_per_turn, show_layer
 from .progress import progress_bar
 from .tooltips import explain
 
@@ -272,10 +272,17 @@ class TrainWidget(Container):
             layer.metadata.update(metadata)
         else:
             translate = beside_data(self._viewer, grid.shape[:2], (1.0, 1.0))
-            layer = self._viewer.add_image(
-                grid, name=name, rgb=True, translate=translate, metadata=metadata
+            added: list[napari.layers.Image] = []
+            one_per_turn(  # framed once, on the next turn: later grids update it in place
+                [
+                    lambda: added.append(
+                        self._viewer.add_image(
+                            grid, name=name, rgb=True, translate=translate, metadata=metadata
+                        )
+                    ),
+                    lambda: show_layer(self._viewer, added[0]),
+                ]
             )
-            show_layer(self._viewer, layer)  # once: later grids update it in place
 
     def _on_job_finished(self, job: Job, status: str, message: str) -> None:
         self._set_running(False)
