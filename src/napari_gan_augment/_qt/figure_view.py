@@ -4,7 +4,9 @@ A ``FigureCanvasQTAgg`` draws on the main thread whenever it is shown or resized
 Evaluate dock's two result plots spent 150–250 ms there (``bench_viewer.py --why``,
 2026-12-04), a freeze at the end of every experiment. Here matplotlib's Agg canvas renders
 the figure to an RGBA buffer in a worker thread (its Python parts give up the GIL every few
-milliseconds, so the event loop keeps turning) and a ``QLabel`` shows the result.
+milliseconds, so the event loop keeps turning) and a ``QLabel`` shows the result. Measured on
+the Evaluate plots (6 seeds × 4 arms): the longest event-loop gap while it renders is 15–17 ms,
+against 150–167 ms for the same figure on a ``FigureCanvasQTAgg`` (2-core EPYC, 2026-12-04).
 """
 
 from __future__ import annotations
