@@ -162,9 +162,12 @@ def main(
     families: list[str],
     augmentations: list[str],
     heads: list,
-    extra: dict[str, Any],
-    fields: dict[str, Any],
+    extra: dict[str, Any] | None,
+    fields: dict[str, Any] | None,
 ) -> None:
+    """``extra`` or ``fields`` given (even empty): an ablation row (``table ablation``)."""
+    ablation = extra is not None or fields is not None
+    extra, fields = extra or {}, fields or {}
     torch.set_num_threads(1)
     pairs = pairset_from_config(DEMO_DATA)
     training, held, _ = split_pairs(pairs, HELD_OUT)
@@ -192,8 +195,10 @@ def main(
             for augmentation in augmentations:
                 row = run_row(family, augmentation, head, minutes, bench, extra, fields)
                 row |= {"machine": machine, "date": time.strftime("%Y-%m-%d")}
+                if not ablation:
+                    del row["options"]  # ``table`` tells the two kinds of row apart by it
                 name = f"{family}-{augmentation}-{head or 'x'}-{minutes:g}min.json"
-                if extra or fields:
+                if ablation:  # its own file, even for defaults: never over an older row
                     name = name.replace(".json", f"-{label(extra | fields)}.json")
                 (out / name).write_text(json.dumps(row, indent=2))
                 print(json.dumps({k: v for k, v in row.items() if k != "gate_record"}), flush=True)
@@ -240,13 +245,11 @@ if __name__ == "__main__":
         arguments.add_argument(
             "--options",
             type=json.loads,
-            default={},
             help='more family options, JSON: {"ema_decay": 0.999}',
         )
         arguments.add_argument(
             "--train",
             type=json.loads,
-            default={},
             help='TrainConfig fields, JSON: {"seed": 1, "lr_generator": 2e-4}',
         )
         args = arguments.parse_args()

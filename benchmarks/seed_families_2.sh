@@ -19,7 +19,7 @@ defaults='{"ema_decay": 0.999, "critic_steps": 2}'
 (
   $py 5 $wgan --options '{"ema_decay": 0.999, "critic_steps": 1}'
   $py 5 $wgan --options "$defaults" --train '{"lr_generator": 2e-4, "lr_critic": 2e-4}'
-  $py 5 --families pix2pix --augmentation off
+  $py 5 --families pix2pix --augmentation off --options '{}'
   winner=$(.venv/bin/python - <<'PY'
 import json
 from pathlib import Path
