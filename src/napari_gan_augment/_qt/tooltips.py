@@ -21,8 +21,8 @@ TOOLTIPS = {
     # training
     "family": "the kind of GAN to train (docs/models.md). Measured on the sample, 64 px, as "
     "the Dice of a U-Net trained on its pairs over one trained on real pairs (held-out blocks "
-    "of slices): fastgan 1.12 and pair-wgan 0.89 at 20 CPU-min; pix2pix, the default, 1.22 in "
-    "the demo (about 5 CPU-min); docs/benchmarks.md",
+    "of slices): pix2pix, the default, 1.23 at 5 CPU-min; fastgan 1.12 and pair-wgan 0.89 and "
+    "0.91 (two runs) at 20 CPU-min; docs/benchmarks.md",
     "size": "the side, in pixels, of the square (2D) or cube (3D) the networks see",
     "dims": "2D: images, or slices of volumes; 3D: cubic patches of volumes (volume files, "
     "the sample or 3D layers)",
