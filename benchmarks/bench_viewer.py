@@ -425,8 +425,13 @@ def main() -> None:
                 + (")" if args.load or args.outside_load else ", no other load)"),
                 "",
                 "Gaps between ticks of a 10 ms `QTimer` (ms) while each widget works as a user "
-                f"starts it, beside {load} (a shared machine; at normal "
-                "priority unless a row says otherwise). Training and the experiment are child-"
+                + (
+                    f"starts it, beside {load} (a shared machine; at normal priority unless a "
+                    "row says otherwise). "
+                    if args.load or args.outside_load
+                    else "starts it, nothing else running. "
+                )
+                + "Training and the experiment are child-"
                 "process jobs (at nice 10) followed from a worker thread that reads their "
                 f"event logs and hands the main thread one batch of events per {POLL_SECONDS} s "
                 "(one repaint: progress, status, pyqtgraph loss curves); synthesis is a child-"

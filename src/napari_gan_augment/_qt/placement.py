@@ -98,4 +98,6 @@ def one_per_turn(steps: list[Callable[[], Any]]) -> None:
     all of them (docs/benchmarks.md, viewer rows)."""
     steps[0]()
     if len(steps) > 1:
-        QTimer.singleShot(0, lambda: one_per_turn(steps[1:]))
+        # 1 ms, not 0: Qt runs a 0 ms single shot as a posted event, before the timers and
+        # input already waiting, so two steps made one stall (bench_viewer --why, 2026-12-04)
+        QTimer.singleShot(1, lambda: one_per_turn(steps[1:]))

@@ -299,9 +299,9 @@ class SynthesizeWidget(Container):
         self._status.value = f"added {added.name}; its files are in the run's synthesized folder"
         self._status.tooltip = str(volume.path.parent)
         self._run_button.enabled, self._cancel_button.enabled = True, False
-        # framed on the next event-loop turn: the new layer's controls and the status line
-        # may resize the canvas first
-        QTimer.singleShot(0, lambda: show_layer(self._viewer, added))
+        # framed on a later event-loop turn (a 1 ms timer: see one_per_turn): the new layer's
+        # controls and the status line may resize the canvas first
+        QTimer.singleShot(1, lambda: show_layer(self._viewer, added))
 
     def _on_cancel_clicked(self) -> None:
         self.job.stop()
