@@ -64,8 +64,11 @@ def test_train_from_layers_in_a_child_process(viewer_with_sample, qtbot, tmp_pat
     qtbot.waitUntil(lambda: len(plot.drawn()) >= 2 and len(plot.drawn()["loss_critic"][0]) == 6)
     for steps, values in plot.drawn().values():
         assert list(steps) == [1, 2, 3, 4, 5, 6] and np.isfinite(values).all()
+    # the latest grid goes up on a later event-loop turn than the loss curves
+    qtbot.waitUntil(lambda: "run preview" in viewer.layers)
     preview = viewer.layers["run preview"]
-    assert preview.rgb and preview.metadata["step"] == 6
+    qtbot.waitUntil(lambda: preview.metadata["step"] == 6)
+    assert preview.rgb
     assert_in_view(viewer, preview)  # beside the brain, framed without pressing Home
     assert preview.translate[-1] > viewer.layers["t1"].extent.world[1][-1]  # not on top of it
     assert widget._start_button.enabled and not widget._stop_button.enabled

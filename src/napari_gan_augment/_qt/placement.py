@@ -92,12 +92,17 @@ def show_layer(viewer: napari.Viewer, layer: napari.layers.Layer, middle: bool =
     viewer.reset_view()
 
 
+def next_turn(step: Callable[[], Any]) -> None:
+    """Run ``step`` on a later event-loop turn, after a repaint. A 1 ms timer, not 0: Qt runs a
+    0 ms single shot as a posted event, before the timers and input already waiting, so two
+    steps made one stall (bench_viewer --why, 2026-12-04)."""
+    QTimer.singleShot(1, step)
+
+
 def one_per_turn(steps: list[Callable[[], Any]]) -> None:
-    """Run ``steps`` on successive event-loop turns, with a repaint between: each layer napari
-    adds or updates, and the camera fitted to it, is a stall of its own, never one as long as
-    all of them (docs/benchmarks.md, viewer rows)."""
+    """Run ``steps`` on successive event-loop turns: each layer napari adds or updates, and
+    the camera fitted to it, is a stall of its own, never one as long as all of them
+    (docs/benchmarks.md, viewer rows)."""
     steps[0]()
     if len(steps) > 1:
-        # 1 ms, not 0: Qt runs a 0 ms single shot as a posted event, before the timers and
-        # input already waiting, so two steps made one stall (bench_viewer --why, 2026-12-04)
-        QTimer.singleShot(1, lambda: one_per_turn(steps[1:]))
+        next_turn(lambda: one_per_turn(steps[1:]))

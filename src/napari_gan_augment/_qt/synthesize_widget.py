@@ -30,7 +30,6 @@ from magicgui.widgets import (
     SpinBox,
     create_widget,
 )
-from qtpy.QtCore import QTimer
 from qtpy.QtWidgets import QSizePolicy
 
 from ..api import (
@@ -49,7 +48,7 @@ from ..api import (
     synthesis_home,
 )
 from .job_model import JobModel, threads_box
-from .placement import one_per_turn, show_layer, stack_placement
+from .placement import next_turn, one_per_turn, show_layer, stack_placement
 from .progress import progress_bar
 from .tooltips import explain
 from .workers import report_error, start_worker
@@ -299,9 +298,9 @@ class SynthesizeWidget(Container):
         self._status.value = f"added {added.name}; its files are in the run's synthesized folder"
         self._status.tooltip = str(volume.path.parent)
         self._run_button.enabled, self._cancel_button.enabled = True, False
-        # framed on a later event-loop turn (a 1 ms timer: see one_per_turn): the new layer's
-        # controls and the status line may resize the canvas first
-        QTimer.singleShot(1, lambda: show_layer(self._viewer, added))
+        # framed on a later event-loop turn: the new layer's controls and the status line may
+        # resize the canvas first
+        next_turn(lambda: show_layer(self._viewer, added))
 
     def _on_cancel_clicked(self) -> None:
         self.job.stop()

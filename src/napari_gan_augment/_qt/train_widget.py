@@ -37,7 +37,7 @@ from ..api import (
 from .data_source import DataSourcePicker
 from .job_model import JobModel, threads_box
 from .live_plot import LivePlot
-from .placement import beside_data, one_per_turn, show_layer
+from .placement import beside_data, next_turn, show_layer
 from .progress import progress_bar
 from .tooltips import explain
 
@@ -112,6 +112,7 @@ class TrainWidget(Container):
                 self._status,
             ]
         )
+        self._preview: tuple[np.ndarray, int, Path] | None = None  # the grid due on screen
         self._loss_plot = LivePlot(
             loss_points, "generator step", "loss", "losses of the running job, updated live"
         )
@@ -263,26 +264,30 @@ class TrainWidget(Container):
             self._status.value = f"{event['status']} at step {event['step']} {event['message']}"
 
     def _show_preview(self, grid: np.ndarray, step: int) -> None:
+        """Show the latest grid on a later event-loop turn than the batch's loss curves (the
+        two repaints are one stall otherwise); grids that arrive meanwhile replace it."""
         root = self.job.job.root if self.job.job is not None else Path("run")
+        due = self._preview is not None
+        self._preview = (grid, step, root)
+        if not due:
+            next_turn(self._put_preview)
+
+    def _put_preview(self) -> None:
+        assert self._preview is not None
+        (grid, step, root), self._preview = self._preview, None
         name = f"{root.name} preview"
         metadata = {"run_dir": str(root), "step": step}
         if name in self._viewer.layers:
             layer = self._viewer.layers[name]
             layer.data = grid
             layer.metadata.update(metadata)
-        else:
-            translate = beside_data(self._viewer, grid.shape[:2], (1.0, 1.0))
-            added: list[napari.layers.Image] = []
-            one_per_turn(  # framed once, on the next turn: later grids update it in place
-                [
-                    lambda: added.append(
-                        self._viewer.add_image(
-                            grid, name=name, rgb=True, translate=translate, metadata=metadata
-                        )
-                    ),
-                    lambda: show_layer(self._viewer, added[0]),
-                ]
-            )
+            return
+        translate = beside_data(self._viewer, grid.shape[:2], (1.0, 1.0))
+        layer = self._viewer.add_image(
+            grid, name=name, rgb=True, translate=translate, metadata=metadata
+        )
+        # framed once, on the next turn: later grids update it in place
+        next_turn(lambda: show_layer(self._viewer, layer))
 
     def _on_job_finished(self, job: Job, status: str, message: str) -> None:
         self._set_running(False)
