@@ -687,6 +687,7 @@ def test_evaluate_widget_runs_and_reads_an_experiment(
     assert widget._curve_axes.get_lines()  # the validation curves, one per arm and seed
     assert not widget._plot_view.pixmap().isNull()
     assert widget._plot_view.pixmap().width() == round(4.5 * 90)
+    assert widget._plot_view.height() >= widget._plot_view.pixmap().height()  # not cut off
     widget.add_prediction_layers()
     prediction = viewer.layers["exp mix:8-8 prediction"]
     assert viewer.layers["exp prediction grid"].rgb

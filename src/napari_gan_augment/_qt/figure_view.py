@@ -34,7 +34,7 @@ class FigureView(QLabel):
         self.figure = Figure(figsize=size, dpi=dpi, layout="tight")
         FigureCanvasAgg(self.figure)
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.setMinimumHeight(round(size[1] * dpi * 0.85))
+        self.setMinimumHeight(round(size[1] * dpi))  # the whole picture: never cut off
         self._worker: WorkerBase | None = None
         self._pending: Draw | None = None
 
